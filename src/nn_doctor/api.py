@@ -1,0 +1,63 @@
+"""The Python API: read runs into frames, and diagnose them.
+
+``nn_doctor.diagnose("runs/exp1")`` is what the CLI's ``diagnose`` does, minus the rendering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nn_doctor.errors import InputError
+
+if TYPE_CHECKING:
+    from nn_doctor.engine.diagnosis import Diagnosis
+    from nn_doctor.frame import RawRun, RunFrame
+
+
+def read_raw(path: str | Path, *, input_format: str | None = None) -> list[RawRun]:
+    """Read every run at ``path`` as the readers found them (original names)."""
+    from nn_doctor.readers import discover, load
+
+    raws: list[RawRun] = []
+    for source in discover(Path(path), input_format=input_format):
+        raws.extend(load(source.reader).read(source.path))
+    if not raws:
+        raise InputError(
+            f"no training log found under {path}",
+            hint="point at a log file or a run folder (see `nn-doctor formats`)",
+        )
+    return raws
+
+
+def read_runs(
+    path: str | Path,
+    *,
+    input_format: str | None = None,
+    aliases: Mapping[str, Iterable[str]] | None = None,
+    config_overrides: Mapping[str, Any] | None = None,
+) -> list[RunFrame]:
+    """Read every run at ``path`` into normalized :class:`~nn_doctor.frame.RunFrame` objects.
+
+    :param path: a log file, a run folder, or a tree of run folders.
+    :param input_format: force a reader (``tensorboard``, ``csv``, …) instead of detecting it.
+    :param aliases: extra signal aliases, ``{canonical: [names as logged]}``.
+    :param config_overrides: config facts that win over the run's own (``{"batch_size": 4096}``).
+    """
+    from nn_doctor.frame import build_frame
+
+    return [
+        build_frame(raw, user_aliases=aliases, config_overrides=config_overrides)
+        for raw in read_raw(path, input_format=input_format)
+    ]
+
+
+def diagnose(path_or_frame: Any, **kwargs: Any) -> list[Diagnosis]:
+    """Diagnose each run in a path (or one RunFrame): ranked causes with evidence and remedies."""
+    from nn_doctor.engine.diagnosis import diagnose_frame
+    from nn_doctor.frame import RunFrame
+
+    engine_kwargs = {k: kwargs.pop(k) for k in ("rules", "lang", "report_at") if k in kwargs}
+    frames = [path_or_frame] if isinstance(path_or_frame, RunFrame) else read_runs(path_or_frame, **kwargs)
+    return [diagnose_frame(frame, **engine_kwargs) for frame in frames]

@@ -1,0 +1,103 @@
+"""The ``nn-doctor`` command line: one Typer app, one error handler (pre-commit's pattern).
+
+Command modules import only the standard library and typer at module level; pandas, rich and
+protobuf are imported inside the commands, so ``--version`` and ``--help`` start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from nn_doctor import __version__
+from nn_doctor.exit_codes import ExitCode
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 nothing at or above --fail-on; 1 a finding at or above it; "
+    "2 could not run (bad usage, unreadable log, no usable signal); 3 internal error; "
+    "130 interrupted."
+)
+
+app = typer.Typer(
+    name="nn-doctor",
+    help="Diagnose failed neural-network training runs from their logs.\n\n" + EXIT_CODES_HELP,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"nn-doctor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Diagnose failed neural-network training runs from their logs."""
+
+
+def _register() -> None:
+    from nn_doctor.cli import formats, inspect
+
+    app.command("inspect", help=inspect.HELP)(inspect.inspect)
+    app.command("formats", help=formats.HELP)(formats.formats)
+
+
+_register()
+
+
+def _traceback_requested(argv: list[str]) -> bool:
+    return "--traceback" in argv or os.environ.get("NN_DOCTOR_TRACEBACK") == "1"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI and turn every failure into a one-line message and a documented exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    show_tb = _traceback_requested(args)
+    args = [a for a in args if a != "--traceback"]
+    from nn_doctor.errors import NnDoctorError
+
+    try:
+        rv = app(args=args, prog_name="nn-doctor", standalone_mode=False)
+    except NnDoctorError as exc:
+        if show_tb:
+            raise
+        _error(f"error: {exc.message}", exc.hint)
+        sys.exit(ExitCode.CANNOT_RUN)
+    except KeyboardInterrupt:
+        _error("interrupted", None)
+        sys.exit(ExitCode.INTERRUPTED)
+    except SystemExit:
+        raise
+    except Exception as exc:  # the crash handler: a bug, not the user's fault
+        import click
+
+        if isinstance(exc, click.exceptions.Abort):
+            _error("interrupted", None)
+            sys.exit(ExitCode.INTERRUPTED)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(ExitCode.CANNOT_RUN)
+        if show_tb:
+            raise
+        _error(
+            f"internal error: {type(exc).__name__}: {exc}",
+            "this is a bug in nn-doctor; rerun with --traceback and report it",
+        )
+        sys.exit(ExitCode.INTERNAL)
+    sys.exit(int(rv) if isinstance(rv, int) else 0)
+
+
+def _error(message: str, hint: str | None) -> None:
+    print(message.splitlines()[0] if message else "error", file=sys.stderr)
+    if hint:
+        print(f"  hint: {hint}", file=sys.stderr)

@@ -1,0 +1,1 @@
+"""Reporters: render diagnoses and inspections (text, rich, JSON, Markdown, HTML, GitHub)."""

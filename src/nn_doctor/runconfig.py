@@ -1,0 +1,218 @@
+"""The run's config: canonical hyper-parameter keys (DECISIONS.md §3) and their aliases.
+
+Readers collect whatever the run wrote (``hparams.yaml``, ``args.yaml``, TensorBoard hparams,
+MLflow ``params/``, HF trainer state …) as a flat dict with the original keys; this module maps
+it onto canonical keys with typed values. Nested keys are flattened with dots and matched on their
+last component, so ``model.hidden_act``, ``SOLVER.BASE_LR`` and ``optimizer.lr`` all resolve.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+#: canonical key -> (type, aliases). Aliases are lower-case last path components or full paths.
+KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "lr": (
+        "float",
+        ("lr", "learning_rate", "lr0", "base_lr", "solver.base_lr", "init_lr", "initial_lr",
+         "optimizer.lr", "max_lr", "learningrate"),
+    ),
+    "batch_size": (
+        "int",
+        ("batch_size", "train_batch_size", "per_device_train_batch_size", "batch", "bs",
+         "solver.ims_per_batch", "batchsize", "mini_batch_size"),
+    ),
+    "n_train": (
+        "int",
+        ("n_train", "train_size", "num_train_samples", "n_train_samples", "num_examples",
+         "train_samples", "dataset_size", "n_samples_train", "num_train_examples"),
+    ),
+    "n_val": ("int", ("n_val", "val_size", "num_val_samples", "n_val_samples", "eval_samples")),
+    "epochs": ("int", ("epochs", "num_train_epochs", "max_epochs", "n_epochs", "num_epochs", "epoch")),
+    "optimizer": ("str", ("optimizer", "optim", "opt", "optimizer_name", "optimizer_type")),
+    "momentum": ("float", ("momentum", "solver.momentum", "beta1", "adam_beta1")),
+    "weight_decay": ("float", ("weight_decay", "wd", "solver.weight_decay", "l2", "l2_reg")),
+    "dropout": (
+        "float",
+        ("dropout", "dropout_rate", "drop_rate", "p_dropout", "hidden_dropout_prob", "drop_prob",
+         "dropout_p"),
+    ),
+    "grad_clip": (
+        "float",
+        ("grad_clip", "gradient_clip_val", "max_grad_norm", "clip_grad_norm", "clip_grad",
+         "clipnorm", "clip_norm", "gradient_clipping", "clip_value"),
+    ),
+    "shuffle": ("bool", ("shuffle", "shuffle_data", "shuffle_train")),
+    "normalize_inputs": (
+        "bool",
+        ("normalize_inputs", "normalize", "normalise", "standardize", "input_normalization",
+         "normalize_input", "scale_inputs"),
+    ),
+    "normalize_targets": ("bool", ("normalize_targets", "normalize_target", "scale_targets")),
+    "task": ("str", ("task", "task_type", "problem_type")),
+    "n_classes": ("int", ("n_classes", "num_classes", "nc", "num_labels", "classes_count")),
+    "n_inputs": ("int", ("n_inputs", "input_dim", "in_features", "n_features", "input_size")),
+    "n_outputs": ("int", ("n_outputs", "output_dim", "out_features", "output_size")),
+    "depth": (
+        "int",
+        ("depth", "num_layers", "n_layers", "num_hidden_layers", "hidden_layers", "n_hidden_layers"),
+    ),
+    "hidden_units": (
+        "units",
+        ("hidden_units", "hidden_size", "hidden_dim", "width", "units", "hidden_sizes", "n_hidden"),
+    ),
+    "hidden_activation": (
+        "str",
+        ("hidden_activation", "activation", "hidden_act", "act", "activation_fn", "nonlinearity"),
+    ),
+    "output_activation": (
+        "str",
+        ("output_activation", "final_activation", "out_activation", "out_act", "last_activation"),
+    ),
+    "loss": ("str", ("loss", "loss_fn", "criterion", "loss_function")),
+    "init": ("str", ("init", "weight_init", "initializer", "kernel_initializer", "init_method")),
+    "residual": ("bool", ("residual", "skip_connections", "use_residual", "residual_connections")),
+    "norm_layers": (
+        "bool",
+        ("norm_layers", "batch_norm", "batchnorm", "use_bn", "use_batchnorm", "normalization",
+         "layer_norm", "norm"),
+    ),
+}
+
+_ALIAS_TO_KEY: dict[str, str] = {}
+for _key, (_, _aliases) in KEYS.items():
+    for _alias in _aliases:
+        _ALIAS_TO_KEY.setdefault(_alias, _key)
+
+_TRUE = {"true", "yes", "on", "1", "y"}
+_FALSE = {"false", "no", "off", "0", "n", "none", "null"}
+# Values a config uses to say "effectively unlimited" (HF's streaming num_train_epochs = int64 max).
+_HUGE = 2**53
+
+
+def flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested mappings with dotted keys; lists of scalars stay lists."""
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        key = f"{prefix}.{k}" if prefix else str(k)
+        if isinstance(v, Mapping):
+            out.update(flatten(v, key))
+        else:
+            out[key] = v
+    return out
+
+
+def _coerce(kind: str, value: Any) -> Any:
+    """Coerce a raw config value to the canonical key's type, or raise ValueError."""
+    if kind == "float":
+        if isinstance(value, bool):
+            raise ValueError("boolean")
+        f = float(value)
+        if not math.isfinite(f):
+            raise ValueError("non-finite")
+        return f
+    if kind == "int":
+        if isinstance(value, bool):
+            raise ValueError("boolean")
+        f = float(value)
+        if not math.isfinite(f) or abs(f) >= _HUGE or f != int(f):
+            raise ValueError("not a usable integer")
+        return int(f)
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)):
+            return bool(value)
+        s = str(value).strip().lower()
+        if s in _TRUE:
+            return True
+        if s in _FALSE:
+            return False
+        # "batchnorm", "layernorm" etc. as a normalization kind means yes
+        if s:
+            return True
+        raise ValueError("not a boolean")
+    if kind == "units":
+        if isinstance(value, (list, tuple)):
+            return [int(float(v)) for v in value]
+        if isinstance(value, str) and re.fullmatch(r"[\[\(]?\s*\d+(\s*[, x]\s*\d+)*\s*[\]\)]?", value):
+            nums = [int(n) for n in re.findall(r"\d+", value)]
+            return nums[0] if len(nums) == 1 else nums
+        return int(float(value))
+    s = str(value).strip()
+    if not s:
+        raise ValueError("empty")
+    return s.lower()
+
+
+def normalize_config(
+    raw: Mapping[str, Any], overrides: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """Map raw config keys onto canonical keys. Returns (config, notes about what was skipped).
+
+    Canonical keys already present in ``raw`` win over aliases; ``overrides`` (``--set``,
+    ``--hparams``) win over everything.
+    """
+    flat = flatten(raw)
+    config: dict[str, Any] = {}
+    rank: dict[str, int] = {}
+    notes: list[str] = []
+    for key, value in flat.items():
+        if value is None:
+            continue
+        low = key.strip().lower()
+        last = low.rsplit(".", 1)[-1]
+        canonical = _ALIAS_TO_KEY.get(low) or _ALIAS_TO_KEY.get(last)
+        if canonical is None:
+            continue
+        kind, aliases = KEYS[canonical]
+        r = aliases.index(low) if low in aliases else aliases.index(last) + (1 if "." in low else 0)
+        if canonical in rank and rank[canonical] <= r:
+            continue
+        try:
+            config[canonical] = _coerce(kind, value)
+            rank[canonical] = r
+        except (TypeError, ValueError):
+            notes.append(f"config '{key}' = {value!r} is not a usable {canonical}; ignored")
+    for key, value in (overrides or {}).items():
+        if key not in KEYS:
+            known = ", ".join(sorted(KEYS))
+            from nn_doctor.errors import ConfigError
+
+            raise ConfigError(f"unknown config key '{key}'", hint=f"known keys: {known}")
+        try:
+            config[key] = _coerce(KEYS[key][0], value)
+        except (TypeError, ValueError) as exc:
+            from nn_doctor.errors import ConfigError
+
+            raise ConfigError(f"config '{key}' = {value!r}: {exc}") from exc
+    _derive(config)
+    return config, notes
+
+
+def _derive(config: dict[str, Any]) -> None:
+    """Fill facts that follow from others (hidden_units list → depth)."""
+    units = config.get("hidden_units")
+    if isinstance(units, list) and units and "depth" not in config:
+        config["depth"] = len(units)
+
+
+def parse_set(items: list[str]) -> dict[str, Any]:
+    """Parse ``--set key=value`` options (values are YAML scalars: 1e-3, true, [64, 64])."""
+    import yaml
+
+    from nn_doctor.errors import ConfigError
+
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"--set expects key=value, got '{item}'", hint="e.g. --set batch_size=4096")
+        key, _, value = item.partition("=")
+        try:
+            out[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            out[key.strip()] = value
+    return out

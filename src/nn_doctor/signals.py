@@ -1,0 +1,248 @@
+"""Canonical signal names and the one alias table that maps what real tools write onto them.
+
+Readers keep the original metric names; :func:`canonical_name` decides what each one means.
+It works in three passes, most specific first:
+
+1. an exact alias (``eval_loss`` → ``val_loss``, ``lr-Adam`` → ``lr``), including the user's own
+   from ``.nn-doctor.yaml`` (``signals: {grad_norm: [gn]}``);
+2. per-layer and data-range families (``grad_norm/fc1``, ``act_zero_frac/conv2``, histogram
+   summaries ``activations/fc1:zero_frac`` …);
+3. a structural parse of "split + base" names, so that ``Loss/train``, ``train_loss_step``,
+   ``validation/epoch_loss``, ``val/accuracy`` and ``loss_val`` need no table row each.
+
+Names that match nothing are kept as they are: unknown metrics are never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+#: Global scalars every rule may read (DECISIONS.md §3).
+SCALARS = (
+    "train_loss",
+    "val_loss",
+    "train_acc",
+    "val_acc",
+    "lr",
+    "grad_norm",
+    "grad_norm_clipped",
+    "weight_norm",
+    "epoch",
+)
+
+#: Per-layer families, written ``<family>/<layer>`` in model order (input → output).
+LAYER_FAMILIES = (
+    "grad_norm",
+    "weight_norm",
+    "update_ratio",
+    "act_mean",
+    "act_std",
+    "act_zero_frac",
+    "act_sat_frac",
+)
+
+#: Data-range series: ``input_mean`` … ``pred_max``.
+DATA_RANGES = tuple(
+    f"{what}_{stat}" for what in ("input", "target", "pred") for stat in ("mean", "std", "min", "max")
+)
+
+#: Metrics where a higher value is better; everything else that is not a loss is assumed lower.
+HIGHER_IS_BETTER = re.compile(
+    r"(acc|accuracy|bleu|rouge|map|f1|precision|recall|auc|r2|iou|dice|score|meteor|chrf)",
+    re.IGNORECASE,
+)
+LOWER_IS_BETTER = re.compile(r"(loss|wer|cer|mae|mse|rmse|perplexity|ppl|error|nll)", re.IGNORECASE)
+
+# Exact aliases, lower-case. Order inside a list breaks ties when several are logged equally often.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "train_loss": (
+        "train_loss",
+        "loss",
+        "training_loss",
+        "train/loss",
+        "loss/train",
+        "train_loss_step",
+        "train_loss_epoch",
+        "trainloss",
+        "total_loss",  # detectron2
+        "train/total_loss",
+        "epoch_loss",  # Keras TensorBoard callback, train/ folder
+        "batch_loss",
+    ),
+    "val_loss": (
+        "val_loss",
+        "eval_loss",
+        "valid_loss",
+        "validation_loss",
+        "val/loss",
+        "eval/loss",
+        "valid/loss",
+        "validation/loss",
+        "loss/val",
+        "loss/valid",
+        "loss/validation",
+        "loss/eval",
+        "val_loss_epoch",
+        "validation/epoch_loss",
+        "test_loss",  # many tutorials call their held-out set "test"
+        "test/loss",
+        "loss/test",
+    ),
+    "lr": (
+        "lr",
+        "learning_rate",
+        "train/learning_rate",
+        "train/lr",
+        "learning-rate",
+        "lr/pg0",  # Ultralytics
+        "x/lr0",  # YOLOv5
+        "lr-adam",
+        "lr-adamw",
+        "lr-sgd",
+        "epoch_learning_rate",
+        "epoch_lr",
+    ),
+    "grad_norm": (
+        "grad_norm",
+        "gradient_norm",
+        "train/grad_norm",
+        "gradients/global_norm",
+        "global_grad_norm",
+        "grad_norm_total",
+        "total_grad_norm",
+        "grad_2.0_norm_total",  # Lightning's grad_norm utility
+        "gnorm",  # fairseq
+        "grad_norm/total",
+    ),
+    "grad_norm_clipped": ("grad_norm_clipped", "clipped_grad_norm", "grad_norm_after_clip"),
+    "weight_norm": ("weight_norm", "param_norm", "weights/global_norm", "parameter_norm"),
+    "epoch": ("epoch", "epochs", "train/epoch", "trainer/epoch"),
+}
+
+_SPLITS = {
+    "train": "train",
+    "training": "train",
+    "trn": "train",
+    "val": "val",
+    "valid": "val",
+    "validation": "val",
+    "eval": "val",
+    "dev": "val",
+    "test": "val",
+}
+_ACC_BASES = {
+    "acc",
+    "accuracy",
+    "categorical_accuracy",
+    "sparse_categorical_accuracy",
+    "binary_accuracy",
+    "top1",
+    "acc1",
+    "top1_acc",
+}
+_LAYER_RE = re.compile(r"^(" + "|".join(LAYER_FAMILIES) + r")/(.+)$")
+_HIST_STAT_RE = re.compile(r"^(?P<tag>.+):(?P<stat>mean|std|min|max|norm|zero_frac|count)$")
+_LR_OPT_RE = re.compile(r"^lr-[a-z0-9_]+$")
+# Histogram tags whose summaries become per-layer series. Captures the layer name.
+_HIST_FAMILIES: tuple[tuple[re.Pattern[str], dict[str, str]], ...] = (
+    (
+        re.compile(r"^(?:activations?|acts?|act)/(?P<layer>.+)$|^(?P<layer2>.+)/(?:activations?|out)$"),
+        {"mean": "act_mean", "std": "act_std", "zero_frac": "act_zero_frac"},
+    ),
+    (
+        re.compile(r"^(?:gradients?|grads?)/(?P<layer>.+)$|^(?P<layer2>.+?)(?:/|\.|_)grad(?:ient)?s?$"),
+        {"norm": "grad_norm"},
+    ),
+    (
+        re.compile(r"^(?:weights?|params?|parameters)/(?P<layer>.+)$|^(?P<layer2>.+?)(?:/|\.)weights?$"),
+        {"norm": "weight_norm"},
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What an original name means: its canonical name and how sure the mapping is."""
+
+    canonical: str
+    rank: int  # lower is a better claim on the canonical name when several names compete
+
+
+def _split_and_base(name: str) -> tuple[str, str, bool] | None:
+    """Return (split, base, per_epoch) for names like ``Loss/train`` or ``val_acc_epoch``."""
+    per_epoch = False
+    n = name
+    for suffix, epochy in (("_step", False), ("_epoch", True)):
+        if n.endswith(suffix):
+            n = n[: -len(suffix)]
+            per_epoch = epochy
+            break
+    parts = [p for p in re.split(r"[/_\-. ]+", n) if p]
+    if len(parts) < 2:
+        return None
+    for split_idx in (0, len(parts) - 1):
+        split = _SPLITS.get(parts[split_idx])
+        if split is None:
+            continue
+        base_parts = parts[1:] if split_idx == 0 else parts[:-1]
+        if base_parts and base_parts[0] == "epoch":  # Keras: validation/epoch_loss
+            base_parts = base_parts[1:]
+            per_epoch = True
+        base = "_".join(base_parts)
+        if base in {"loss", "total_loss"}:
+            return split, "loss", per_epoch
+        if base in _ACC_BASES:
+            return split, "acc", per_epoch
+    return None
+
+
+def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None = None) -> Resolved:
+    """Map one original metric name to its canonical signal name (or itself)."""
+    low = name.strip().lower()
+    if user_aliases:
+        for canonical, names in user_aliases.items():
+            if low in {n.strip().lower() for n in names}:
+                return Resolved(canonical, 0)
+    for canonical, names in ALIASES.items():
+        if low in names:
+            return Resolved(canonical, 10 + names.index(low))
+    if low.startswith("lr-") and "/" not in low and _LR_OPT_RE.match(low):
+        return Resolved("lr", 40)
+    m = _LAYER_RE.match(name.strip())
+    if m:
+        return Resolved(f"{m.group(1)}/{m.group(2)}", 0)
+    if low.startswith("grad_2.0_norm/"):
+        return Resolved("grad_norm/" + name.strip()[len("grad_2.0_norm/") :], 20)
+    if low in DATA_RANGES:
+        return Resolved(low, 0)
+    h = _HIST_STAT_RE.match(name.strip())
+    if h:
+        tag, stat = h.group("tag"), h.group("stat")
+        for pattern, stat_map in _HIST_FAMILIES:
+            hm = pattern.match(tag)
+            if hm and stat in stat_map:
+                layer = hm.group("layer") or hm.group("layer2")
+                return Resolved(f"{stat_map[stat]}/{layer}", 30)
+        return Resolved(name, 100)
+    parsed = _split_and_base(low)
+    if parsed:
+        split, base, per_epoch = parsed
+        # Per-step values beat per-epoch aggregates of the same metric (denser, same meaning).
+        return Resolved(f"{split}_{base}", 50 + (5 if per_epoch else 0) + (3 if "test" in low else 0))
+    return Resolved(name, 100)
+
+
+def is_layer_signal(name: str) -> bool:
+    """Whether ``name`` is a per-layer series such as ``act_zero_frac/fc1``."""
+    return bool(_LAYER_RE.match(name))
+
+
+def higher_is_better(name: str) -> bool | None:
+    """Direction of a task metric: True (accuracy, BLEU…), False (loss, WER…), None if unknown."""
+    if LOWER_IS_BETTER.search(name):
+        return False
+    if HIGHER_IS_BETTER.search(name):
+        return True
+    return None
