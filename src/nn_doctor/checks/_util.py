@@ -1,0 +1,113 @@
+"""Numeric helpers shared by checks: finite prefixes, cadence-aware smoothing, robust levels.
+
+Every statistic here is scale-free or relative, because losses differ by orders of magnitude
+between tasks and can be negative (NLL): thresholds in YAML then mean the same on every run.
+Windows are fractions of the logged points (with floors), never raw step counts, so a rule
+written for per-step logs still works on per-epoch logs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+EPS = 1e-12
+
+
+def finite_prefix(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Steps and values before the first non-finite value (the part a curve shape can use)."""
+    v = s.to_numpy(dtype=float)
+    bad = ~np.isfinite(v)
+    end = int(np.argmax(bad)) if bad.any() else len(v)
+    return s.index.to_numpy()[:end], v[:end]
+
+
+def finite_values(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Steps and values of all finite points."""
+    v = s.to_numpy(dtype=float)
+    ok = np.isfinite(v)
+    return s.index.to_numpy()[ok], v[ok]
+
+
+def window_len(n: int, frac: float, floor: int = 3) -> int:
+    """A window of ``frac`` of ``n`` points, at least ``floor`` and at most ``n``."""
+    return int(max(1, min(n, max(floor, round(n * frac)))))
+
+
+def smooth(v: np.ndarray, frac: float = 0.05, floor: int = 1) -> np.ndarray:
+    """Centered rolling median over ``frac`` of the points: removes mini-batch noise, keeps steps."""
+    n = len(v)
+    w = window_len(n, frac, floor)
+    if w <= 1 or n < 3:
+        return v.copy()
+    import pandas as pd
+
+    return pd.Series(v).rolling(w, center=True, min_periods=1).median().to_numpy()
+
+
+def head_level(v: np.ndarray, frac: float = 0.1, floor: int = 1) -> float:
+    """Robust level of the first ``frac`` of the points."""
+    return float(np.median(v[: window_len(len(v), frac, floor)]))
+
+
+def tail_level(v: np.ndarray, frac: float = 0.1, floor: int = 1) -> float:
+    """Robust level of the last ``frac`` of the points."""
+    return float(np.median(v[-window_len(len(v), frac, floor) :]))
+
+
+def scale(*levels: float) -> float:
+    """A positive scale for relative changes that copes with negative and near-zero losses."""
+    return max(max(abs(x) for x in levels), EPS)
+
+
+def improvement(v: np.ndarray, frac: float = 0.1) -> float:
+    """Relative drop from the start level to the end level (1 = fell to 0, <0 = rose)."""
+    start, end = head_level(v, frac), tail_level(v, frac)
+    return (start - end) / scale(start, end)
+
+
+def rebound(v: np.ndarray, sm: np.ndarray | None = None) -> np.ndarray:
+    """Per point: how far the smoothed curve has climbed back from its best toward its start.
+
+    0 at the running best, 1 back at the starting level, above 1 above it. Scale-free and
+    sign-agnostic, so it reads the same on a 0.01 MSE and a -4e6 NLL.
+    """
+    sm = smooth(v) if sm is None else sm
+    best = np.minimum.accumulate(sm)
+    start = sm[0]
+    span = np.maximum(start - best, EPS * max(1.0, abs(start)))
+    # A curve that never fell below its start has no span: measure the rise against its level.
+    never_fell = (start - best) <= EPS * max(1.0, abs(start))
+    rel = (sm - best) / span
+    rel = np.where(never_fell, (sm - start) / scale(start), rel)
+    return rel
+
+
+def persistent_onset(mask: np.ndarray, for_points: int) -> int | None:
+    """Index where ``mask`` first holds for ``for_points`` consecutive points (Prometheus `for`)."""
+    if for_points <= 1:
+        idx = np.flatnonzero(mask)
+        return int(idx[0]) if len(idx) else None
+    run = 0
+    for i, m in enumerate(mask):
+        run = run + 1 if m else 0
+        if run >= for_points:
+            return i - for_points + 1
+    return None
+
+
+def kendall_tau(v: np.ndarray) -> float:
+    """Kendall's tau of the values against their order: -1 steadily falling, +1 rising."""
+    n = len(v)
+    if n < 3:
+        return 0.0
+    if n > 400:  # subsample: tau's sign and size are stable; O(n^2) is not
+        v = v[np.linspace(0, n - 1, 400).astype(int)]
+        n = 400
+    d = np.sign(v[None, :] - v[:, None])
+    iu = np.triu_indices(n, 1)
+    return float(d[iu].sum() / len(iu[0]))

@@ -1,0 +1,137 @@
+"""Checks over the run's config facts and the frame's shape (cadence, steps per epoch)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from nn_doctor.checks import Inputs, Outcome, check
+
+_NUM = (int, float)
+
+
+@check("config_is", kind="config", defaults={}, key=str, values=list)
+def config_is(x: Inputs, *, key: str, values: list[Any]) -> Outcome | None:
+    """Whether a config fact is one of ``values`` (unknown when the run does not say)."""
+    if key not in x.config:
+        return None
+    v = x.config[key]
+    norm = {str(a).lower() for a in values}
+    return Outcome(str(v).lower() in norm, measures={"value": v, "key": key})
+
+
+@check(
+    "config_range",
+    kind="config",
+    defaults={"min": -math.inf, "max": math.inf},
+    key=str,
+    min=_NUM,
+    max=_NUM,
+)
+def config_range(x: Inputs, *, key: str, min: float, max: float) -> Outcome | None:  # noqa: A002
+    """Whether a numeric config fact lies within [min, max]; lists (hidden_units) use their smallest."""
+    v = x.config.get(key)
+    if isinstance(v, list) and v:
+        v = min_(v)
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return None
+    return Outcome(min <= float(v) <= max, value=float(v), measures={"value": v, "key": key})
+
+
+def min_(values: list[Any]) -> float:
+    """Smallest numeric item (the check's keyword ``min`` shadows the builtin)."""
+    nums = [float(v) for v in values if isinstance(v, (int, float))]
+    return sorted(nums)[0] if nums else math.nan
+
+
+@check(
+    "config_ratio",
+    kind="config",
+    defaults={"min": -math.inf, "max": math.inf},
+    numerator=str,
+    denominator=str,
+    min=_NUM,
+    max=_NUM,
+)
+def config_ratio(x: Inputs, *, numerator: str, denominator: str, min: float, max: float) -> Outcome | None:  # noqa: A002
+    """Ratio of two numeric config facts (batch_size / n_train), within [min, max]."""
+    a, b = x.config.get(numerator), x.config.get(denominator)
+    if isinstance(a, list):
+        a = min_(a)
+    if isinstance(b, list):
+        b = min_(b)
+    if not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or b == 0:
+        return None
+    r = float(a) / float(b)
+    return Outcome(min <= r <= max, value=r, measures={"ratio": r, numerator: a, denominator: b})
+
+
+@check(
+    "lr_vs_typical",
+    kind="config",
+    defaults={"min_factor": 0.0, "max_factor": math.inf},
+    typical=dict,
+    min_factor=_NUM,
+    max_factor=_NUM,
+)
+def lr_vs_typical(
+    x: Inputs, *, typical: dict[str, float], min_factor: float, max_factor: float
+) -> Outcome | None:
+    """The configured lr over the usual lr for its optimizer (``typical`` maps optimizer → lr)."""
+    lr = x.config.get("lr")
+    if not isinstance(lr, (int, float)) or lr <= 0:
+        return None
+    opt = str(x.config.get("optimizer", "default")).lower()
+    base = next((float(v) for k, v in typical.items() if k != "default" and k in opt), None)
+    if base is None:
+        base = float(typical.get("default", 0) or 0)
+    if base <= 0:
+        return None
+    factor = float(lr) / base
+    return Outcome(
+        factor >= min_factor and factor <= max_factor,
+        value=factor,
+        measures={"factor": factor, "lr": lr, "typical": base, "optimizer": opt},
+    )
+
+
+@check(
+    "steps_per_epoch",
+    kind="frame",
+    defaults={"min": -math.inf, "max": math.inf},
+    min=_NUM,
+    max=_NUM,
+)
+def steps_per_epoch(x: Inputs, *, min: float, max: float) -> Outcome | None:  # noqa: A002
+    """Optimizer steps per epoch (from a logged epoch counter or n_train / batch_size)."""
+    spe = x.frame.steps_per_epoch if x.frame.axis != "epoch" else None
+    if spe is None:
+        n, bs = x.config.get("n_train"), x.config.get("batch_size")
+        if isinstance(n, (int, float)) and isinstance(bs, (int, float)) and bs > 0:
+            spe = math.ceil(n / bs)
+    if spe is None:
+        return None
+    return Outcome(min <= spe <= max, value=float(spe), measures={"steps_per_epoch": spe})
+
+
+@check(
+    "clip_pinned",
+    kind="series",
+    defaults={"min_frac": 0.5, "tolerance": 0.0},
+    min_frac=_NUM,
+    tolerance=_NUM,
+)
+def clip_pinned(x: Inputs, *, min_frac: float, tolerance: float) -> Outcome | None:
+    """Fraction of steps whose pre-clip gradient norm is at or above the configured clip value."""
+    import numpy as np
+
+    clip = x.config.get("grad_clip")
+    assert x.series is not None
+    v = x.series.to_numpy(dtype=float)
+    v = v[np.isfinite(v)]
+    if not isinstance(clip, (int, float)) or clip <= 0 or len(v) < 3:
+        return None
+    frac = float(np.mean(v >= clip * (1 - tolerance)))
+    ratio = float(np.median(v) / clip)
+    return Outcome(frac >= min_frac, step=int(x.series.index[0]), value=frac,
+                   measures={"frac": frac, "clip": clip, "median_ratio": ratio})

@@ -1,0 +1,108 @@
+"""Checks over a family of per-layer series (``act_zero_frac/*``, ``grad_norm/*``), in model order."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nn_doctor.checks import Inputs, Outcome, check
+from nn_doctor.checks._util import EPS, finite_values, window_len
+
+_NUM = (int, float)
+
+
+def _window_medians(x: Inputs, window: str, frac: float) -> list[tuple[str, float, int]]:
+    """(layer, median over the window, first step of the window) for each layer with data."""
+    out = []
+    for s in x.layers:
+        steps, v = finite_values(s)
+        if len(v) == 0:
+            continue
+        w = window_len(len(v), frac, 1)
+        sel = {"early": slice(0, w), "late": slice(len(v) - w, None), "all": slice(None)}[window]
+        out.append((str(s.name).split("/", 1)[-1], float(np.median(v[sel])), int(steps[sel][0])))
+    return out
+
+
+@check(
+    "layer_level",
+    kind="layers",
+    defaults={"agg": "max", "window": "late", "frac": 0.3, "min": -math.inf, "max": math.inf,
+              "hidden_only": False},
+    agg=str,
+    window=str,
+    frac=_NUM,
+    min=_NUM,
+    max=_NUM,
+    hidden_only=bool,
+)
+def layer_level(
+    x: Inputs, *, agg: str, window: str, frac: float, min: float, max: float, hidden_only: bool  # noqa: A002
+) -> Outcome | None:
+    """The max/mean/min over layers of each layer's median in a window, within [min, max]."""
+    meds = _window_medians(x, window, frac)
+    if hidden_only and len(meds) > 1:
+        meds = meds[:-1]  # the output layer has no hidden activation
+    if not meds:
+        return None
+    values = np.array([m for _, m, _ in meds])
+    pick = {"max": int(np.argmax(values)), "min": int(np.argmin(values))}.get(agg)
+    if agg == "mean":
+        value, layer, step = float(values.mean()), "all layers", meds[0][2]
+    elif pick is not None:
+        layer, value, step = meds[pick]
+    else:
+        raise ValueError(f"agg must be max, mean or min, not {agg!r}")
+    return Outcome(min <= value <= max, step=step, value=value,
+                   measures={"value": value, "layer": layer, "layers": len(meds)})
+
+
+@check(
+    "first_last_ratio",
+    kind="layers",
+    defaults={"window": "all", "frac": 0.3, "min": -math.inf, "max": math.inf},
+    window=str,
+    frac=_NUM,
+    min=_NUM,
+    max=_NUM,
+)
+def first_last_ratio(
+    x: Inputs, *, window: str, frac: float, min: float, max: float  # noqa: A002
+) -> Outcome | None:
+    """First layer's median over the last layer's (AUTOTRAINER: < 1e-3 vanishing, > 70 exploding)."""
+    meds = _window_medians(x, window, frac)
+    if len(meds) < 2:
+        return None
+    first, last = meds[0][1], meds[-1][1]
+    ratio = abs(first) / max_(abs(last), EPS)
+    return Outcome(min <= ratio <= max, step=meds[0][2], value=ratio,
+                   measures={"ratio": ratio, "first": meds[0][0], "last": meds[-1][0]})
+
+
+def max_(a: float, b: float) -> float:
+    """Plain max (the check's keyword ``max`` shadows the builtin)."""
+    return a if a > b else b
+
+
+@check(
+    "layer_growth",
+    kind="layers",
+    defaults={"min_factor": 100.0},
+    min_factor=_NUM,
+)
+def layer_growth(x: Inputs, *, min_factor: float) -> Outcome | None:
+    """The largest growth of any layer's value from its first logged point to its maximum."""
+    best: tuple[float, str, int] | None = None
+    for s in x.layers:
+        steps, v = finite_values(s)
+        if len(v) < 2:
+            continue
+        g = float(np.max(np.abs(v)) / max_(abs(v[0]), EPS))
+        i = int(np.argmax(np.abs(v)))
+        if best is None or g > best[0]:
+            best = (g, str(s.name).split("/", 1)[-1], int(steps[i]))
+    if best is None:
+        return None
+    return Outcome(best[0] >= min_factor, step=best[2], value=best[0],
+                   measures={"factor": best[0], "layer": best[1]})

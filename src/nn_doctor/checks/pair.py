@@ -1,0 +1,144 @@
+"""Checks over two series read together: train vs validation loss, a metric vs the loss."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nn_doctor.checks import Inputs, Outcome, check
+from nn_doctor.checks._util import (
+    EPS,
+    finite_prefix,
+    head_level,
+    scale,
+    smooth,
+    tail_level,
+    window_len,
+)
+
+_NUM = (int, float)
+
+
+def _aligned(x: Inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Train values interpolated at the validation steps (validation is the sparser series)."""
+    assert x.series is not None and x.other is not None
+    ts, tv = finite_prefix(x.series)
+    vs, vv = finite_prefix(x.other)
+    if len(ts) < 2 or len(vs) < 2:
+        return None
+    # smooth mini-batch noise in train before reading it at the validation steps
+    tv = smooth(tv, 0.05)
+    inside = (vs >= ts[0]) & (vs <= ts[-1])
+    if inside.sum() < 2:
+        return None
+    vs, vv = vs[inside], vv[inside]
+    return vs, np.interp(vs, ts, tv), vv
+
+
+@check(
+    "val_turns_up",
+    kind="pair",
+    defaults={"min_rise": 0.1, "min_train_drop": 0.0, "min_points_after": 2},
+    min_rise=_NUM,
+    min_train_drop=_NUM,
+    min_points_after=int,
+)
+def val_turns_up(
+    x: Inputs, *, min_rise: float, min_train_drop: float, min_points_after: int
+) -> Outcome | None:
+    """Validation loss bottoms out and rises by ``min_rise`` (relative) while train keeps falling."""
+    al = _aligned(x)
+    if al is None or len(al[0]) < 4:
+        return None
+    steps, train, val = al
+    sv = smooth(val, 0.1)
+    m = int(np.argmin(sv))
+    after = len(sv) - 1 - m
+    rise = (tail_level(val, 0.2) - sv[m]) / scale(sv[m], tail_level(val, 0.2))
+    train_drop = (train[m] - train[-1]) / scale(train[m], train[-1])
+    gap_start = (val[m] - train[m]) / scale(train[m])
+    gap_end = (val[-1] - train[-1]) / scale(train[-1])
+    return Outcome(
+        after >= min_points_after and rise >= min_rise and train_drop >= min_train_drop,
+        step=int(steps[m]),
+        value=rise,
+        measures={"rise": rise, "train_drop": train_drop, "val_min": float(sv[m]),
+                  "gap_start": gap_start, "gap_end": gap_end},
+    )
+
+
+@check(
+    "gap",
+    kind="pair",
+    defaults={"window": "late", "frac": 0.2, "min": -math.inf, "max": math.inf},
+    window=str,
+    frac=_NUM,
+    min=_NUM,
+    max=_NUM,
+)
+def gap(x: Inputs, *, window: str, frac: float, min: float, max: float) -> Outcome | None:  # noqa: A002
+    """Relative validation-minus-train gap, (val - train) / |train|, over an early or late window."""
+    al = _aligned(x)
+    if al is None:
+        return None
+    steps, train, val = al
+    w = window_len(len(steps), frac, 1)
+    sel = slice(0, w) if window == "early" else slice(len(steps) - w, None)
+    t, v = float(np.median(train[sel])), float(np.median(val[sel]))
+    g = (v - t) / scale(t)
+    return Outcome(min <= g <= max, step=int(steps[sel][0]), value=g,
+                   measures={"gap": g, "train": t, "val": v})
+
+
+@check(
+    "train_flat_val_falls",
+    kind="pair",
+    defaults={"max_train_improvement": 0.05, "min_val_improvement": 0.1},
+    max_train_improvement=_NUM,
+    min_val_improvement=_NUM,
+)
+def train_flat_val_falls(
+    x: Inputs, *, max_train_improvement: float, min_val_improvement: float
+) -> Outcome | None:
+    """Train loss flat while validation loss falls: the CATALOG's 'data set problem' reading."""
+    al = _aligned(x)
+    if al is None or len(al[0]) < 3:
+        return None
+    steps, train, val = al
+    ti = (head_level(train) - tail_level(train)) / scale(head_level(train), tail_level(train))
+    vi = (head_level(val) - tail_level(val)) / scale(head_level(val), tail_level(val))
+    return Outcome(
+        ti <= max_train_improvement and vi >= min_val_improvement,
+        step=int(steps[0]),
+        value=ti,
+        measures={"train_improvement": ti, "val_improvement": vi},
+    )
+
+
+@check(
+    "metric_improves_after",
+    kind="pair",
+    defaults={"min_gain": 0.01},
+    min_gain=_NUM,
+)
+def metric_improves_after(x: Inputs, *, min_gain: float) -> Outcome | None:
+    """A validation task metric keeps improving after the validation loss's minimum (not overfitting).
+
+    ``series`` is the validation loss; ``other`` the metric, whose direction the engine resolved
+    (it hands over the metric negated when lower is better, so higher is always better here).
+    """
+    assert x.series is not None and x.other is not None
+    ls, lv = finite_prefix(x.series)
+    ms, mv = finite_prefix(x.other)
+    if len(lv) < 3 or len(mv) < 3:
+        return None
+    m_step = ls[int(np.argmin(smooth(lv, 0.1)))]
+    before = mv[ms <= m_step]
+    after = mv[ms > m_step]
+    if len(before) == 0 or len(after) == 0:
+        return None
+    best_before, best_after = float(np.max(before)), float(np.max(after))
+    gain = (best_after - best_before) / max(abs(best_before), EPS)
+    return Outcome(gain >= min_gain, step=int(m_step), value=gain,
+                   measures={"gain": gain, "metric": str(x.other.name)})

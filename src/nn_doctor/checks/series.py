@@ -1,0 +1,375 @@
+"""Checks over one series: non-finite values, divergence, spikes, oscillation, trend, plateau."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nn_doctor.checks import Inputs, Outcome, check
+from nn_doctor.checks._util import (
+    EPS,
+    finite_prefix,
+    finite_values,
+    head_level,
+    improvement,
+    kendall_tau,
+    persistent_onset,
+    rebound,
+    scale,
+    smooth,
+    tail_level,
+    window_len,
+)
+
+_NUM = (int, float)
+
+
+def _step(steps: np.ndarray, i: int | None) -> int | None:
+    return None if i is None else int(steps[i])
+
+
+@check("nonfinite", kind="series", defaults={"min_finite_frac": 0.0}, min_finite_frac=_NUM)
+def nonfinite(x: Inputs, *, min_finite_frac: float) -> Outcome | None:
+    """Whether the series logged NaN or inf, and how much normal history came before it."""
+    assert x.series is not None
+    v = x.series.to_numpy(dtype=float)
+    if len(v) == 0:
+        return None
+    bad = ~np.isfinite(v)
+    if not bad.any():
+        return Outcome(False, measures={"finite_frac": 1.0})
+    first = int(np.argmax(bad))
+    finite_frac = first / len(v)
+    value = "nan" if math.isnan(v[first]) else ("inf" if v[first] > 0 else "-inf")
+    return Outcome(
+        finite_frac >= min_finite_frac,
+        step=int(x.series.index[first]),
+        measures={"value": value, "finite_frac": finite_frac, "finite_before": first,
+                  "nonfinite_frac": float(bad.mean())},
+    )
+
+
+@check(
+    "pre_nonfinite_rise",
+    kind="series",
+    defaults={"min_rebound": 0.5, "window": 0.15},
+    min_rebound=_NUM,
+    window=_NUM,
+)
+def pre_nonfinite_rise(x: Inputs, *, min_rebound: float, window: float) -> Outcome | None:
+    """Whether the curve was already climbing back up before it went non-finite (gradual divergence)."""
+    assert x.series is not None
+    steps, v = finite_prefix(x.series)
+    if len(v) == len(x.series):
+        return Outcome(False, measures={"rebound": 0.0})  # never went non-finite
+    if len(v) < 4:
+        return None  # too little history before the NaN to judge
+    rb = rebound(v, smooth(v, 0.03))
+    w = window_len(len(v), window, 2)
+    peak = float(np.max(rb[-w:]))
+    return Outcome(peak >= min_rebound, step=int(steps[-w]), measures={"rebound": peak})
+
+
+@check(
+    "diverges",
+    kind="series",
+    defaults={"min_rebound": 1.0, "for_points": 3, "smooth": 0.03},
+    min_rebound=_NUM,
+    for_points=int,
+    smooth=_NUM,
+)
+def diverges(x: Inputs, *, min_rebound: float, for_points: int, smooth: float) -> Outcome | None:
+    """Whether the smoothed curve climbs back from its best by ``min_rebound`` of its total drop and stays."""
+    assert x.series is not None
+    steps, v = finite_prefix(x.series)
+    if len(v) < max(5, for_points + 2):
+        return None
+    from nn_doctor.checks._util import smooth as _smooth
+
+    rb = rebound(v, _smooth(v, smooth))
+    onset = persistent_onset(rb >= min_rebound, min(for_points, max(1, len(v) // 10)))
+    best_i = int(np.argmin(_smooth(v, smooth)))
+    factor = float(np.max(v[best_i:]) / v[best_i]) if v[best_i] > EPS else float("nan")
+    return Outcome(
+        onset is not None,
+        step=_step(steps, onset),
+        value=float(np.max(rb)),
+        measures={"rebound": float(np.max(rb)), "factor": factor, "best_step": int(steps[best_i])},
+    )
+
+
+@check(
+    "rel_growth",
+    kind="series",
+    defaults={"window": 0.2, "min_factor": 10.0, "for_points": 1},
+    window=_NUM,
+    min_factor=_NUM,
+    for_points=int,
+)
+def rel_growth(x: Inputs, *, window: float, min_factor: float, for_points: int) -> Outcome | None:
+    """Whether a positive series rises ``min_factor`` times above its minimum over the preceding window."""
+    assert x.series is not None
+    steps, v = finite_values(x.series)
+    v = np.abs(v)
+    if len(v) < 4:
+        return None
+    import pandas as pd
+
+    w = window_len(len(v), window, 3)
+    base = pd.Series(v).rolling(w, min_periods=1).min().shift(1).to_numpy()
+    ratio = v / np.maximum(base, EPS)
+    ratio[0] = 1.0
+    onset = persistent_onset(ratio >= min_factor, for_points)
+    return Outcome(
+        onset is not None,
+        step=_step(steps, onset),
+        value=float(np.nanmax(ratio)),
+        measures={"factor": float(np.nanmax(ratio))},
+    )
+
+
+@check(
+    "spikes",
+    kind="series",
+    defaults={"factor": 3.0, "window": 0.1, "min_count": 1, "min_frac": 0.0},
+    factor=_NUM,
+    window=_NUM,
+    min_count=int,
+    min_frac=_NUM,
+)
+def spikes(x: Inputs, *, factor: float, window: float, min_count: int, min_frac: float) -> Outcome | None:
+    """Points above ``factor`` times the rolling median of the points before them (LLM Foundry style)."""
+    assert x.series is not None
+    steps, v = finite_values(x.series)
+    if len(v) < 8:
+        return None
+    import pandas as pd
+
+    w = window_len(len(v), window, 4)
+    base = pd.Series(v).rolling(w, min_periods=3).median().shift(1).to_numpy()
+    spread = pd.Series(v).rolling(w, min_periods=3).apply(
+        lambda a: np.median(np.abs(a - np.median(a))), raw=True
+    ).shift(1).to_numpy()
+    # above factor x baseline for positive series; fall back to a spread test otherwise
+    thresh = np.where(base > 0, base * factor, base + factor * 5 * np.maximum(spread, EPS))
+    hit = np.nan_to_num(v > thresh)
+    count = int(hit.sum())
+    frac = count / len(v)
+    rel = v / np.where(base > EPS, base, np.nan)
+    max_factor = float(np.nanmax(rel)) if np.isfinite(rel).any() else float("nan")
+    return Outcome(
+        count >= min_count and frac >= min_frac,
+        step=_step(steps, int(np.argmax(hit)) if count else None),
+        value=float(count),
+        measures={"count": count, "frac": frac, "max_factor": max_factor},
+    )
+
+
+@check(
+    "oscillation",
+    kind="series",
+    defaults={"min_amplitude": 0.2, "part": 0.5, "smooth": 0.1},
+    min_amplitude=_NUM,
+    part=_NUM,
+    smooth=_NUM,
+)
+def oscillation(x: Inputs, *, min_amplitude: float, part: float, smooth: float) -> Outcome | None:
+    """Swing of the curve around its own trend, relative to how far it has come down (late part)."""
+    assert x.series is not None
+    steps, v = finite_prefix(x.series)
+    if len(v) < 8:
+        return None
+    from nn_doctor.checks._util import smooth as _smooth
+
+    trend = _smooth(v, smooth, 3)
+    start = max(0, int(len(v) * (1 - part)))
+    resid = np.abs(v[start:] - trend[start:])
+    # the reference scale: the curve's own level range, so a loss near 0 is not penalized
+    ref = scale(head_level(v) - float(np.min(trend)), tail_level(trend))
+    amp = float(np.median(resid) / ref)
+    return Outcome(amp >= min_amplitude, step=int(steps[start]), value=amp, measures={"amplitude": amp})
+
+
+@check(
+    "improvement",
+    kind="series",
+    defaults={"frac": 0.1, "min": -math.inf, "max": math.inf},
+    frac=_NUM,
+    min=_NUM,
+    max=_NUM,
+)
+def improvement_check(x: Inputs, *, frac: float, min: float, max: float) -> Outcome | None:  # noqa: A002
+    """Relative drop from the start level to the end level, within [min, max] (1 = fell to zero)."""
+    assert x.series is not None
+    steps, v = finite_prefix(x.series)
+    if len(v) < 3:
+        return None
+    imp = improvement(v, frac)
+    return Outcome(min <= imp <= max, step=int(steps[0]), value=imp, measures={"improvement": imp})
+
+
+@check(
+    "still_falling",
+    kind="series",
+    defaults={"tail": 0.2, "min_share": 0.1, "max_tau": -0.3},
+    tail=_NUM,
+    min_share=_NUM,
+    max_tau=_NUM,
+)
+def still_falling(x: Inputs, *, tail: float, min_share: float, max_tau: float) -> Outcome | None:
+    """Whether the last ``tail`` of the run still brings ``min_share`` of the total drop, steadily."""
+    assert x.series is not None
+    steps, v = finite_prefix(x.series)
+    if len(v) < 6 or len(v) < len(x.series):
+        return None
+    sm = smooth(v, 0.05)
+    w = window_len(len(v), tail, 3)
+    total = sm[0] - float(np.min(sm))
+    if total <= EPS * scale(sm[0]):
+        return Outcome(False, measures={"share": 0.0, "tau": 0.0})
+    tail_drop = sm[-w] - sm[-1]
+    share = float(tail_drop / total)
+    tau = kendall_tau(v[-w:])
+    return Outcome(
+        share >= min_share and tau <= max_tau,
+        step=int(steps[-w]),
+        value=share,
+        measures={"share": share, "tau": tau},
+    )
+
+
+@check(
+    "plateau",
+    kind="series",
+    defaults={"tol": 0.1, "min_frac": 0.5, "max_improvement": math.inf},
+    tol=_NUM,
+    min_frac=_NUM,
+    max_improvement=_NUM,
+)
+def plateau(x: Inputs, *, tol: float, min_frac: float, max_improvement: float) -> Outcome | None:
+    """Whether the curve stopped improving early: the share of the run spent within ``tol`` of its end level."""
+    assert x.series is not None
+    steps, v = finite_prefix(x.series)
+    if len(v) < 8:
+        return None
+    sm = smooth(v, 0.05)
+    start, end = sm[0], float(np.min(sm))
+    span = start - end
+    ref = scale(start, end)
+    # first point from which the running best never improves by more than tol of the start scale
+    best = np.minimum.accumulate(sm)
+    remaining = best - end
+    reached = np.flatnonzero(remaining <= tol * max(span, 0) + tol * 0.1 * ref)
+    i = int(reached[0]) if len(reached) else len(sm) - 1
+    frac = 1.0 - i / len(sm)
+    imp = span / ref
+    return Outcome(
+        frac >= min_frac and imp <= max_improvement,
+        step=int(steps[i]),
+        value=frac,
+        measures={"plateau_frac": frac, "improvement": imp},
+    )
+
+
+@check(
+    "level",
+    kind="series",
+    defaults={"stat": "median", "window": "all", "frac": 0.2, "min": -math.inf, "max": math.inf,
+              "absolute": False},
+    stat=str,
+    window=str,
+    frac=_NUM,
+    min=_NUM,
+    max=_NUM,
+    absolute=bool,
+)
+def level(
+    x: Inputs, *, stat: str, window: str, frac: float, min: float, max: float, absolute: bool  # noqa: A002
+) -> Outcome | None:
+    """A statistic (median/mean/max/min/first/last) of a window (all/early/late) within [min, max]."""
+    assert x.series is not None
+    steps, v = finite_values(x.series)
+    if len(v) == 0:
+        return None
+    if absolute:
+        v = np.abs(v)
+    w = window_len(len(v), frac, 1)
+    sel = {"all": slice(None), "early": slice(0, w), "late": slice(len(v) - w, None)}.get(window)
+    if sel is None:
+        raise ValueError(f"window must be all, early or late, not {window!r}")
+    part, part_steps = v[sel], steps[sel]
+    fns = {"median": np.median, "mean": np.mean, "max": np.max, "min": np.min,
+           "first": lambda a: a[0], "last": lambda a: a[-1]}
+    if stat not in fns:
+        raise ValueError(f"stat must be one of {', '.join(fns)}, not {stat!r}")
+    value = float(fns[stat](part))
+    return Outcome(min <= value <= max, step=int(part_steps[0]), value=value, measures={"value": value})
+
+
+@check(
+    "periodicity",
+    kind="series",
+    defaults={"min_acf": 0.3, "min_periods": 3, "min_points_per_period": 4},
+    min_acf=_NUM,
+    min_periods=int,
+    min_points_per_period=int,
+)
+def periodicity(
+    x: Inputs, *, min_acf: float, min_periods: int, min_points_per_period: int
+) -> Outcome | None:
+    """Autocorrelation of the detrended curve at a lag of one epoch (fixed data order repeats)."""
+    assert x.series is not None
+    spe = x.frame.steps_per_epoch
+    steps, v = finite_prefix(x.series)
+    if spe is None or len(v) < 8 or x.frame.axis == "epoch":
+        return None
+    cadence = float(np.median(np.diff(steps))) if len(steps) > 1 else 1.0
+    lag = int(round(spe / max(cadence, EPS)))
+    if lag < min_points_per_period or len(v) < lag * min_periods:
+        return None
+    trend = smooth(v, 0.0, floor=lag) if lag > 1 else v
+    r = v - trend
+    r = r - r.mean()
+    denom = float(np.dot(r, r))
+    if denom <= EPS:
+        return Outcome(False, measures={"acf": 0.0, "period": spe})
+    acf = float(np.dot(r[:-lag], r[lag:]) / denom)
+    return Outcome(acf >= min_acf, step=int(steps[lag]), value=acf, measures={"acf": acf, "period": spe})
+
+
+@check(
+    "chance_level",
+    kind="series",
+    defaults={"window": "late", "frac": 0.2, "min": -math.inf, "max": math.inf},
+    window=str,
+    frac=_NUM,
+    min=_NUM,
+    max=_NUM,
+)
+def chance_level(x: Inputs, *, window: str, frac: float, min: float, max: float) -> Outcome | None:  # noqa: A002
+    """Cross-entropy level relative to chance, ln(n_classes): 1.0 means the model predicts uniformly."""
+    assert x.series is not None
+    n = x.config.get("n_classes")
+    if not isinstance(n, int) or n < 2 or x.config.get("task") == "regression":
+        return None
+    steps, v = finite_prefix(x.series)
+    if len(v) == 0:
+        return None
+    w = window_len(len(v), frac, 1)
+    part = v[:w] if window == "early" else v[-w:]
+    ratio = float(np.median(part) / math.log(n))
+    return Outcome(min <= ratio <= max, step=int(steps[0] if window == "early" else steps[-w]),
+                   value=ratio, measures={"ratio": ratio, "chance": math.log(n)})
+
+
+@check("lr_step_up", kind="series", defaults={"min_factor": 3.0}, min_factor=_NUM)
+def lr_step_up(x: Inputs, *, min_factor: float) -> Outcome | None:
+    """Whether the learning rate rose by ``min_factor`` or more from its starting value (warm-up, restarts)."""
+    assert x.series is not None
+    steps, v = finite_values(x.series)
+    if len(v) < 2 or v[0] <= 0:
+        return None
+    ratio = float(np.max(v) / v[0])
+    i = int(np.argmax(v >= v[0] * min_factor)) if ratio >= min_factor else None
+    return Outcome(ratio >= min_factor, step=_step(steps, i), value=ratio, measures={"factor": ratio})

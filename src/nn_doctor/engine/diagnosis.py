@@ -1,0 +1,206 @@
+"""From a run frame to a :class:`Diagnosis`: every rule evaluated, findings ranked, JSON-ready."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from nn_doctor.engine.evaluate import DEFAULT_REPORT_AT, DEFAULT_UNKNOWN_WEIGHT, RuleResult, evaluate_rule, fill
+from nn_doctor.engine.model import SEVERITY_RANK, Rule
+
+if TYPE_CHECKING:
+    from nn_doctor.frame import RunFrame
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class Finding:
+    """One cause the tool stands behind on this run (score at or above the report threshold)."""
+
+    id: str
+    title: str
+    category: str
+    severity: str
+    score: float
+    onset_step: int | None
+    evidence: list[dict[str, Any]]
+    counter_evidence: list[dict[str, Any]]
+    missing_signals: list[dict[str, str]]
+    differential: list[dict[str, str]]
+    remedies: list[dict[str, str]]
+    summary: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding as in the JSON document (DECISIONS.md §7)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "category": self.category,
+            "severity": self.severity,
+            "score": self.score,
+            "onset_step": self.onset_step,
+            "summary": self.summary,
+            "evidence": self.evidence,
+            "counter_evidence": self.counter_evidence,
+            "missing_signals": self.missing_signals,
+            "differential": self.differential,
+            "remedies": self.remedies,
+        }
+
+
+@dataclass
+class Diagnosis:
+    """Everything nn-doctor concluded about one run."""
+
+    path: str
+    run: str
+    format: str
+    steps: dict[str, Any]
+    signals: list[str]
+    config: dict[str, Any]
+    reading: dict[str, Any]
+    findings: list[Finding] = field(default_factory=list)
+    inconclusive: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: dict[str, str] | None = None
+    results: list[RuleResult] = field(default_factory=list, repr=False)
+    frame: RunFrame | None = field(default=None, repr=False)
+
+    @property
+    def healthy(self) -> bool:
+        """No finding and no error."""
+        return not self.findings and self.error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run entry of the JSON document (DECISIONS.md §7)."""
+        return {
+            "path": self.path,
+            "run": self.run,
+            "format": self.format,
+            "steps": self.steps,
+            "signals": self.signals,
+            "config": self.config,
+            "reading": self.reading,
+            "findings": [f.to_dict() for f in self.findings],
+            "inconclusive": self.inconclusive,
+            "notes": self.notes,
+            "warnings": self.warnings,
+            "error": self.error,
+        }
+
+
+def _evidence_entry(r: Any, lang_says: dict[str, str]) -> dict[str, Any]:
+    out = r.outcome
+    values: dict[str, Any] = {**r.item.params}
+    if out is not None:
+        values.update(out.measures)
+        values.setdefault("value", out.value)
+        values["onset"] = out.step
+        values["step"] = out.step
+    values["signal"] = r.signal
+    template = lang_says.get(r.item.id, r.item.says)
+    value = out.value if out is not None else None
+    return {
+        "id": r.item.id,
+        "signal": r.signal,
+        "says": fill(template, values),
+        "step": out.step if out is not None else None,
+        "value": value if value is None or isinstance(value, (int, float, str)) else str(value),
+    }
+
+
+def _missing(result: RuleResult) -> list[dict[str, str]]:
+    seen: dict[str, str] = {}
+    for r in result.items:
+        if r.status != "unknown" or r.item.weight <= 0:
+            continue
+        for sig in r.missing or ([r.signal] if r.signal else []):
+            if sig and sig not in seen:
+                seen[sig] = r.item.hint or f"would test: {r.item.says.split('{')[0].strip() or r.item.id}"
+    return [{"signal": s, "hint": h} for s, h in seen.items()]
+
+
+def _finding(result: RuleResult, lang: str | None) -> Finding:
+    rule = result.rule
+    loc = rule.localized(lang)
+    says = loc.get("says") or {}
+    evidence = [_evidence_entry(r, says) for r in result.items if r.status == "matched" and r.item.weight > 0]
+    counter = [_evidence_entry(r, says) for r in result.items if r.status == "matched" and r.item.weight < 0]
+    return Finding(
+        id=rule.id,
+        title=loc["title"],
+        category=rule.category,
+        severity=rule.severity,
+        score=result.score,
+        onset_step=result.onset_step,
+        evidence=evidence,
+        counter_evidence=counter,
+        missing_signals=_missing(result),
+        differential=[dict(d) for d in loc["differential"]],
+        remedies=[dict(r) for r in loc["remedies"]],
+        summary=loc["summary"],
+    )
+
+
+def rank_key(f: Finding) -> tuple[float, int, str]:
+    """Ranking: score (descending), then severity, then id — deterministic."""
+    return (-f.score, SEVERITY_RANK.get(f.severity, 9), f.id)
+
+
+def diagnose_frame(
+    frame: RunFrame,
+    *,
+    rules: list[Rule] | None = None,
+    lang: str | None = None,
+    report_at: float | None = None,
+    unknown_weight: float | None = None,
+) -> Diagnosis:
+    """Evaluate every rule on one run and build its ranked :class:`Diagnosis`."""
+    from nn_doctor.engine.load import load_rules
+    from nn_doctor.engine.notes import run_notes
+    from nn_doctor.report.reading import reading
+
+    rules = load_rules() if rules is None else rules
+    rng = frame.step_range
+    diag = Diagnosis(
+        path=frame.path,
+        run=frame.run,
+        format=frame.format,
+        steps={
+            "first": rng[0] if rng else None,
+            "last": rng[1] if rng else None,
+            "count": frame.n_steps,
+            "cadence": frame.cadence(),
+            "axis": frame.axis,
+        },
+        signals=frame.signals,
+        config=frame.config,
+        reading=reading(frame),
+        warnings=list(frame.warnings),
+        notes=list(frame.notes),
+        frame=frame,
+    )
+    if not frame.has("train_loss") and not frame.has("val_loss"):
+        found = ", ".join(frame.signals[:12]) or "none"
+        diag.error = {
+            "message": f"no usable loss signal in {frame.run}",
+            "hint": f"found signals: {found}; map yours in .nn-doctor.yaml "
+            "(signals: {train_loss: [my_loss]}) or run `nn-doctor inspect`",
+        }
+        return diag
+    threshold = DEFAULT_REPORT_AT if report_at is None else report_at
+    weight = DEFAULT_UNKNOWN_WEIGHT if unknown_weight is None else unknown_weight
+    for rule in rules:
+        result = evaluate_rule(rule, frame, report_at=threshold, unknown_weight=weight)
+        diag.results.append(result)
+        keys = [r for r in result.items if r.item.key]
+        if result.verdict == "fires":
+            diag.findings.append(_finding(result, lang))
+        elif result.verdict == "inconclusive" or (keys and all(r.status == "unknown" for r in keys)):
+            missing = result.missing_required or [m["signal"] for m in _missing(result)]
+            diag.inconclusive.append({"id": rule.id, "missing_signals": missing})
+    diag.findings.sort(key=rank_key)
+    diag.notes.extend(run_notes(frame))
+    return diag

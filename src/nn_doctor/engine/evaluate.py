@@ -1,0 +1,221 @@
+"""Evaluate one rule on one run frame: run its checks, weigh the evidence, score the cause.
+
+Scoring, in one paragraph (what ``rules explain`` prints): each evidence item comes out
+*matched*, *not matched* or *unknown* (its signal is missing or too short). The score is the
+sum of the weights of matched items (counter-evidence subtracts its weight) divided by the sum of
+the positive weights of the items that could be evaluated plus ``unknown_weight`` (default 0.5)
+times the weights of those that could not, clamped to 0–1. Items in one ``group`` are
+alternative symptoms and count once, as their heaviest item. So a cause supported only by indirect
+evidence still ranks, but below one whose decisive evidence was measured and matched. A rule
+fires when every required signal is present, at least one key item matched, and the score
+reaches its report threshold; a missing required signal makes it inconclusive, never a pass.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import string
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from nn_doctor.checks import Inputs, Outcome, registry
+from nn_doctor.engine.model import EvidenceItem, Rule
+from nn_doctor.signals import higher_is_better
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from nn_doctor.frame import RunFrame
+
+DEFAULT_REPORT_AT = 0.5
+DEFAULT_UNKNOWN_WEIGHT = 0.5
+VAL_METRIC = "@val_metric"  # selector: every validation task metric with a known direction
+
+
+@dataclass
+class ItemResult:
+    """How one evidence item came out on this run."""
+
+    item: EvidenceItem
+    status: str  # matched | unmatched | unknown
+    outcome: Outcome | None = None
+    missing: list[str] = field(default_factory=list)
+    signal: str | None = None
+
+
+@dataclass
+class RuleResult:
+    """A rule's verdict on a run: fires, quiet or inconclusive, with score and evidence."""
+
+    rule: Rule
+    verdict: str
+    score: float
+    onset_step: int | None
+    items: list[ItemResult]
+    missing_required: list[str]
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` that leaves unknown fields visible and tolerates None and text values."""
+
+    def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
+        return kwargs.get(key, "?") if isinstance(key, str) else super().get_value(key, args, kwargs)
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if value is None:
+            return "?"
+        if isinstance(value, float) and not math.isfinite(value):
+            return str(value)
+        try:
+            return super().format_field(value, format_spec)
+        except (ValueError, TypeError):
+            return str(value)
+
+
+_FMT = _Formatter()
+
+
+def fill(template: str, values: dict[str, Any]) -> str:
+    """Fill a ``says`` template with measured values, parameters and the onset step."""
+    try:
+        return _FMT.format(template, **values)
+    except (IndexError, KeyError, ValueError, AttributeError):
+        return template
+
+
+def val_metrics(frame: RunFrame) -> list[str]:
+    """Validation task metrics (not losses) whose direction is known: val_acc, eval_wer, mAP…"""
+    out = []
+    for name in frame.signals:
+        low = name.lower()
+        is_val = low.startswith(("val_", "val/", "eval_", "eval/", "valid", "validation", "metrics/"))
+        if not is_val or "loss" in low or higher_is_better(name) is None:
+            continue
+        out.append(name)
+    return out
+
+
+def _oriented(s: pd.Series) -> pd.Series:
+    """The metric with 'higher is better' orientation (lower-is-better metrics negated)."""
+    return s if higher_is_better(str(s.name)) else -s
+
+
+def _run_check(item: EvidenceItem, frame: RunFrame) -> ItemResult:
+    spec = registry()[item.check or ""]
+    params = dict(item.params)
+    if spec.kind in ("config", "frame"):
+        return _status(item, spec.fn(Inputs(frame=frame), **params), None)
+    if spec.kind == "layers":
+        family = item.signals[0][:-2]
+        names = [n for n in frame.signals if fnmatch.fnmatchcase(n, family + "/*")]
+        if not names:
+            return ItemResult(item, "unknown", missing=[item.signals[0]])
+        layers = [frame.series(n) for n in names]
+        return _status(item, spec.fn(Inputs(frame=frame, layers=layers), **params), item.signals[0])
+    first = item.signals[0]
+    if not frame.has(first):
+        return ItemResult(item, "unknown", missing=[first])
+    if spec.kind == "series":
+        return _status(item, spec.fn(Inputs(frame=frame, series=frame.series(first)), **params), first)
+    second = item.signals[1]
+    candidates = val_metrics(frame) if second == VAL_METRIC else [second]
+    candidates = [c for c in candidates if frame.has(c)]
+    if not candidates:
+        return ItemResult(item, "unknown", missing=[second])
+    best: ItemResult | None = None
+    for name in candidates:
+        other = frame.series(name)
+        if second == VAL_METRIC:
+            other = _oriented(other).rename(name)
+        res = _status(item, spec.fn(Inputs(frame=frame, series=frame.series(first), other=other), **params), f"{first}, {name}")
+        if best is None or (res.status == "matched" and best.status != "matched") or best.status == "unknown":
+            best = res
+    assert best is not None
+    return best
+
+
+def _status(item: EvidenceItem, outcome: Outcome | None, signal: str | None) -> ItemResult:
+    if outcome is None:
+        return ItemResult(item, "unknown", signal=signal)
+    return ItemResult(item, "matched" if outcome.matched else "unmatched", outcome, signal=signal)
+
+
+def evaluate_rule(
+    rule: Rule,
+    frame: RunFrame,
+    *,
+    report_at: float = DEFAULT_REPORT_AT,
+    unknown_weight: float = DEFAULT_UNKNOWN_WEIGHT,
+) -> RuleResult:
+    """Run every evidence item of ``rule`` on ``frame`` and score it."""
+    missing_required = [s for s in rule.requires if not _has_signal(frame, s)]
+    results: dict[str, ItemResult] = {}
+    for item in rule.evidence + rule.against:
+        if item.precedes:
+            continue
+        try:
+            results[item.id] = _run_check(item, frame)
+        except (ValueError, ZeroDivisionError, FloatingPointError):
+            # A check that cannot compute on this data is an unknown, not a crash.
+            results[item.id] = ItemResult(item, "unknown")
+    for item in rule.evidence + rule.against:
+        if not item.precedes:
+            continue
+        a, b = (results.get(i) for i in item.precedes)
+        if a is None or b is None or a.status == "unknown" or b.status == "unknown":
+            results[item.id] = ItemResult(item, "unknown")
+            continue
+        if a.status == "matched" and b.status == "matched" and a.outcome and b.outcome:
+            sa, sb = a.outcome.step, b.outcome.step
+            ok = sa is not None and sb is not None and sa <= sb
+            gap = (sb - sa) if ok and sa is not None and sb is not None else None
+            results[item.id] = ItemResult(item, "matched" if ok else "unmatched",
+                                          Outcome(ok, step=sa, measures={"gap": gap}))
+        else:
+            results[item.id] = ItemResult(item, "unmatched")
+
+    items = [results[i.id] for i in rule.evidence + rule.against]
+    score = _score(items, unknown_weight)
+    key_matched = [r for r in items if r.item.weight > 0 and r.item.key and r.status == "matched"]
+    onsets = [r.outcome.step for r in key_matched if r.outcome and r.outcome.step is not None]
+    threshold = rule.report_at if rule.report_at is not None else report_at
+    if missing_required:
+        verdict = "inconclusive"
+    elif key_matched and score >= threshold - 1e-9:
+        verdict = "fires"
+    else:
+        verdict = "quiet"
+    return RuleResult(rule, verdict, round(score, 4), min(onsets) if onsets else None, items, missing_required)
+
+
+def _score(items: list[ItemResult], unknown_weight: float) -> float:
+    """Matched weight over evaluable weight (+ a discounted share of unknown weight), in 0–1.
+
+    Grouped items are alternatives: a group counts once, with the weight of its heaviest item;
+    it is matched (with that item's weight) if any item matched, and unknown only if all are.
+    """
+    units: dict[str, list[ItemResult]] = {}
+    for r in items:
+        if r.item.weight > 0:
+            units.setdefault(r.item.group or f"#{r.item.id}", []).append(r)
+    evaluable = unknown = matched = 0.0
+    for members in units.values():
+        weight = max(m.item.weight for m in members)
+        hits = [m.item.weight for m in members if m.status == "matched"]
+        if hits:
+            matched += max(hits)
+            evaluable += weight
+        elif all(m.status == "unknown" for m in members):
+            unknown += weight
+        else:
+            evaluable += weight
+    matched += sum(r.item.weight for r in items if r.item.weight < 0 and r.status == "matched")
+    denom = evaluable + unknown_weight * unknown
+    return max(0.0, min(1.0, matched / denom)) if denom > 0 else 0.0
+
+
+def _has_signal(frame: RunFrame, pattern: str) -> bool:
+    if pattern.endswith("/*"):
+        return bool(frame.layers(pattern[:-2]))
+    return frame.has(pattern)

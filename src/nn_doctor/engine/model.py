@@ -1,0 +1,73 @@
+"""Rules as data: the frozen dataclasses a rule file loads into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One piece of evidence: a registered check applied to a signal (or config), with a weight.
+
+    ``signals`` holds one name for series checks, two for pair checks (``train_loss``,
+    ``val_loss``), a family pattern (``act_zero_frac/*``) for layer checks, and nothing for
+    config/frame checks. ``precedes`` instead orders two other items' onsets in time. Items that
+    share a ``group`` are alternative manifestations of one symptom (a loss that diverges *or*
+    oscillates *or* turns NaN): the group weighs as its heaviest item, once.
+    """
+
+    id: str
+    check: str | None
+    signals: tuple[str, ...]
+    params: dict[str, Any]
+    weight: float
+    says: str
+    key: bool = False
+    precedes: tuple[str, ...] = ()
+    hint: str | None = None
+    group: str | None = None  # items in one group are alternative symptoms: the best one counts
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One failure mode: evidence for and against, its remedies, docs and references."""
+
+    id: str
+    title: str
+    category: str
+    severity: str
+    summary: str
+    evidence: tuple[EvidenceItem, ...]
+    against: tuple[EvidenceItem, ...] = ()
+    requires: tuple[str, ...] = ()
+    report_at: float | None = None
+    maturity: str = "stable"
+    differential: tuple[dict[str, str], ...] = ()
+    remedies: tuple[dict[str, str], ...] = ()
+    docs: dict[str, str] = field(default_factory=dict)
+    references: tuple[dict[str, str], ...] = ()
+    translations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: str = ""
+
+    def localized(self, lang: str | None) -> dict[str, Any]:
+        """Title, summary, remedies, docs and ``says`` texts in ``lang`` (English fallback)."""
+        base: dict[str, Any] = {
+            "title": self.title,
+            "summary": self.summary,
+            "remedies": list(self.remedies),
+            "docs": dict(self.docs),
+            "says": {},
+            "differential": list(self.differential),
+        }
+        if lang and lang != "en" and lang in self.translations:
+            tr = self.translations[lang]
+            for k in ("title", "summary", "remedies", "says", "differential"):
+                if tr.get(k):
+                    base[k] = tr[k]
+            if tr.get("docs"):
+                base["docs"] = {**base["docs"], **tr["docs"]}
+        return base

@@ -1,0 +1,185 @@
+"""Helpers every reader shares: safe peeking, the records table, and number tokens.
+
+Sniffers run on every file of a tree during ``audit``, so they must be cheap and must never
+raise: :func:`peek` reads a bounded head and decodes it with replacement characters. Readers
+build their records through :func:`records` so every format hands :func:`~nn_doctor.frame.
+build_frame` the same column types (``step`` int64, ``name`` categorical of str, ``value`` and
+``wall_time`` float64).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nn_doctor.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from nn_doctor.frame import RawRun
+
+#: Tokens that mean "logged, and not a number" (lower-case, stripped). Python, numpy, C and
+#: Windows spell NaN differently; all of them are a logged non-finite value.
+NAN_TOKENS = frozenset({"nan", "-nan", "+nan", "nan(ind)", "-nan(ind)", "1.#qnan", "-1.#qnan",
+                        "1.#ind", "-1.#ind"})
+POS_INF_TOKENS = frozenset({"inf", "+inf", "infinity", "+infinity", "1.#inf"})
+NEG_INF_TOKENS = frozenset({"-inf", "-infinity", "-1.#inf"})
+#: Tokens that mean "not logged" like a blank cell: Keras' CSVLogger writes ``NA`` for a key
+#: missing from an epoch's logs, pandas and R write ``NA``/``<NA>``, JSON writers ``null``.
+MISSING_TOKENS = frozenset({"", "na", "n/a", "<na>", "null", "none", "#n/a"})
+
+PEEK_BYTES = 16384
+
+
+def peek(path: Path, size: int = PEEK_BYTES) -> str:
+    """The first ``size`` bytes of a file as text ("" when unreadable); never raises."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(size)
+    except OSError:
+        return ""
+    if b"\x00" in head:  # binary (event files, checkpoints): nothing a text reader wants
+        return ""
+    return head.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def first_line(path: Path) -> str:
+    """The first non-blank line of a text file ("" when unreadable or binary)."""
+    for line in peek(path, 8192).splitlines():
+        if line.strip():
+            return line
+    return ""
+
+
+def read_bytes(path: Path) -> bytes:
+    """Read a whole log read-only; an unreadable file is an :class:`InputError`."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise InputError(
+            f"cannot read {path}: {exc.strerror or exc}", hint="check the path and its permissions"
+        ) from exc
+
+
+def read_text(path: Path) -> str:
+    """Read a whole text log; invalid UTF-8 becomes U+FFFD instead of an exception."""
+    return read_bytes(path).decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def token_value(token: str) -> float | None:
+    """A number from a text token: a float, NaN/inf spelled any common way, or None if not one."""
+    s = token.strip()
+    try:
+        return float(s)
+    except ValueError:
+        pass
+    low = s.lower()
+    if low in NAN_TOKENS:
+        return math.nan
+    if low in POS_INF_TOKENS:
+        return math.inf
+    if low in NEG_INF_TOKENS:
+        return -math.inf
+    return None
+
+
+def number(value: Any) -> float | None:
+    """A JSON-ish value as a float: numbers and numeric strings (W&B's ``" 0.163"``), else None.
+
+    Booleans are not metrics (``"done": true``); None and missing-tokens are "not logged".
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        return token_value(value)
+    return None
+
+
+def records(
+    steps: Any,
+    codes: Any,
+    names: Sequence[str],
+    values: Any,
+    wall_time: Any = None,
+) -> pd.DataFrame:
+    """Build a ``RawRun.records`` table; ``codes`` index into ``names`` (kept as a categorical).
+
+    A categorical name column keeps a million-row table cheap: the names are stored once.
+    """
+    import pandas as pd
+
+    steps = np.asarray(steps, dtype=np.int64)
+    vals = np.asarray(values, dtype=np.float64)
+    wall = (
+        np.full(len(vals), np.nan) if wall_time is None else np.asarray(wall_time, dtype=np.float64)
+    )
+    cat = pd.Categorical.from_codes(np.asarray(codes, dtype=np.int32), categories=_unique(names))
+    return pd.DataFrame({"step": steps, "name": cat, "value": vals, "wall_time": wall})
+
+
+def _unique(names: Sequence[str]) -> list[str]:
+    """Names made unique (``a``, ``a.1``): two columns that strip to one name stay apart."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for n in names:
+        cand, i = n, 0
+        while cand in seen:
+            i += 1
+            cand = f"{n}.{i}"
+        seen.add(cand)
+        out.append(cand)
+    return out
+
+
+def empty_records() -> pd.DataFrame:
+    """A records table with no rows (an empty log still yields a run that says so)."""
+    return records([], [], [], [])
+
+
+def raw_run(fmt: str, path: Path, recs: pd.DataFrame | None = None, **fields: Any) -> RawRun:
+    """A :class:`RawRun` for ``path`` (run label defaults to the path)."""
+    from nn_doctor.frame import RawRun
+
+    files = fields.pop("files", None) or [str(path)]
+    return RawRun(
+        records=recs if recs is not None else empty_records(),
+        format=fmt,
+        path=str(path),
+        files=[str(f) for f in files],
+        run=fields.pop("run", None) or str(path),
+        **fields,
+    )
+
+
+def load_configs(paths: Sequence[Path]) -> tuple[dict[str, Any], list[str], list[str]]:
+    """Merge config files that exist (later files win); returns (config, sources, warnings)."""
+    from nn_doctor.readers.hparams import load_config_file
+
+    config: dict[str, Any] = {}
+    sources: list[str] = []
+    warnings: list[str] = []
+    for p in paths:
+        if not p.is_file():
+            continue
+        try:
+            data = load_config_file(p)
+        except Exception as exc:  # a broken config must not hide the metrics
+            warnings.append(f"could not read config {p.name}: {type(exc).__name__}; ignored")
+            continue
+        if data:
+            config.update(data)
+            sources.append(str(p))
+    return config, sources, warnings
+
+
+def empty_warning(path: Path, what: str) -> str:
+    """The one wording for "this log holds no records" (an empty run, never an exception)."""
+    return f"{path.name}: {what}; no metric was logged yet (empty or crashed before the first record)"

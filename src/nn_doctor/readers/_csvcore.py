@@ -1,0 +1,247 @@
+"""Parse a CSV log fast *and* keep "blank" (not logged) apart from ``nan`` (a logged NaN).
+
+pandas' C engine turns both a blank cell and the literal ``nan`` into NaN. Reading every cell
+as a string to tell them apart is about 25x slower (DECISIONS.md §8), so this module parses
+floats natively and recovers the difference only where it can matter:
+
+1. a float column without NaN needs nothing;
+2. NaN cells are blanks unless the raw text holds a NaN spelling at all (a few ``bytes.find``
+   calls, memchr-fast); when it does, only the columns holding NaN are re-read as strings;
+3. columns pandas could not parse as floats (a stray string, ``-Infinity``, padded ``NaN``) are
+   re-read as strings and coerced cell by cell: numbers and NaN/inf spellings are values,
+   missing-tokens are blanks, anything else is a skipped cell with a warning.
+
+A header line repeated mid-file starts a new segment (Keras ``CSVLogger(append=True)``); a last
+line cut short by a crash is dropped with a warning.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings as _warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nn_doctor.readers._common import MISSING_TOKENS, NAN_TOKENS, token_value
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Raw spellings whose presence means a NaN cell may be a logged value rather than a blank.
+_NAN_NEEDLES = (b"nan", b"NaN", b"NAN", b"Nan", b"#IND", b"#QNAN", b"#ind", b"#qnan")
+
+
+@dataclass(eq=False)
+class Column:
+    """One numeric column: float values and which cells were logged (not blank)."""
+
+    name: str
+    values: np.ndarray
+    logged: np.ndarray
+
+
+@dataclass
+class Table:
+    """One header segment of a CSV file: its numeric columns, in header order."""
+
+    columns: list[Column]
+    n_rows: int
+    header: list[str]
+    ignored: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def get(self, name: str) -> Column | None:
+        """The column whose stripped, lower-cased name is ``name`` (None if absent)."""
+        for col in self.columns:
+            if col.name.strip().lower() == name:
+                return col
+        return None
+
+
+def separator(header_line: str) -> str:
+    """The field separator a header line uses: comma, else tab or semicolon."""
+    if "," in header_line:
+        return ","
+    if "\t" in header_line:
+        return "\t"
+    if ";" in header_line:
+        return ";"
+    return ","
+
+
+def header_fields(line: str) -> list[str]:
+    """Split a header line into stripped field names (quotes removed)."""
+    sep = separator(line)
+    return [f.strip().strip('"').strip() for f in line.strip().split(sep)]
+
+
+def _segments(buf: bytes) -> tuple[bytes, list[tuple[int, int]]]:
+    """The header line and (start, end) byte ranges of each segment that starts with it."""
+    nl = buf.find(b"\n")
+    header = (buf if nl < 0 else buf[:nl]).rstrip(b"\r")
+    bounds = [0]
+    if header.strip():
+        needle = b"\n" + header
+        pos = nl
+        while pos >= 0:
+            pos = buf.find(needle, pos)
+            if pos < 0:
+                break
+            after = pos + len(needle)
+            if after == len(buf) or buf[after : after + 1] in (b"\r", b"\n"):
+                bounds.append(pos + 1)
+            pos = after
+    bounds.append(len(buf))
+    return header, [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+
+
+def _drop_truncated_tail(seg: bytes, n_fields: int, sep: bytes) -> tuple[bytes, bool]:
+    """Drop a last line a crash cut short (no newline, fewer fields than the header)."""
+    if not seg or seg.endswith(b"\n"):
+        return seg, False
+    cut = seg.rfind(b"\n")
+    tail = seg[cut + 1 :]
+    if tail.strip() and tail.count(sep) + 1 < n_fields:
+        return seg[: cut + 1], True
+    return seg, False
+
+
+def read_tables(buf: bytes) -> list[Table]:
+    """Parse a CSV log held in ``buf`` into one :class:`Table` per header segment."""
+    if buf.startswith(b"\xef\xbb\xbf"):
+        buf = buf[3:]
+    header, spans = _segments(buf)
+    sep = separator(header.decode("utf-8", errors="replace"))
+    tables = []
+    for k, (start, end) in enumerate(spans):
+        seg, cut = _drop_truncated_tail(buf[start:end], header.count(sep.encode()) + 1, sep.encode())
+        table = _parse_segment(seg, sep)
+        if cut:
+            table.warnings.append(
+                "the last line is cut short (a crashed or still-running writer?): read up to the "
+                "last complete line"
+            )
+        if k and not table.n_rows:
+            continue  # a repeated header with nothing after it adds no run
+        tables.append(table)
+    return tables
+
+
+def _read(seg: bytes, sep: str, **kwargs: Any) -> tuple[pd.DataFrame, list[str]]:
+    """pandas' C engine with our options; malformed lines are skipped and reported."""
+    import pandas as pd
+
+    with _warnings.catch_warnings(record=True) as caught:
+        _warnings.simplefilter("always")
+        try:
+            df = pd.read_csv(
+                io.BytesIO(seg),
+                sep=sep,
+                engine="c",
+                low_memory=False,
+                encoding_errors="replace",
+                skipinitialspace=True,
+                index_col=False,
+                on_bad_lines="warn",
+                **kwargs,
+            )
+        except pd.errors.EmptyDataError:
+            df = pd.DataFrame()
+    bad = [str(w.message).strip() for w in caught if "Skipping line" in str(w.message)]
+    return df, bad
+
+
+def _parse_segment(seg: bytes, sep: str) -> Table:
+    df, bad = _read(seg, sep)
+    header = [str(c).strip() for c in df.columns]
+    table = Table(columns=[], n_rows=len(df), header=header)
+    if bad:
+        lines = "; ".join(bad[:3]) + (" …" if len(bad) > 3 else "")
+        table.warnings.append(f"skipped {len(bad)} malformed line(s): {lines}")
+    # Which columns need their raw text: unparsed (object) columns always; NaN-holding float
+    # columns only when a NaN spelling occurs in the text at all.
+    may_hold_nan_text = any(seg.find(n) >= 0 for n in _NAN_NEEDLES)
+    parsed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    need_text: list[int] = []
+    for i, name in enumerate(df.columns):
+        s = df.iloc[:, i]
+        kind = s.dtype.kind
+        if kind in "iuf":
+            vals = s.to_numpy(dtype=np.float64)
+            nan = np.isnan(vals)
+            parsed[i] = (vals, ~nan)
+            if kind == "f" and may_hold_nan_text and nan.any():
+                need_text.append(i)
+        elif kind == "b":
+            table.ignored.append(f"column '{str(name).strip()}': true/false values, not a metric")
+        else:
+            need_text.append(i)
+    if need_text:
+        text = _read_as_text(seg, sep, need_text, len(df), bool(bad))
+        for i in need_text:
+            raw = text.iloc[:, i if text.shape[1] == df.shape[1] else need_text.index(i)]
+            name = header[i]
+            if i in parsed:  # float column: only its NaN cells need a look
+                vals, logged = parsed[i]
+                rows = np.flatnonzero(~logged)
+                tokens = raw.iloc[rows].str.strip().str.lower()
+                logged[rows] = tokens.isin(NAN_TOKENS).to_numpy()
+            else:
+                coerced = coerce_text(raw)
+                if coerced is None:
+                    example = next((v.strip() for v in raw if v.strip()), "")
+                    table.ignored.append(f"column '{name}': not numeric (e.g. {example!r})")
+                    continue
+                vals, logged, n_bad, first_bad = coerced
+                parsed[i] = (vals, logged)
+                if n_bad:
+                    table.warnings.append(
+                        f"column '{name}': {n_bad} cell(s) are not numbers (first {first_bad!r}); "
+                        "those cells were skipped"
+                    )
+    table.columns = [Column(header[i], *parsed[i]) for i in sorted(parsed)]
+    return table
+
+
+def _read_as_text(seg: bytes, sep: str, cols: list[int], n_rows: int, had_bad: bool) -> pd.DataFrame:
+    """Re-read some columns as raw strings, row-aligned with the float pass."""
+    opts: dict[str, Any] = {"dtype": str, "keep_default_na": False, "na_filter": False}
+    # With usecols pandas does not notice over-long lines, so rows could shift: read all
+    # columns whenever the float pass skipped a malformed line.
+    text, _ = _read(seg, sep, **opts) if had_bad else _read(seg, sep, usecols=cols, **opts)
+    if len(text) != n_rows:
+        text, _ = _read(seg, sep, **opts)
+    return text
+
+
+def coerce_text(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, int, str] | None:
+    """Coerce a column of strings: (values, logged, n_not_numbers, first_not_number).
+
+    Returns None when the column is not numeric (more cells are words than numbers), so a
+    timestamp or a string column is ignored as a whole while one stray word is only skipped.
+    """
+    import pandas as pd
+
+    stripped = raw.astype(str).str.strip()
+    vals = pd.to_numeric(stripped, errors="coerce").to_numpy(dtype=np.float64)
+    logged = ~np.isnan(vals)
+    rows = np.flatnonzero(~logged)
+    # Blanks and missing-tokens are the bulk of the NaN cells: classify them in one vector op,
+    # and look at the few remaining cells (NaN/inf spellings, stray words) one by one.
+    missing = stripped.iloc[rows].str.lower().isin(MISSING_TOKENS).to_numpy()
+    n_bad, first_bad = 0, ""
+    for r in rows[~missing]:
+        token = stripped.iat[r]
+        v = token_value(token)
+        if v is None:
+            n_bad += 1
+            first_bad = first_bad or token
+        else:
+            vals[r] = v
+            logged[r] = True
+    n_num = int(logged.sum())
+    if n_num == 0 or n_bad > n_num:
+        return None
+    return vals, logged, n_bad, first_bad

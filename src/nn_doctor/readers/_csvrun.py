@@ -1,0 +1,87 @@
+"""From a wide CSV log to runs: segments, appended-run splits, labels and empty-file warnings.
+
+Every CSV-based reader (plain CSV, Keras CSVLogger, Lightning, Ultralytics) reads through
+:func:`csv_runs`, so blank-versus-NaN, truncated tails, malformed lines and appended runs
+behave the same in all of them. Run labels follow DECISIONS.md §1: a file holding several
+appended runs yields ``file.csv#1``, ``file.csv#2``, …
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nn_doctor.frame import RawRun
+from nn_doctor.readers._common import empty_warning, raw_run, read_bytes
+from nn_doctor.readers._csvcore import Column, Table, read_tables
+from nn_doctor.readers._wide import EPOCH_NAMES, to_long
+
+
+def _split_at_epoch_restart(table: Table) -> list[Table]:
+    """Split where the epoch counter restarts at 0 without a header (Keras append mode).
+
+    A counter that goes back to a non-zero value is a resume, not a new run: it stays in one
+    table and :func:`~nn_doctor.frame.build_frame` lets the later rows win.
+    """
+    epoch = next((c for c in table.columns if c.name.strip().lower() in EPOCH_NAMES), None)
+    if epoch is None or table.n_rows < 2:
+        return [table]
+    starts = np.flatnonzero(epoch.logged & (epoch.values == 0))
+    cuts = [0, *[int(i) for i in starts if i > 0], table.n_rows]
+    if len(cuts) == 2:
+        return [table]
+    parts = []
+    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+        cols = [Column(c.name, c.values[a:b], c.logged[a:b]) for c in table.columns]
+        parts.append(Table(cols, b - a, table.header, list(table.ignored), list(table.warnings)))
+    return parts
+
+
+def csv_runs(
+    path: Path,
+    fmt: str,
+    *,
+    prefer_epoch: bool = False,
+    split_epoch_restart: bool = False,
+    skip: Sequence[str] = (),
+    config: dict[str, Any] | None = None,
+    config_sources: Sequence[str] = (),
+    config_warnings: Sequence[str] = (),
+    files: Sequence[Path] = (),
+) -> list[RawRun]:
+    """Read a wide CSV log into one :class:`RawRun` per appended run (at least one)."""
+    tables = read_tables(read_bytes(path))
+    if split_epoch_restart:
+        tables = [part for t in tables for part in _split_at_epoch_restart(t)]
+    runs: list[RawRun] = []
+    for k, table in enumerate(tables, start=1):
+        long = to_long(table.columns, table.n_rows, prefer_epoch=prefer_epoch, skip=skip)
+        warnings = [*config_warnings, *table.warnings, *long.warnings]
+        if not table.n_rows:
+            warnings = [*config_warnings, empty_warning(path, "header only, no data rows")]
+        elif not len(long.records):
+            warnings.append(empty_warning(path, "no numeric metric cell"))
+        runs.append(
+            raw_run(
+                fmt,
+                path,
+                long.records,
+                files=[path, *files],
+                run=f"{path}#{k}" if len(tables) > 1 else str(path),
+                config=dict(config or {}),
+                config_sources=list(config_sources),
+                warnings=warnings,
+                ignored=[*table.ignored, *long.ignored],
+                axis=long.axis,
+            )
+        )
+    if not runs:  # an empty file: no header at all
+        runs.append(
+            raw_run(fmt, path, warnings=[*config_warnings, empty_warning(path, "empty file")],
+                    files=[path, *files], config=dict(config or {}),
+                    config_sources=list(config_sources))
+        )
+    return runs

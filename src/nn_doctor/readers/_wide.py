@@ -1,0 +1,142 @@
+"""Turn a wide table (one column per metric) into long records, with numpy and no row loop.
+
+The x axis is a step-like column when there is one, else an epoch column, else the row
+number. An epoch column beside a step axis is also emitted as the metric ``epoch``, once per
+step (Lightning repeats it on the train row and the validation row of the same step).
+Records come out row by row, columns in header order: the order the writer logged them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nn_doctor.readers._common import records
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from nn_doctor.readers._csvcore import Column
+
+#: Step-axis column names, most specific first (lower-case, stripped).
+STEP_NAMES = ("step", "global_step", "_step", "trainer/global_step", "iteration", "iter", "steps")
+EPOCH_NAMES = ("epoch", "epochs")
+#: Columns that may hold a wall clock (seconds or milliseconds since 1970).
+WALL_NAMES = ("wall_time", "walltime", "wall time", "timestamp", "_timestamp", "time")
+
+_EPOCH_SECONDS = 1e8  # 1973: anything smaller is an elapsed time, not a wall clock
+
+
+@dataclass
+class Long:
+    """The result of :func:`to_long`: records plus what the caller should tell the user."""
+
+    records: pd.DataFrame
+    axis: str
+    warnings: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+
+def _find(columns: Sequence[Column], names: Sequence[str]) -> Column | None:
+    by_name = {c.name.strip().lower(): c for c in columns}
+    for n in names:
+        if n in by_name:
+            return by_name[n]
+    return None
+
+
+def _integral(col: Column) -> bool:
+    v = col.values[col.logged]
+    return bool(len(v)) and bool(np.all(np.isfinite(v))) and bool(np.all(v == np.round(v)))
+
+
+def _wall_clock(col: Column) -> np.ndarray | None:
+    """Seconds since 1970 from a time column, or None when it is an elapsed time."""
+    v = col.values[col.logged & np.isfinite(col.values)]
+    if not len(v) or float(np.median(v)) < _EPOCH_SECONDS:
+        return None
+    scale = 1e-3 if float(np.median(v)) > 1e11 else 1.0  # milliseconds (MLflow, JS)
+    return np.where(col.logged, col.values * scale, np.nan)
+
+
+def to_long(
+    columns: Sequence[Column],
+    n_rows: int,
+    *,
+    step_names: Sequence[str] = STEP_NAMES,
+    epoch_names: Sequence[str] = EPOCH_NAMES,
+    wall_names: Sequence[str] = WALL_NAMES,
+    skip: Sequence[str] = (),
+    prefer_epoch: bool = False,
+) -> Long:
+    """Long records from numeric columns: pick the axis, then emit every logged cell.
+
+    ``prefer_epoch`` makes an epoch column the axis even when a step column exists (formats
+    whose unit of progress is the epoch). ``skip`` names columns that are not metrics.
+    """
+    warnings: list[str] = []
+    ignored: list[str] = []
+    step_col = None if prefer_epoch else _find(columns, step_names)
+    epoch_col = _find(columns, epoch_names)
+    axis = "step"
+    axis_col = step_col
+    if axis_col is not None and not _integral(axis_col):
+        warnings.append(f"column '{axis_col.name}' is not a whole-number counter; not used as the step")
+        axis_col = None
+    if axis_col is None and epoch_col is not None and _integral(epoch_col):
+        axis_col, axis = epoch_col, "epoch"
+    used = {id(axis_col)} if axis_col is not None else set()
+    skipped = {s.lower() for s in skip}
+
+    wall: np.ndarray | None = None
+    for name in wall_names:
+        col = _find(columns, (name,))
+        if col is None or id(col) in used:
+            continue
+        clock = _wall_clock(col)
+        used.add(id(col))
+        if clock is not None and wall is None:
+            wall = clock
+        else:
+            ignored.append(f"column '{col.name}': elapsed time, not a training signal")
+
+    if axis_col is None:
+        steps = np.arange(n_rows, dtype=np.float64)
+        keep = np.ones(n_rows, dtype=bool)
+        warnings.append("no step or epoch column: the row number is used as the step")
+    else:
+        steps = axis_col.values
+        keep = axis_col.logged & np.isfinite(steps)
+        if not keep.all():
+            warnings.append(f"{int((~keep).sum())} row(s) without a '{axis_col.name}' value were skipped")
+
+    metrics = [
+        c for c in columns if id(c) not in used and c.name.strip().lower() not in skipped
+    ]
+    for c in columns:
+        if c.name.strip().lower() in skipped and id(c) not in used:
+            ignored.append(f"column '{c.name}': not a training signal")
+    if not metrics or not n_rows:
+        return Long(records([], [], [], []), axis, warnings, ignored)
+
+    logged = np.column_stack([c.logged for c in metrics])
+    values = np.column_stack([c.values for c in metrics])
+    if axis == "step" and any(c is epoch_col for c in metrics):
+        # The epoch counter is a metric here; emit it once per step, not once per row.
+        e = next(i for i, c in enumerate(metrics) if c is epoch_col)
+        same = np.r_[False, (steps[1:] == steps[:-1]) & (epoch_col.values[1:] == epoch_col.values[:-1])]
+        logged[:, e] &= ~same
+    logged &= keep[:, None]
+    k = len(metrics)
+    flat = logged.ravel()
+    out = records(
+        np.repeat(steps, k)[flat],
+        np.tile(np.arange(k), n_rows)[flat],
+        [c.name.strip() for c in metrics],
+        values.ravel()[flat],
+        None if wall is None else np.repeat(wall, k)[flat],
+    )
+    return Long(out, axis, warnings, ignored)
