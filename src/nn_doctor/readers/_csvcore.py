@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import warnings as _warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,7 @@ class Table:
     header: list[str]
     ignored: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    text: dict[str, pd.Series] = field(default_factory=dict)  # requested text columns
 
     def get(self, name: str) -> Column | None:
         """The column whose stripped, lower-cased name is ``name`` (None if absent)."""
@@ -108,8 +110,12 @@ def _drop_truncated_tail(seg: bytes, n_fields: int, sep: bytes) -> tuple[bytes, 
     return seg, False
 
 
-def read_tables(buf: bytes) -> list[Table]:
-    """Parse a CSV log held in ``buf`` into one :class:`Table` per header segment."""
+def read_tables(buf: bytes, text_columns: Sequence[str] = ()) -> list[Table]:
+    """Parse a CSV log held in ``buf`` into one :class:`Table` per header segment.
+
+    Non-numeric columns named in ``text_columns`` (lower-case) are kept as raw strings in
+    :attr:`Table.text` (the metric-name column of a long table) instead of being ignored.
+    """
     if buf.startswith(b"\xef\xbb\xbf"):
         buf = buf[3:]
     header, spans = _segments(buf)
@@ -117,7 +123,7 @@ def read_tables(buf: bytes) -> list[Table]:
     tables = []
     for k, (start, end) in enumerate(spans):
         seg, cut = _drop_truncated_tail(buf[start:end], header.count(sep.encode()) + 1, sep.encode())
-        table = _parse_segment(seg, sep)
+        table = _parse_segment(seg, sep, {t.lower() for t in text_columns})
         if cut:
             table.warnings.append(
                 "the last line is cut short (a crashed or still-running writer?): read up to the "
@@ -153,10 +159,12 @@ def _read(seg: bytes, sep: str, **kwargs: Any) -> tuple[pd.DataFrame, list[str]]
     return df, bad
 
 
-def _parse_segment(seg: bytes, sep: str) -> Table:
+def _parse_segment(seg: bytes, sep: str, text_columns: set[str]) -> Table:
     df, bad = _read(seg, sep)
     header = [str(c).strip() for c in df.columns]
     table = Table(columns=[], n_rows=len(df), header=header)
+    if not len(df):
+        return table  # header only: nothing to classify
     if bad:
         lines = "; ".join(bad[:3]) + (" …" if len(bad) > 3 else "")
         table.warnings.append(f"skipped {len(bad)} malformed line(s): {lines}")
@@ -190,6 +198,9 @@ def _parse_segment(seg: bytes, sep: str) -> Table:
                 logged[rows] = tokens.isin(NAN_TOKENS).to_numpy()
             else:
                 coerced = coerce_text(raw)
+                if coerced is None and name.lower() in text_columns:
+                    table.text[name.lower()] = raw.astype(str).str.strip()
+                    continue
                 if coerced is None:
                     example = next((v.strip() for v in raw if v.strip()), "")
                     table.ignored.append(f"column '{name}': not numeric (e.g. {example!r})")

@@ -61,7 +61,8 @@ def csv_runs(
         long = to_long(table.columns, table.n_rows, prefer_epoch=prefer_epoch, skip=skip)
         warnings = [*config_warnings, *table.warnings, *long.warnings]
         if not table.n_rows:
-            warnings = [*config_warnings, empty_warning(path, "header only, no data rows")]
+            what = "header only, no data rows" if table.header else "empty file"
+            warnings = [*config_warnings, empty_warning(path, what)]
         elif not len(long.records):
             warnings.append(empty_warning(path, "no numeric metric cell"))
         runs.append(

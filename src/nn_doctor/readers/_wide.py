@@ -53,7 +53,7 @@ def _integral(col: Column) -> bool:
     return bool(len(v)) and bool(np.all(np.isfinite(v))) and bool(np.all(v == np.round(v)))
 
 
-def _wall_clock(col: Column) -> np.ndarray | None:
+def wall_clock(col: Column) -> np.ndarray | None:
     """Seconds since 1970 from a time column, or None when it is an elapsed time."""
     v = col.values[col.logged & np.isfinite(col.values)]
     if not len(v) or float(np.median(v)) < _EPOCH_SECONDS:
@@ -96,7 +96,7 @@ def to_long(
         col = _find(columns, (name,))
         if col is None or id(col) in used:
             continue
-        clock = _wall_clock(col)
+        clock = wall_clock(col)
         used.add(id(col))
         if clock is not None and wall is None:
             wall = clock

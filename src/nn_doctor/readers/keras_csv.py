@@ -1,0 +1,52 @@
+"""Keras CSVLogger files (training.log, history.csv, *.log): one row per epoch.
+
+``CSVLogger`` writes ``epoch`` as the first column, then the sorted metric names (``loss``,
+``acc``/``accuracy``, ``val_*``, ``lr``), and ``NA`` for a metric missing from an epoch's logs.
+With ``append=True`` several runs land in one file: a repeated header, or the epoch counter
+restarting at 0 without one, starts a new run (``file.log#1``, ``#2``, … — DECISIONS.md §1).
+A counter that goes back to a non-zero epoch is a resume (``initial_epoch``): same run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nn_doctor.frame import RawRun
+from nn_doctor.readers._common import first_line
+from nn_doctor.readers._csvcore import header_fields
+from nn_doctor.readers._csvrun import csv_runs
+
+NAME = "keras-csv"
+
+_SUFFIXES = {".log", ".csv", ".txt", ".tsv"}
+_KNOWN_NAMES = {"training.log", "history.csv", "training.csv", "log.csv"}
+
+
+def _keras_header(fields: list[str]) -> bool:
+    """``epoch`` first, then Keras-style metric names (a loss, an accuracy or a ``val_`` twin)."""
+    if len(fields) < 2 or fields[0].lower() != "epoch":
+        return False
+    rest = [f.lower() for f in fields[1:]]
+    if any(not f or " " in f or "/" in f for f in rest):
+        return False  # Ultralytics' train/box_loss, padded or free-text headers are not Keras
+    return any(f in {"loss", "acc", "accuracy"} or f.startswith("val_") for f in rest)
+
+
+def sniff(path: Path) -> bool:
+    """A text file whose first line is a CSVLogger header (``epoch,…,loss,…,val_loss``)."""
+    if path.suffix.lower() not in _SUFFIXES and path.name.lower() not in _KNOWN_NAMES:
+        return False
+    return _keras_header(header_fields(first_line(path)))
+
+
+def folder_files(folder: Path, names: frozenset[str]) -> list[Path]:
+    """Every CSVLogger file directly in ``folder`` (each holds one or more runs)."""
+    return [folder / n for n in sorted(names) if (folder / n).is_file() and sniff(folder / n)]
+
+
+def read(path: Path) -> list[RawRun]:
+    """Read a CSVLogger file (or all of them in a folder); the axis is the epoch."""
+    if path.is_dir():
+        files = folder_files(path, frozenset(p.name for p in path.iterdir()))
+        return [run for f in files for run in read(f)]
+    return csv_runs(path, NAME, prefer_epoch=True, split_epoch_restart=True)
