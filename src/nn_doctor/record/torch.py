@@ -369,10 +369,20 @@ class TorchRecorder:
             st.grad_sq[id(p)] = float(p.grad.detach().double().pow(2).sum())
 
     # -- the row ---------------------------------------------------------------------------
+    def _current_grad_norm(self) -> float | None:
+        """Global L2 norm of ``.grad`` as it is now (after any clipping), None without grads."""
+        sq = [
+            float(p.grad.detach().double().pow(2).sum())
+            for ps in self._layers.values()
+            for p in ps
+            if p.grad is not None
+        ]
+        return math.sqrt(sum(sq)) if sq else None
+
     def _build_row(self, st: _StepState, loss: torch.Tensor | float | None) -> Row:
         row: Row = {"step": float(st.step)}
         if loss is not None:
-            row["train_loss"] = float(loss.detach()) if isinstance(loss, torch.Tensor) else float(loss)
+            row["train_loss"] = float(loss.detach() if isinstance(loss, torch.Tensor) else loss)
         if st.lr is not None:
             row["lr"] = st.lr
         layer_order = [n for n in st.order if n in self._layers]
@@ -381,16 +391,14 @@ class TorchRecorder:
 
         if st.grad_sq:
             row["grad_norm"] = math.sqrt(sum(st.grad_sq.values()))
-        else:  # no hook fired (e.g. torch without post-accumulate hooks): read .grad as it is now
-            sq = [float(p.grad.double().pow(2).sum()) for ps in self._layers.values() for p in ps
-                  if p.grad is not None]
-            if sq:
-                row["grad_norm"] = math.sqrt(sum(sq))
+        else:  # no hook fired (e.g. gradients set by hand): read .grad as it is now
+            current = self._current_grad_norm()
+            if current is not None:
+                row["grad_norm"] = current
         if self.grad_clip is not None:
-            sq = [float(p.grad.double().pow(2).sum()) for ps in self._layers.values() for p in ps
-                  if p.grad is not None]
-            if sq:
-                row["grad_norm_clipped"] = math.sqrt(sum(sq))
+            clipped = self._current_grad_norm()
+            if clipped is not None:
+                row["grad_norm_clipped"] = clipped
         with torch.no_grad():
             row["weight_norm"] = math.sqrt(
                 sum(float(p.double().pow(2).sum()) for ps in self._layers.values() for p in ps)
