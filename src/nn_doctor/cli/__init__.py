@@ -46,10 +46,12 @@ def _root(
 
 
 def _register() -> None:
-    from nn_doctor.cli import formats, inspect
+    from nn_doctor.cli import diagnose, formats, inspect, rules
 
+    app.command("diagnose", help=diagnose.HELP, epilog=EXIT_CODES_HELP)(diagnose.diagnose)
     app.command("inspect", help=inspect.HELP)(inspect.inspect)
     app.command("formats", help=formats.HELP)(formats.formats)
+    app.add_typer(rules.app, name="rules")
 
 
 _register()

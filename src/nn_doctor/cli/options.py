@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-OUTPUT_FORMATS = ("auto", "rich", "text", "json", "markdown", "html", "github")
+OUTPUT_FORMATS = ("auto", "rich", "text", "json", "markdown", "github")
 SEVERITIES = ("error", "warning", "info", "never")
 
 
@@ -25,7 +25,7 @@ OutputFormat = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="Output: auto (rich on a terminal, text otherwise), rich, text, json, markdown, html, github.",
+        help="Output: auto (rich on a terminal, text otherwise; github under GitHub Actions), rich, text, json, markdown, github.",
         callback=_choice(OUTPUT_FORMATS, "--format"),
     ),
 ]

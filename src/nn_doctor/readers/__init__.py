@@ -31,21 +31,22 @@ from types import ModuleType
 
 from nn_doctor.errors import InputError
 
-#: Reader modules in detection order (module name under nn_doctor.readers).
-REGISTRY: tuple[str, ...] = (
-    "hf_trainer",
-    "lightning",
-    "mlflow",
-    "yolo",
-    "detectron2",
-    "tensorboard",
-    "tb_export",
-    "keras_history",
-    "jsonl",
-    "keras_csv",
-    "csv_table",
-    "console",
-)
+#: Reader modules in detection order, with the user-facing format name each one defines as NAME.
+FORMATS: dict[str, str] = {
+    "hf_trainer": "hf-trainer",
+    "lightning": "lightning",
+    "mlflow": "mlflow",
+    "yolo": "yolo",
+    "detectron2": "detectron2",
+    "tensorboard": "tensorboard",
+    "tb_export": "tb-export",
+    "keras_history": "keras-history",
+    "jsonl": "jsonl",
+    "keras_csv": "keras-csv",
+    "csv_table": "csv",
+    "console": "console",
+}
+REGISTRY: tuple[str, ...] = tuple(FORMATS)
 
 # Folders never worth descending into when looking for runs.
 _SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".hg", ".svn", "site-packages", ".venv", "venv"}
@@ -66,11 +67,10 @@ def load(module: str) -> ModuleType:
 
 def by_format_name(name: str) -> str:
     """Registry module for a user-facing format name (``--input-format``)."""
-    for module in REGISTRY:
-        if module == name or getattr(load(module), "NAME", None) == name:
+    for module, fmt in FORMATS.items():
+        if name in (module, fmt):
             return module
-    known = ", ".join(getattr(load(m), "NAME", m) for m in REGISTRY)
-    raise InputError(f"unknown input format '{name}'", hint=f"known formats: {known}")
+    raise InputError(f"unknown input format '{name}'", hint=f"known formats: {', '.join(FORMATS.values())}")
 
 
 def detect_file(path: Path) -> str | None:

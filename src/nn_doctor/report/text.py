@@ -1,0 +1,151 @@
+"""Plain-text report: readable without colour, stable enough to grep and to paste in an issue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Shown when no cause stands out: what a log cannot show (CATALOG.md, last paragraph).
+CHECKLIST = (
+    "Look at the model's actual outputs on a few training examples.",
+    "Check the preprocessing: the same normalization in training and evaluation, the labels aligned with the inputs.",
+    "Overfit a tiny subset (a few batches) first: a model that cannot do that has a bug.",
+    "Log the learning rate, the global gradient norm and per-layer activation statistics "
+    "(nn_doctor.record) so the next diagnosis can see more.",
+)
+
+
+def _bar(score: float, width: int = 10) -> str:
+    full = int(round(score * width))
+    return "█" * full + "░" * (width - full)
+
+
+def _fmt_steps(run: dict[str, Any]) -> str:
+    st = run["steps"]
+    unit = "epochs" if st.get("axis") == "epoch" else "steps"
+    if st["first"] is None:
+        return f"0 {unit}"
+    return f"{unit} {st['first']}..{st['last']} ({st['count']} logged)"
+
+
+def render_run(run: dict[str, Any], *, verbose: bool = False) -> str:
+    """One run's report as plain text."""
+    lines: list[str] = []
+    head = f"{run['run']} · {run['format'] or '?'} · {_fmt_steps(run)}"
+    lines.append(head)
+    if run.get("error"):
+        lines.append(f"  error: {run['error']['message']}")
+        if run["error"].get("hint"):
+            lines.append(f"  hint: {run['error']['hint']}")
+        return "\n".join(lines)
+    shown = [s for s in run["signals"] if "/" not in s or not s.split("/")[0].startswith(("act_", "grad_norm", "weight_norm", "update_ratio"))]
+    layer_count = len(run["signals"]) - len(shown)
+    sig = ", ".join(shown[:12]) + (" …" if len(shown) > 12 else "")
+    if layer_count:
+        sig += f" + {layer_count} per-layer series"
+    lines.append(f"  signals: {sig}")
+    if run["config"]:
+        lines.append("  config: " + ", ".join(f"{k}={v}" for k, v in run["config"].items()))
+    r = run["reading"]
+    arrows = {"falling": "↓", "flat": "→", "rising": "↑", None: "-"}
+    lines.append(f"  reading: train {arrows[r['train']]} val {arrows[r['val']]}: {r['text']}")
+    for w in run.get("warnings", []):
+        lines.append(f"  warning: {w}")
+    if not run["findings"]:
+        lines.append("")
+        lines.append("  No cause stands out: the log looks healthy for what it shows.")
+        lines.append("  Worth checking anyway:")
+        lines.extend(f"    - {c}" for c in CHECKLIST)
+    for i, f in enumerate(run["findings"], 1):
+        lines.append("")
+        onset = f" from step {f['onset_step']}" if f["onset_step"] is not None else ""
+        lines.append(f" {i:>2}  {f['id']:<28} {f['severity']:<7} {_bar(f['score'])} {f['score']:.2f}{onset}")
+        lines.append(f"     {f['title']}: {f.get('summary', '')}".rstrip(": "))
+        for e in f["evidence"]:
+            lines.append(f"     ✓ {e['says']}")
+        for e in f["counter_evidence"]:
+            lines.append(f"     ✗ {e['says']}")
+        for m in f["missing_signals"][: 3 if not verbose else None]:
+            lines.append(f"     ? {m['signal']} not logged: {m['hint']}")
+        for d in f["differential"][:2]:
+            lines.append(f"     ≈ vs {d.get('cause')}: {d.get('note') or d.get('tell_apart_by', '')}".rstrip())
+        if f["remedies"]:
+            lines.append("     Try, cheapest first:")
+            for j, rem in enumerate(f["remedies"], 1):
+                lines.append(f"       {j}. {rem['do']}")
+        lines.append(f"     More: nn-doctor rules explain {f['id']}")
+    if run["inconclusive"]:
+        ids = ", ".join(i["id"] for i in run["inconclusive"])
+        lines.append("")
+        lines.append(f"  could not check (signals missing): {ids}")
+    for n in run.get("notes", []):
+        lines.append(f"  note: {n}")
+    return "\n".join(lines)
+
+
+def render_text(runs: list[dict[str, Any]]) -> str:
+    """All runs as plain text, separated by blank lines."""
+    return "\n\n".join(render_run(r) for r in runs) + "\n"
+
+
+def render_markdown(runs: list[dict[str, Any]]) -> str:
+    """A Markdown report (PR comments, issue bodies)."""
+    out = ["# nn-doctor diagnosis", ""]
+    for run in runs:
+        out.append(f"## `{run['run']}` ({run['format'] or '?'})")
+        out.append("")
+        if run.get("error"):
+            out.append(f"**Could not read:** {run['error']['message']}")
+            out.append("")
+            continue
+        out.append(f"- {_fmt_steps(run)}; reading: {run['reading']['text']}")
+        out.append("")
+        if not run["findings"]:
+            out.append("No cause stands out.")
+            out.append("")
+        else:
+            out.append("| # | cause | severity | score | onset |")
+            out.append("|---|---|---|---|---|")
+            for i, f in enumerate(run["findings"], 1):
+                out.append(f"| {i} | `{f['id']}` {f['title']} | {f['severity']} | {f['score']:.2f} | {f['onset_step'] if f['onset_step'] is not None else '-'} |")
+            out.append("")
+            for f in run["findings"]:
+                out.append(f"### {f['title']} (`{f['id']}`)")
+                out.append("")
+                out.extend(f"- ✓ {e['says']}" for e in f["evidence"])
+                out.extend(f"- ✗ {e['says']}" for e in f["counter_evidence"])
+                out.extend(f"- ? `{m['signal']}` not logged: {m['hint']}" for m in f["missing_signals"][:3])
+                out.append("")
+                out.append("Try, cheapest first:")
+                out.append("")
+                out.extend(f"{j}. {r['do']}" for j, r in enumerate(f["remedies"], 1))
+                out.append("")
+        if run["inconclusive"]:
+            out.append("Could not check: " + ", ".join(f"`{i['id']}`" for i in run["inconclusive"]))
+            out.append("")
+    return "\n".join(out)
+
+
+def render_github(runs: list[dict[str, Any]]) -> str:
+    """GitHub Actions workflow annotations, one per finding (error/warning/notice)."""
+    level = {"error": "error", "warning": "warning", "info": "notice"}
+    out = []
+    for run in runs:
+        if run.get("error"):
+            out.append(f"::error file={_prop(run['path'])},title=nn-doctor could not read the run::{_esc(run['error']['message'])}")
+            continue
+        for f in run["findings"]:
+            onset = f" from step {f['onset_step']}" if f["onset_step"] is not None else ""
+            ev = "; ".join(e["says"] for e in f["evidence"][:2])
+            msg = f"{f['title']} (score {f['score']:.2f}{onset}): {ev}. Try: {f['remedies'][0]['do'] if f['remedies'] else ''}"
+            out.append(f"::{level[f['severity']]} file={_prop(run['path'])},title=nn-doctor {f['id']}::{_esc(msg)}")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def _esc(s: str) -> str:
+    """Escape a workflow-command message (GitHub's rules: %, CR and LF)."""
+    return str(s).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(s: str) -> str:
+    """Escape a workflow-command property value (also : and ,)."""
+    return _esc(s).replace(":", "%3A").replace(",", "%2C")
