@@ -90,6 +90,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "test/loss",
         "loss/test",
     ),
+    # Keras names the training accuracy without a split prefix (CSVLogger, History, W&B).
+    "train_acc": (
+        "train_acc",
+        "acc",
+        "accuracy",
+        "categorical_accuracy",
+        "sparse_categorical_accuracy",
+        "binary_accuracy",
+    ),
     "lr": (
         "lr",
         "learning_rate",

@@ -89,6 +89,11 @@ def token_value(token: str) -> float | None:
     return None
 
 
+def json_constant(name: str) -> float:
+    """``parse_constant`` hook: JSON's bare ``NaN``/``Infinity``/``-Infinity`` as floats."""
+    return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[name]
+
+
 def number(value: Any) -> float | None:
     """A JSON-ish value as a float: numbers and numeric strings (W&B's ``" 0.163"``), else None.
 
@@ -178,6 +183,17 @@ def load_configs(paths: Sequence[Path]) -> tuple[dict[str, Any], list[str], list
             config.update(data)
             sources.append(str(p))
     return config, sources, warnings
+
+
+def metricish(name: str) -> bool:
+    """Whether a column or key name looks like a training metric (a data table is not a run)."""
+    from nn_doctor.signals import HIGHER_IS_BETTER, LOWER_IS_BETTER, SCALARS, canonical_name
+
+    if name.strip().lower() in {"epoch", "epochs"}:
+        return False
+    if canonical_name(name).canonical in SCALARS:
+        return True
+    return bool(LOWER_IS_BETTER.search(name) or HIGHER_IS_BETTER.search(name))
 
 
 def empty_warning(path: Path, what: str) -> str:

@@ -13,11 +13,18 @@ import re
 from pathlib import Path
 
 from nn_doctor.frame import RawRun
-from nn_doctor.readers._common import empty_warning, first_line, peek, raw_run, read_bytes, records
+from nn_doctor.readers._common import (
+    empty_warning,
+    first_line,
+    metricish,
+    peek,
+    raw_run,
+    read_bytes,
+    records,
+)
 from nn_doctor.readers._csvcore import Table, header_fields, read_tables
 from nn_doctor.readers._csvrun import csv_runs
 from nn_doctor.readers._wide import EPOCH_NAMES, STEP_NAMES, WALL_NAMES, wall_clock
-from nn_doctor.signals import HIGHER_IS_BETTER, LOWER_IS_BETTER, SCALARS, canonical_name
 
 NAME = "csv"
 
@@ -31,13 +38,6 @@ def _is_long(fields: list[str]) -> bool:
     return "value" in low and bool(low & set(NAME_COLUMNS)) and bool(low & {*STEP_NAMES, *EPOCH_NAMES})
 
 
-def _metricish(name: str) -> bool:
-    """Whether a column name looks like a training metric (so a data table is not a run)."""
-    if canonical_name(name).canonical in SCALARS and name.strip().lower() not in EPOCH_NAMES:
-        return True
-    return bool(LOWER_IS_BETTER.search(name) or HIGHER_IS_BETTER.search(name))
-
-
 def sniff(path: Path) -> bool:
     """A .csv/.tsv file whose first data row holds at least one number."""
     if path.suffix.lower() not in _SUFFIXES:
@@ -46,7 +46,7 @@ def sniff(path: Path) -> bool:
     if not lines or len(header_fields(lines[0])) < 1:
         return False
     if len(lines) == 1:
-        return any(_metricish(f) for f in header_fields(lines[0]))  # header-only log
+        return any(metricish(f) for f in header_fields(lines[0]))  # header-only log
     cells = header_fields(lines[1])
     return any(_NUMBERISH.match(c) for c in cells)
 
@@ -59,7 +59,7 @@ def folder_files(folder: Path, names: frozenset[str]) -> list[Path]:
         if Path(n).suffix.lower() not in _SUFFIXES or not p.is_file():
             continue
         fields = header_fields(first_line(p))
-        if (_is_long(fields) or any(_metricish(f) for f in fields)) and sniff(p):
+        if (_is_long(fields) or any(metricish(f) for f in fields)) and sniff(p):
             out.append(p)
     return out
 

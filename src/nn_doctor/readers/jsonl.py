@@ -1,0 +1,128 @@
+"""JSON lines: W&B wandb-history.jsonl (+ config.yaml), metrics.jsonl and other *.jsonl logs.
+
+One JSON object per log call. The step is ``_step`` (W&B), ``step``, ``global_step``,
+``iteration`` or ``iter``, else ``epoch`` (then the axis is the epoch), else the line number.
+W&B's legacy client wrote some values as strings with a leading space (``" 0.163"``): they are
+read as numbers. Train and validation keys may sit on alternating lines; a key absent from a
+line is "not logged". Nested dicts flatten with ``/``. W&B's ``config.yaml`` (``{key: {desc,
+value}}``) becomes the run's config.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from nn_doctor.frame import RawRun
+from nn_doctor.readers._common import (
+    empty_warning,
+    first_line,
+    load_configs,
+    metricish,
+    peek,
+    raw_run,
+    read_text,
+)
+from nn_doctor.readers._jsonrows import columns, parse_lines
+from nn_doctor.readers._wide import STEP_NAMES, WALL_NAMES, to_long
+
+NAME = "jsonl"
+
+_SUFFIXES = {".jsonl", ".ndjson"}
+_WANDB_HISTORY = "wandb-history.jsonl"
+# W&B files that are not the training history (system stats, summaries).
+_NOT_HISTORY = {"wandb-events.jsonl"}
+_STEP_KEYS = ("_step", *STEP_NAMES)
+
+
+def _first_record(path: Path) -> dict[str, Any] | None:
+    try:
+        rec = json.loads(first_line(path))
+    except ValueError:
+        return None
+    return rec if isinstance(rec, dict) else None
+
+
+def sniff(path: Path) -> bool:
+    """A .jsonl/.ndjson file (or a .json file of JSON lines) whose first line is an object."""
+    suffix = path.suffix.lower()
+    if suffix not in _SUFFIXES and suffix != ".json":
+        return False
+    if _first_record(path) is None:
+        return False
+    if suffix == ".json":  # one document per line, not one pretty-printed document
+        lines = [ln for ln in peek(path, 8192).splitlines() if ln.strip()][:2]
+        return len(lines) == 2 and lines[1].lstrip().startswith("{")
+    return True
+
+
+def _is_log(path: Path) -> bool:
+    """Whether a JSON-lines file is a training log (a step or metric key), not a data set."""
+    rec = _first_record(path)
+    if rec is None:
+        return False
+    return any(k in rec for k in _STEP_KEYS) or any(metricish(str(k)) for k in rec)
+
+
+def folder_files(folder: Path, names: frozenset[str]) -> list[Path]:
+    """``wandb-history.jsonl``, else every JSON-lines training log in the folder."""
+    if _WANDB_HISTORY in names:
+        return [folder / _WANDB_HISTORY]
+    out = []
+    for n in sorted(names):
+        p = folder / n
+        if Path(n).suffix.lower() in _SUFFIXES and n not in _NOT_HISTORY and p.is_file():
+            if _is_log(p):
+                out.append(p)
+    return out
+
+
+def _wandb_config(path: Path) -> tuple[dict[str, Any], list[str], list[str]]:
+    """W&B's config.yaml beside the history: ``{key: {desc, value}}`` → ``{key: value}``."""
+    config, sources, warnings = load_configs([path.parent / "config.yaml"])
+    plain = {
+        k: (v["value"] if isinstance(v, dict) and "value" in v else v)
+        for k, v in config.items()
+        if k not in {"wandb_version", "_wandb"}
+    }
+    return plain, sources, warnings
+
+
+def read_file(path: Path) -> RawRun:
+    """Read one JSON-lines log."""
+    rows = parse_lines(read_text(path))
+    cols, warnings, ignored = columns(rows)
+    long = to_long(
+        cols,
+        len(rows.rows),
+        step_names=_STEP_KEYS,
+        wall_names=("_timestamp", *WALL_NAMES),
+        skip=("_runtime",),
+    )
+    config: dict[str, Any] = {}
+    sources: list[str] = []
+    config_warnings: list[str] = []
+    if path.name == _WANDB_HISTORY or any("_step" in r for r in rows.rows[:1]):
+        config, sources, config_warnings = _wandb_config(path)
+    all_warnings = [*config_warnings, *rows.warnings, *warnings, *long.warnings]
+    if not len(long.records):
+        all_warnings.append(empty_warning(path, "no numeric metric in any line"))
+    return raw_run(
+        NAME,
+        path,
+        long.records,
+        files=[path, *map(Path, sources)],
+        config=config,
+        config_sources=sources,
+        warnings=all_warnings,
+        ignored=[*ignored, *long.ignored],
+        axis=long.axis,
+    )
+
+
+def read(path: Path) -> list[RawRun]:
+    """Read a JSON-lines file, or the training logs in a folder."""
+    if path.is_dir():
+        return [read_file(f) for f in folder_files(path, frozenset(p.name for p in path.iterdir()))]
+    return [read_file(path)]
