@@ -59,5 +59,9 @@ def diagnose(path_or_frame: Any, **kwargs: Any) -> list[Diagnosis]:
     from nn_doctor.frame import RunFrame
 
     engine_kwargs = {k: kwargs.pop(k) for k in ("rules", "lang", "report_at") if k in kwargs}
-    frames = [path_or_frame] if isinstance(path_or_frame, RunFrame) else read_runs(path_or_frame, **kwargs)
+    frames = (
+        [path_or_frame]
+        if isinstance(path_or_frame, RunFrame)
+        else read_runs(path_or_frame, **kwargs)
+    )
     return [diagnose_frame(frame, **engine_kwargs) for frame in frames]

@@ -30,4 +30,12 @@ CATALOG: dict[str, tuple[str, str]] = {
 }
 
 CATALOG_IDS = frozenset(CATALOG)
-CATEGORIES = ("optimization", "gradients", "activations", "init", "capacity", "regularization", "data")
+CATEGORIES = (
+    "optimization",
+    "gradients",
+    "activations",
+    "init",
+    "capacity",
+    "regularization",
+    "data",
+)

@@ -164,7 +164,9 @@ def _reduce_repeats(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     agg = rep.assign(_f=finite).groupby(["signal", "step"], sort=False, observed=True)
     means = agg["value"].mean()
     all_finite = agg["_f"].all()
-    firsts_nonfinite = rep[~finite].groupby(["signal", "step"], sort=False, observed=True)["value"].first()
+    firsts_nonfinite = (
+        rep[~finite].groupby(["signal", "step"], sort=False, observed=True)["value"].first()
+    )
     value = means.where(all_finite, firsts_nonfinite.reindex(means.index))
     wall = agg["wall_time"].max()
     reduced = pd.DataFrame({"value": value, "wall_time": wall}).reset_index()
@@ -212,7 +214,13 @@ def build_frame(
         sources[canonical] = winner
         for _, _, other in cands[1:]:
             rename[other] = other  # kept under its own name, never dropped
-            sources.setdefault(other, other)
+    # A losing name that is itself a canonical name (HF's one-point summary `train_loss` next to
+    # its many-point `loss`) must not merge into the winner's series.
+    for original, target in list(rename.items()):
+        if target == original and target in sources and sources[target] != original:
+            rename[original] = f"{original}.unused"
+    for original, target in rename.items():
+        sources.setdefault(target, original)
 
     # Several losses and no total (YOLO box/cls/dfl, GAN G/D): the loss rules read the first
     # component in file order, and say so.

@@ -44,9 +44,7 @@ def describe(frame: RunFrame) -> dict[str, Any]:
             "cadence": frame.cadence(),
             "steps_per_epoch": frame.steps_per_epoch,
         },
-        "primary_loss": (
-            {"signal": "train_loss", "source": primary} if primary else None
-        ),
+        "primary_loss": ({"signal": "train_loss", "source": primary} if primary else None),
         "signals": signals,
         "config": frame.config,
         "config_sources": frame.config_sources,

@@ -17,39 +17,92 @@ from typing import Any
 KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
     "lr": (
         "float",
-        ("lr", "learning_rate", "lr0", "base_lr", "solver.base_lr", "init_lr", "initial_lr",
-         "optimizer.lr", "max_lr", "learningrate"),
+        (
+            "lr",
+            "learning_rate",
+            "lr0",
+            "base_lr",
+            "solver.base_lr",
+            "init_lr",
+            "initial_lr",
+            "optimizer.lr",
+            "max_lr",
+            "learningrate",
+        ),
     ),
     "batch_size": (
         "int",
-        ("batch_size", "train_batch_size", "per_device_train_batch_size", "batch", "bs",
-         "solver.ims_per_batch", "batchsize", "mini_batch_size"),
+        (
+            "batch_size",
+            "train_batch_size",
+            "per_device_train_batch_size",
+            "batch",
+            "bs",
+            "solver.ims_per_batch",
+            "batchsize",
+            "mini_batch_size",
+        ),
     ),
     "n_train": (
         "int",
-        ("n_train", "train_size", "num_train_samples", "n_train_samples", "num_examples",
-         "train_samples", "dataset_size", "n_samples_train", "num_train_examples"),
+        (
+            "n_train",
+            "train_size",
+            "num_train_samples",
+            "n_train_samples",
+            "num_examples",
+            "train_samples",
+            "dataset_size",
+            "n_samples_train",
+            "num_train_examples",
+        ),
     ),
     "n_val": ("int", ("n_val", "val_size", "num_val_samples", "n_val_samples", "eval_samples")),
-    "epochs": ("int", ("epochs", "num_train_epochs", "max_epochs", "n_epochs", "num_epochs", "epoch")),
+    "epochs": (
+        "int",
+        ("epochs", "num_train_epochs", "max_epochs", "n_epochs", "num_epochs", "epoch"),
+    ),
     "optimizer": ("str", ("optimizer", "optim", "opt", "optimizer_name", "optimizer_type")),
     "momentum": ("float", ("momentum", "solver.momentum", "beta1", "adam_beta1")),
     "weight_decay": ("float", ("weight_decay", "wd", "solver.weight_decay", "l2", "l2_reg")),
     "dropout": (
         "float",
-        ("dropout", "dropout_rate", "drop_rate", "p_dropout", "hidden_dropout_prob", "drop_prob",
-         "dropout_p"),
+        (
+            "dropout",
+            "dropout_rate",
+            "drop_rate",
+            "p_dropout",
+            "hidden_dropout_prob",
+            "drop_prob",
+            "dropout_p",
+        ),
     ),
     "grad_clip": (
         "float",
-        ("grad_clip", "gradient_clip_val", "max_grad_norm", "clip_grad_norm", "clip_grad",
-         "clipnorm", "clip_norm", "gradient_clipping", "clip_value"),
+        (
+            "grad_clip",
+            "gradient_clip_val",
+            "max_grad_norm",
+            "clip_grad_norm",
+            "clip_grad",
+            "clipnorm",
+            "clip_norm",
+            "gradient_clipping",
+            "clip_value",
+        ),
     ),
     "shuffle": ("bool", ("shuffle", "shuffle_data", "shuffle_train")),
     "normalize_inputs": (
         "bool",
-        ("normalize_inputs", "normalize", "normalise", "standardize", "input_normalization",
-         "normalize_input", "scale_inputs"),
+        (
+            "normalize_inputs",
+            "normalize",
+            "normalise",
+            "standardize",
+            "input_normalization",
+            "normalize_input",
+            "scale_inputs",
+        ),
     ),
     "normalize_targets": ("bool", ("normalize_targets", "normalize_target", "scale_targets")),
     "task": ("str", ("task", "task_type", "problem_type")),
@@ -58,7 +111,14 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
     "n_outputs": ("int", ("n_outputs", "output_dim", "out_features", "output_size")),
     "depth": (
         "int",
-        ("depth", "num_layers", "n_layers", "num_hidden_layers", "hidden_layers", "n_hidden_layers"),
+        (
+            "depth",
+            "num_layers",
+            "n_layers",
+            "num_hidden_layers",
+            "hidden_layers",
+            "n_hidden_layers",
+        ),
     ),
     "hidden_units": (
         "units",
@@ -77,8 +137,16 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
     "residual": ("bool", ("residual", "skip_connections", "use_residual", "residual_connections")),
     "norm_layers": (
         "bool",
-        ("norm_layers", "batch_norm", "batchnorm", "use_bn", "use_batchnorm", "normalization",
-         "layer_norm", "norm"),
+        (
+            "norm_layers",
+            "batch_norm",
+            "batchnorm",
+            "use_bn",
+            "use_batchnorm",
+            "normalization",
+            "layer_norm",
+            "norm",
+        ),
     ),
 }
 
@@ -138,7 +206,9 @@ def _coerce(kind: str, value: Any) -> Any:
     if kind == "units":
         if isinstance(value, (list, tuple)):
             return [int(float(v)) for v in value]
-        if isinstance(value, str) and re.fullmatch(r"[\[\(]?\s*\d+(\s*[, x]\s*\d+)*\s*[\]\)]?", value):
+        if isinstance(value, str) and re.fullmatch(
+            r"[\[\(]?\s*\d+(\s*[, x]\s*\d+)*\s*[\]\)]?", value
+        ):
             nums = [int(n) for n in re.findall(r"\d+", value)]
             return nums[0] if len(nums) == 1 else nums
         return int(float(value))
@@ -209,7 +279,9 @@ def parse_set(items: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
         if "=" not in item:
-            raise ConfigError(f"--set expects key=value, got '{item}'", hint="e.g. --set batch_size=4096")
+            raise ConfigError(
+                f"--set expects key=value, got '{item}'", hint="e.g. --set batch_size=4096"
+            )
         key, _, value = item.partition("=")
         try:
             out[key.strip()] = yaml.safe_load(value)

@@ -19,7 +19,17 @@ if TYPE_CHECKING:
     from nn_doctor.frame import RunFrame
 
 CONFIG_NAME = ".nn-doctor.yaml"
-_KNOWN_KEYS = {"rule_paths", "ignore", "select", "fail_on", "report_at", "signals", "rules", "set", "lang"}
+_KNOWN_KEYS = {
+    "rule_paths",
+    "ignore",
+    "select",
+    "fail_on",
+    "report_at",
+    "signals",
+    "rules",
+    "set",
+    "lang",
+}
 
 
 @dataclass
@@ -139,7 +149,9 @@ def load_settings(
         try:
             facts, _ = normalize_config(flatten(load_config_file(hparams)))
         except Exception as exc:  # a broken YAML/JSON file is the user's input, not a bug
-            raise ConfigError(f"cannot read --hparams {hparams}: {str(exc).splitlines()[0]}") from exc
+            raise ConfigError(
+                f"cannot read --hparams {hparams}: {str(exc).splitlines()[0]}"
+            ) from exc
         overrides.update(facts)
     overrides.update(parse_set(list(set_ or [])))
     for key in overrides:

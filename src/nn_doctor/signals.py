@@ -45,7 +45,9 @@ LAYER_FAMILIES = (
 
 #: Data-range series: ``input_mean`` … ``pred_max``.
 DATA_RANGES = tuple(
-    f"{what}_{stat}" for what in ("input", "target", "pred") for stat in ("mean", "std", "min", "max")
+    f"{what}_{stat}"
+    for what in ("input", "target", "pred")
+    for stat in ("mean", "std", "min", "max")
 )
 
 #: Metrics where a higher value is better; everything else that is not a loss is assumed lower.
@@ -157,15 +159,21 @@ _LR_OPT_RE = re.compile(r"^lr-[a-z0-9_]+$")
 # Histogram tags whose summaries become per-layer series. Captures the layer name.
 _HIST_FAMILIES: tuple[tuple[re.Pattern[str], dict[str, str]], ...] = (
     (
-        re.compile(r"^(?:activations?|acts?|act)/(?P<layer>.+)$|^(?P<layer2>.+)/(?:activations?|out)$"),
+        re.compile(
+            r"^(?:activations?|acts?|act)/(?P<layer>.+)$|^(?P<layer2>.+)/(?:activations?|out)$"
+        ),
         {"mean": "act_mean", "std": "act_std", "zero_frac": "act_zero_frac"},
     ),
     (
-        re.compile(r"^(?:gradients?|grads?)/(?P<layer>.+)$|^(?P<layer2>.+?)(?:/|\.|_)grad(?:ient)?s?$"),
+        re.compile(
+            r"^(?:gradients?|grads?)/(?P<layer>.+)$|^(?P<layer2>.+?)(?:/|\.|_)grad(?:ient)?s?$"
+        ),
         {"norm": "grad_norm"},
     ),
     (
-        re.compile(r"^(?:weights?|params?|parameters)/(?P<layer>.+)$|^(?P<layer2>.+?)(?:/|\.)weights?$"),
+        re.compile(
+            r"^(?:weights?|params?|parameters)/(?P<layer>.+)$|^(?P<layer2>.+?)(?:/|\.)weights?$"
+        ),
         {"norm": "weight_norm"},
     ),
 )
@@ -239,7 +247,9 @@ def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None =
     if parsed:
         split, base, per_epoch = parsed
         # Per-step values beat per-epoch aggregates of the same metric (denser, same meaning).
-        return Resolved(f"{split}_{base}", 50 + (5 if per_epoch else 0) + (3 if "test" in low else 0))
+        return Resolved(
+            f"{split}_{base}", 50 + (5 if per_epoch else 0) + (3 if "test" in low else 0)
+        )
     return Resolved(name, 100)
 
 

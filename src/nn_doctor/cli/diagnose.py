@@ -22,7 +22,9 @@ def _split_ids(values: list[str] | None) -> list[str]:
 
 
 def diagnose(
-    paths: Annotated[list[Path], typer.Argument(help="Log files or run folders.", show_default=False)],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Log files or run folders.", show_default=False)
+    ],
     output_format: options.OutputFormat = "auto",
     output: Annotated[
         Optional[Path],  # noqa: UP045
@@ -30,17 +32,27 @@ def diagnose(
     ] = None,
     fail_on: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--fail-on", help="Exit 1 when a finding is at or above: error (default), warning, info, never."),
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a finding is at or above: error (default), warning, info, never.",
+        ),
     ] = None,
     fail_on_id: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--fail-on-id", help="Exit 1 when any of these cause ids is found (comma-separated, repeatable)."),
+        typer.Option(
+            "--fail-on-id",
+            help="Exit 1 when any of these cause ids is found (comma-separated, repeatable).",
+        ),
     ] = None,
     ignore: Annotated[
         Optional[list[str]],  # noqa: UP045
-        typer.Option("--ignore", help="Rule ids or categories to skip (comma-separated, repeatable)."),
+        typer.Option(
+            "--ignore", help="Rule ids or categories to skip (comma-separated, repeatable)."
+        ),
     ] = None,
-    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Always exit 0 when the run was checked.")] = False,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Always exit 0 when the run was checked.")
+    ] = False,
     input_format: options.InputFormat = None,
     set_: options.SetOption = None,
     hparams: options.HparamsOption = None,
@@ -57,12 +69,18 @@ def diagnose(
     from nn_doctor.report.gate import gate
     from nn_doctor.settings import load_settings
 
-    settings = load_settings(config, set_=set_, hparams=hparams, ignore=_split_ids(ignore), rule_paths=rules)
+    settings = load_settings(
+        config, set_=set_, hparams=hparams, ignore=_split_ids(ignore), rule_paths=rules
+    )
     fail_level = fail_on or settings.fail_on or "error"
     if fail_level not in options.SEVERITIES:
         raise typer.BadParameter(f"--fail-on must be one of: {', '.join(options.SEVERITIES)}")
-    rule_set = load_rules(settings.rule_paths, overrides=settings.rule_overrides,
-                          select=settings.select, ignore=settings.ignore)
+    rule_set = load_rules(
+        settings.rule_paths,
+        overrides=settings.rule_overrides,
+        select=settings.select,
+        ignore=settings.ignore,
+    )
     language = lang or settings.lang
     if language not in (None, "en", "zh"):
         raise typer.BadParameter("--lang must be en or zh")

@@ -17,7 +17,9 @@ HELP = (
 
 
 def inspect(
-    paths: Annotated[list[Path], typer.Argument(help="Log files or run folders.", show_default=False)],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Log files or run folders.", show_default=False)
+    ],
     output_format: options.InspectFormat = "text",
     input_format: options.InputFormat = None,
     set_: options.SetOption = None,

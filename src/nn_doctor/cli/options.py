@@ -31,7 +31,12 @@ OutputFormat = Annotated[
 ]
 InspectFormat = Annotated[
     str,
-    typer.Option("--format", "-f", help="Output: text or json.", callback=_choice(("text", "json"), "--format")),
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output: text or json.",
+        callback=_choice(("text", "json"), "--format"),
+    ),
 ]
 InputFormat = Annotated[
     Optional[str],  # noqa: UP045 - typer evaluates annotations at runtime on 3.10
@@ -39,7 +44,9 @@ InputFormat = Annotated[
 ]
 SetOption = Annotated[
     Optional[list[str]],  # noqa: UP045
-    typer.Option("--set", help="Add or override a config fact, e.g. --set batch_size=4096 (repeatable)."),
+    typer.Option(
+        "--set", help="Add or override a config fact, e.g. --set batch_size=4096 (repeatable)."
+    ),
 ]
 HparamsOption = Annotated[
     Optional[Path],  # noqa: UP045

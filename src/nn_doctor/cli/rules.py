@@ -9,7 +9,9 @@ import typer
 
 from nn_doctor.cli import options
 
-app = typer.Typer(help="List, explain, validate and test the diagnosis rules.", no_args_is_help=True)
+app = typer.Typer(
+    help="List, explain, validate and test the diagnosis rules.", no_args_is_help=True
+)
 
 
 @app.command("list")
@@ -27,7 +29,9 @@ def list_rules(rules: options.RulesOption = None, lang: options.LangOption = Non
 def explain(
     rule_id: Annotated[Optional[str], typer.Argument(help="Rule id (omit with --all).")] = None,  # noqa: UP045
     all_: Annotated[bool, typer.Option("--all", help="Explain every rule.")] = False,
-    output_format: Annotated[str, typer.Option("--format", "-f", help="text or markdown.")] = "text",
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="text or markdown.")
+    ] = "text",
     rules: options.RulesOption = None,
     lang: options.LangOption = None,
 ) -> int:
@@ -42,7 +46,9 @@ def explain(
     elif rule_id in loaded:
         chosen = [loaded[rule_id]]
     else:
-        raise NnDoctorError(f"unknown rule '{rule_id}'", hint="`nn-doctor rules list` shows the ids")
+        raise NnDoctorError(
+            f"unknown rule '{rule_id}'", hint="`nn-doctor rules list` shows the ids"
+        )
     text = "\n\n".join(explain_markdown(r, lang) for r in chosen)
     if output_format == "markdown":
         print(text)
@@ -55,7 +61,11 @@ def explain(
 
 
 @app.command("validate")
-def validate(folder: Annotated[Optional[Path], typer.Argument(help="Rules folder (default: the built-in rules).")] = None) -> int:  # noqa: UP045
+def validate(
+    folder: Annotated[
+        Path | None, typer.Argument(help="Rules folder (default: the built-in rules).")
+    ] = None,
+) -> int:
     """Schema-check rule files; exit 1 (with the file and field path) on the first invalid one."""
     from nn_doctor.engine.load import load_rules
     from nn_doctor.errors import RuleError
@@ -70,7 +80,11 @@ def validate(folder: Annotated[Optional[Path], typer.Argument(help="Rules folder
 
 
 @app.command("test")
-def test(folder: Annotated[Optional[Path], typer.Argument(help="Rules folder (default: the built-in rules).")] = None) -> int:  # noqa: UP045
+def run_cases(
+    folder: Annotated[
+        Path | None, typer.Argument(help="Rules folder (default: the built-in rules).")
+    ] = None,
+) -> int:
     """Run every ``*.cases.yaml`` against its rule; exit 1 if any case fails."""
     from nn_doctor.engine.cases import case_files, run_case_file
     from nn_doctor.engine.load import builtin_rules_dir, load_rules

@@ -68,7 +68,9 @@ class CaseResult:
     score: float = 0.0
 
 
-def _frame_for(case: dict[str, Any], default_step: str | None, default_config: dict[str, Any]) -> Any:
+def _frame_for(
+    case: dict[str, Any], default_step: str | None, default_config: dict[str, Any]
+) -> Any:
     import pandas as pd
 
     from nn_doctor.frame import RawRun, build_frame
@@ -78,17 +80,26 @@ def _frame_for(case: dict[str, Any], default_step: str | None, default_config: d
         values_notation = spec["values"] if isinstance(spec, dict) else spec
         step_notation = spec.get("step") if isinstance(spec, dict) else None
         values = expand(values_notation)
-        steps_raw = expand(step_notation or case.get("step") or default_step or f"0+1x{len(values) - 1}")
+        steps_raw = expand(
+            step_notation or case.get("step") or default_step or f"0+1x{len(values) - 1}"
+        )
         steps = [s for s in steps_raw if s is not None]
         if len(steps) < len(values):
-            raise ValueError(f"series '{name}' has {len(values)} points but only {len(steps)} steps")
+            raise ValueError(
+                f"series '{name}' has {len(values)} points but only {len(steps)} steps"
+            )
         rows.extend((steps[i], name, v) for i, v in enumerate(values) if v is not None)
     rows.sort(key=lambda r: r[0])
     records = pd.DataFrame(rows, columns=["step", "name", "value"])
     records["wall_time"] = math.nan
-    raw = RawRun(records=records, format="cases", path="<case>", run=str(case.get("name", "case")),
-                 config={**default_config, **(case.get("config") or {})},
-                 axis=str(case.get("axis", "step")))
+    raw = RawRun(
+        records=records,
+        format="cases",
+        path="<case>",
+        run=str(case.get("name", "case")),
+        config={**default_config, **(case.get("config") or {})},
+        axis=str(case.get("axis", "step")),
+    )
     return build_frame(raw)
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from nn_doctor.engine.evaluate import DEFAULT_REPORT_AT, DEFAULT_UNKNOWN_WEIGHT, RuleResult, evaluate_rule, fill
+from nn_doctor.engine.evaluate import (
+    DEFAULT_REPORT_AT,
+    DEFAULT_UNKNOWN_WEIGHT,
+    RuleResult,
+    evaluate_rule,
+    fill,
+)
 from nn_doctor.engine.model import SEVERITY_RANK, Rule
 
 if TYPE_CHECKING:
@@ -118,7 +124,9 @@ def _missing(result: RuleResult) -> list[dict[str, str]]:
             continue
         for sig in r.missing or ([r.signal] if r.signal else []):
             if sig and sig not in seen:
-                seen[sig] = r.item.hint or f"would test: {r.item.says.split('{')[0].strip() or r.item.id}"
+                seen[sig] = (
+                    r.item.hint or f"would test: {r.item.says.split('{')[0].strip() or r.item.id}"
+                )
     return [{"signal": s, "hint": h} for s, h in seen.items()]
 
 
@@ -126,8 +134,16 @@ def _finding(result: RuleResult, lang: str | None) -> Finding:
     rule = result.rule
     loc = rule.localized(lang)
     says = loc.get("says") or {}
-    evidence = [_evidence_entry(r, says) for r in result.items if r.status == "matched" and r.item.weight > 0]
-    counter = [_evidence_entry(r, says) for r in result.items if r.status == "matched" and r.item.weight < 0]
+    evidence = [
+        _evidence_entry(r, says)
+        for r in result.items
+        if r.status == "matched" and r.item.weight > 0
+    ]
+    counter = [
+        _evidence_entry(r, says)
+        for r in result.items
+        if r.status == "matched" and r.item.weight < 0
+    ]
     return Finding(
         id=rule.id,
         title=loc["title"],
@@ -198,7 +214,9 @@ def diagnose_frame(
         keys = [r for r in result.items if r.item.key]
         if result.verdict == "fires":
             diag.findings.append(_finding(result, lang))
-        elif result.verdict == "inconclusive" or (keys and all(r.status == "unknown" for r in keys)):
+        elif result.verdict == "inconclusive" or (
+            keys and all(r.status == "unknown" for r in keys)
+        ):
             missing = result.missing_required or [m["signal"] for m in _missing(result)]
             diag.inconclusive.append({"id": rule.id, "missing_signals": missing})
     diag.findings.sort(key=rank_key)

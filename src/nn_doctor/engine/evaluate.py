@@ -60,7 +60,9 @@ class _Formatter(string.Formatter):
     """``str.format`` that leaves unknown fields visible and tolerates None and text values."""
 
     def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
-        return kwargs.get(key, "?") if isinstance(key, str) else super().get_value(key, args, kwargs)
+        return (
+            kwargs.get(key, "?") if isinstance(key, str) else super().get_value(key, args, kwargs)
+        )
 
     def format_field(self, value: Any, format_spec: str) -> str:
         if value is None:
@@ -89,7 +91,9 @@ def val_metrics(frame: RunFrame) -> list[str]:
     out = []
     for name in frame.signals:
         low = name.lower()
-        is_val = low.startswith(("val_", "val/", "eval_", "eval/", "valid", "validation", "metrics/"))
+        is_val = low.startswith(
+            ("val_", "val/", "eval_", "eval/", "valid", "validation", "metrics/")
+        )
         if not is_val or "loss" in low or higher_is_better(name) is None:
             continue
         out.append(name)
@@ -117,7 +121,9 @@ def _run_check(item: EvidenceItem, frame: RunFrame) -> ItemResult:
     if not frame.has(first):
         return ItemResult(item, "unknown", missing=[first])
     if spec.kind == "series":
-        return _status(item, spec.fn(Inputs(frame=frame, series=frame.series(first)), **params), first)
+        return _status(
+            item, spec.fn(Inputs(frame=frame, series=frame.series(first)), **params), first
+        )
     second = item.signals[1]
     candidates = val_metrics(frame) if second == VAL_METRIC else [second]
     candidates = [c for c in candidates if frame.has(c)]
@@ -128,8 +134,16 @@ def _run_check(item: EvidenceItem, frame: RunFrame) -> ItemResult:
         other = frame.series(name)
         if second == VAL_METRIC:
             other = _oriented(other).rename(name)
-        res = _status(item, spec.fn(Inputs(frame=frame, series=frame.series(first), other=other), **params), f"{first}, {name}")
-        if best is None or (res.status == "matched" and best.status != "matched") or best.status == "unknown":
+        res = _status(
+            item,
+            spec.fn(Inputs(frame=frame, series=frame.series(first), other=other), **params),
+            f"{first}, {name}",
+        )
+        if (
+            best is None
+            or (res.status == "matched" and best.status != "matched")
+            or best.status == "unknown"
+        ):
             best = res
     assert best is not None
     return best
@@ -170,8 +184,9 @@ def evaluate_rule(
             sa, sb = a.outcome.step, b.outcome.step
             ok = sa is not None and sb is not None and sa <= sb
             gap = (sb - sa) if ok and sa is not None and sb is not None else None
-            results[item.id] = ItemResult(item, "matched" if ok else "unmatched",
-                                          Outcome(ok, step=sa, measures={"gap": gap}))
+            results[item.id] = ItemResult(
+                item, "matched" if ok else "unmatched", Outcome(ok, step=sa, measures={"gap": gap})
+            )
         else:
             results[item.id] = ItemResult(item, "unmatched")
 
@@ -186,7 +201,9 @@ def evaluate_rule(
         verdict = "fires"
     else:
         verdict = "quiet"
-    return RuleResult(rule, verdict, round(score, 4), min(onsets) if onsets else None, items, missing_required)
+    return RuleResult(
+        rule, verdict, round(score, 4), min(onsets) if onsets else None, items, missing_required
+    )
 
 
 def _score(items: list[ItemResult], unknown_weight: float) -> float:

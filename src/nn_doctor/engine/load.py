@@ -20,11 +20,35 @@ from nn_doctor.engine.model import SEVERITIES, EvidenceItem, Rule
 from nn_doctor.errors import RuleError
 
 _RULE_KEYS = {
-    "id", "title", "category", "severity", "maturity", "summary", "requires", "report_at",
-    "evidence", "against", "differential", "remedies", "docs", "references", "zh", "unknown_weight",
+    "id",
+    "title",
+    "category",
+    "severity",
+    "maturity",
+    "summary",
+    "requires",
+    "report_at",
+    "evidence",
+    "against",
+    "differential",
+    "remedies",
+    "docs",
+    "references",
+    "zh",
+    "unknown_weight",
 }
 _ITEM_KEYS = {
-    "id", "key", "signal", "signals", "check", "params", "weight", "says", "precedes", "hint", "group",
+    "id",
+    "key",
+    "signal",
+    "signals",
+    "check",
+    "params",
+    "weight",
+    "says",
+    "precedes",
+    "hint",
+    "group",
 }
 
 
@@ -61,7 +85,9 @@ def _item(raw: Any, where: str, err: _Path, *, negative: bool) -> EvidenceItem:
     chain = [f"{where} (id: {raw.get('id', '?')})"]
     unknown = set(raw) - _ITEM_KEYS
     if unknown:
-        raise err.fail(chain, f"unknown key '{sorted(unknown)[0]}' (expected: {', '.join(sorted(_ITEM_KEYS))})")
+        raise err.fail(
+            chain, f"unknown key '{sorted(unknown)[0]}' (expected: {', '.join(sorted(_ITEM_KEYS))})"
+        )
     for k in ("id", "weight", "says"):
         if k not in raw:
             raise err.fail(chain, f"missing required key '{k}'")
@@ -76,8 +102,16 @@ def _item(raw: Any, where: str, err: _Path, *, negative: bool) -> EvidenceItem:
         pre = raw["precedes"]
         if not (isinstance(pre, list) and len(pre) == 2 and all(isinstance(p, str) for p in pre)):
             raise err.fail([*chain, "precedes"], "expected a list of two evidence ids")
-        return EvidenceItem(id=str(raw["id"]), check=None, signals=(), params={}, weight=float(weight),
-                            says=str(raw["says"]), key=bool(raw.get("key", False)), precedes=tuple(pre))
+        return EvidenceItem(
+            id=str(raw["id"]),
+            check=None,
+            signals=(),
+            params={},
+            weight=float(weight),
+            says=str(raw["says"]),
+            key=bool(raw.get("key", False)),
+            precedes=tuple(pre),
+        )
     name = raw.get("check")
     checks = registry()
     if name not in checks:
@@ -94,25 +128,37 @@ def _item(raw: Any, where: str, err: _Path, *, negative: bool) -> EvidenceItem:
     if len(signals) != need:
         raise err.fail(chain, f"check '{name}' reads {need} signal(s), got {len(signals)}")
     if spec.kind == "layers" and not signals[0].endswith("/*"):
-        raise err.fail([*chain, "signal"], f"check '{name}' reads a layer family such as 'grad_norm/*'")
+        raise err.fail(
+            [*chain, "signal"], f"check '{name}' reads a layer family such as 'grad_norm/*'"
+        )
     params = raw.get("params") or {}
     if not isinstance(params, dict):
         raise err.fail([*chain, "params"], "expected a mapping")
     for p, value in params.items():
         if p not in spec.params:
             expected = ", ".join(spec.params) or "none"
-            raise err.fail([*chain, "params"], f"unknown param '{p}' for check '{name}' (expected: {expected})")
+            raise err.fail(
+                [*chain, "params"], f"unknown param '{p}' for check '{name}' (expected: {expected})"
+            )
         typ = spec.params[p]
         allowed = typ if isinstance(typ, tuple) else (typ,)
         if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
-            raise err.fail([*chain, "params", p], f"expected {getattr(typ, '__name__', typ)}, got {value!r}")
+            raise err.fail(
+                [*chain, "params", p], f"expected {getattr(typ, '__name__', typ)}, got {value!r}"
+            )
     missing = [p for p in spec.params if p not in params and p not in spec.defaults]
     if missing:
         raise err.fail([*chain, "params"], f"check '{name}' needs param '{missing[0]}'")
     return EvidenceItem(
-        id=str(raw["id"]), check=name, signals=signals, params={**spec.defaults, **params},
-        weight=float(weight), says=str(raw["says"]), key=bool(raw.get("key", False)),
-        hint=raw.get("hint"), group=raw.get("group"),
+        id=str(raw["id"]),
+        check=name,
+        signals=signals,
+        params={**spec.defaults, **params},
+        weight=float(weight),
+        says=str(raw["says"]),
+        key=bool(raw.get("key", False)),
+        hint=raw.get("hint"),
+        group=raw.get("group"),
     )
 
 
@@ -123,7 +169,9 @@ def parse_rule(data: Any, source: Path, *, strict_catalog: bool = False) -> Rule
         raise err.fail([], "expected a mapping at the top level")
     unknown = set(data) - _RULE_KEYS
     if unknown:
-        raise err.fail([sorted(unknown)[0]], f"unknown key (expected: {', '.join(sorted(_RULE_KEYS))})")
+        raise err.fail(
+            [sorted(unknown)[0]], f"unknown key (expected: {', '.join(sorted(_RULE_KEYS))})"
+        )
     for k in ("id", "title", "category", "severity", "summary", "evidence"):
         if k not in data:
             raise err.fail([], f"missing required key '{k}'")
@@ -138,8 +186,13 @@ def parse_rule(data: Any, source: Path, *, strict_catalog: bool = False) -> Rule
         raise err.fail(["category"], f"expected one of {', '.join(CATEGORIES)}")
     if not isinstance(data["evidence"], list) or not data["evidence"]:
         raise err.fail(["evidence"], "expected a non-empty list")
-    evidence = tuple(_item(r, f"evidence[{i}]", err, negative=False) for i, r in enumerate(data["evidence"]))
-    against = tuple(_item(r, f"against[{i}]", err, negative=True) for i, r in enumerate(data.get("against") or []))
+    evidence = tuple(
+        _item(r, f"evidence[{i}]", err, negative=False) for i, r in enumerate(data["evidence"])
+    )
+    against = tuple(
+        _item(r, f"against[{i}]", err, negative=True)
+        for i, r in enumerate(data.get("against") or [])
+    )
     ids = [e.id for e in evidence + against]
     dup = {i for i in ids if ids.count(i) > 1}
     if dup:
@@ -147,7 +200,9 @@ def parse_rule(data: Any, source: Path, *, strict_catalog: bool = False) -> Rule
     for e in evidence + against:
         for ref in e.precedes:
             if ref not in ids:
-                raise err.fail([f"evidence (id: {e.id})", "precedes"], f"unknown evidence id '{ref}'")
+                raise err.fail(
+                    [f"evidence (id: {e.id})", "precedes"], f"unknown evidence id '{ref}'"
+                )
     if not any(e.key for e in evidence):
         raise err.fail(["evidence"], "at least one evidence item must be `key: true`")
     report_at = data.get("report_at")
@@ -228,8 +283,10 @@ def load_rules(
     selected = set(select)
     ignored = set(ignore)
     rules = [
-        r for r in by_id.values()
+        r
+        for r in by_id.values()
         if (not selected or r.id in selected or r.category in selected)
-        and r.id not in ignored and r.category not in ignored
+        and r.id not in ignored
+        and r.category not in ignored
     ]
     return sorted(rules, key=lambda r: r.id)

@@ -24,7 +24,9 @@ def _lr_schedule(frame: RunFrame) -> list[str]:
     notes = []
     peak = int(np.argmax(v))
     if peak > 0 and v[0] < 0.5 * v[peak]:
-        notes.append(f"learning-rate warm-up detected: {v[0]:.3g} → {v[peak]:.3g} by step {int(s.index[peak])}")
+        notes.append(
+            f"learning-rate warm-up detected: {v[0]:.3g} → {v[peak]:.3g} by step {int(s.index[peak])}"
+        )
     if v[-1] < 0.5 * v.max():
         kind = "step decay" if len(np.unique(np.round(v, 12))) <= 6 else "decay"
         notes.append(f"learning-rate {kind} detected: {v.max():.3g} → {v[-1]:.3g}")
@@ -61,7 +63,9 @@ def _placeholder_zeros(frame: RunFrame) -> list[str]:
             continue
         v = frame.series(name).to_numpy(dtype=float)
         if len(v) >= 4 and np.mean(v == 0.0) >= 0.75 and np.any(v[-1:] != 0.0):
-            out.append(f"{name} is exactly 0 on most points and non-zero at the end: read as a placeholder (validation off)")
+            out.append(
+                f"{name} is exactly 0 on most points and non-zero at the end: read as a placeholder (validation off)"
+            )
     return out
 
 

@@ -49,7 +49,16 @@ FORMATS: dict[str, str] = {
 REGISTRY: tuple[str, ...] = tuple(FORMATS)
 
 # Folders never worth descending into when looking for runs.
-_SKIP_DIRS = {"__pycache__", "node_modules", ".git", ".hg", ".svn", "site-packages", ".venv", "venv"}
+_SKIP_DIRS = {
+    "__pycache__",
+    "node_modules",
+    ".git",
+    ".hg",
+    ".svn",
+    "site-packages",
+    ".venv",
+    "venv",
+}
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,9 @@ def by_format_name(name: str) -> str:
     for module, fmt in FORMATS.items():
         if name in (module, fmt):
             return module
-    raise InputError(f"unknown input format '{name}'", hint=f"known formats: {', '.join(FORMATS.values())}")
+    raise InputError(
+        f"unknown input format '{name}'", hint=f"known formats: {', '.join(FORMATS.values())}"
+    )
 
 
 def detect_file(path: Path) -> str | None:
@@ -91,7 +102,9 @@ def _folder_reader(folder: Path, names: frozenset[str]) -> str | None:
     return None
 
 
-def discover(path: Path, *, input_format: str | None = None, recursive: bool = True) -> list[RunSource]:
+def discover(
+    path: Path, *, input_format: str | None = None, recursive: bool = True
+) -> list[RunSource]:
     """Find the runs at ``path``: a log file, a run folder, or a tree of run folders.
 
     A folder that holds a recognized log is one run (its sub-layouts belong to it); a folder that

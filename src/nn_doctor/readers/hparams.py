@@ -34,7 +34,7 @@ _TolerantSafeLoader.add_multi_constructor("", _construct_unknown)  # type: ignor
 def load_yaml(path: Path) -> Any:
     """Parse a YAML file with a safe loader that tolerates (and never runs) Python tags."""
     with open(path, encoding="utf-8", errors="replace") as fh:
-        return yaml.load(fh, Loader=_TolerantSafeLoader)  # noqa: S506 - safe subclass
+        return yaml.load(fh, Loader=_TolerantSafeLoader)
 
 
 def _nan_constant(name: str) -> float:

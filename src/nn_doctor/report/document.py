@@ -18,10 +18,17 @@ RULES_VERSION = "1"
 def error_run(path: str, message: str, hint: str | None) -> dict[str, Any]:
     """A run entry for a path that could not be read: listed, never silently skipped."""
     return {
-        "path": path, "run": path, "format": None,
+        "path": path,
+        "run": path,
+        "format": None,
         "steps": {"first": None, "last": None, "count": 0, "cadence": None, "axis": None},
-        "signals": [], "config": {}, "reading": {"train": None, "val": None, "text": "not read"},
-        "findings": [], "inconclusive": [], "notes": [], "warnings": [],
+        "signals": [],
+        "config": {},
+        "reading": {"train": None, "val": None, "text": "not read"},
+        "findings": [],
+        "inconclusive": [],
+        "notes": [],
+        "warnings": [],
         "error": {"message": message, "hint": hint},
     }
 
@@ -38,7 +45,9 @@ def document(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def to_json(diagnoses: list[Diagnosis], errors: list[dict[str, Any]] | None = None) -> str:
     """Serialize diagnoses (and unreadable paths) as the JSON document."""
     runs = [d.to_dict() for d in diagnoses] + list(errors or [])
-    return json.dumps(document(runs), indent=2, ensure_ascii=False, default=_default, allow_nan=False)
+    return json.dumps(
+        document(runs), indent=2, ensure_ascii=False, default=_default, allow_nan=False
+    )
 
 
 def _default(obj: Any) -> Any:

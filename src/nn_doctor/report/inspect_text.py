@@ -33,7 +33,9 @@ def render_inspect(docs: list[dict[str, Any]], out: TextIO | None = None) -> Non
             print("  primary loss: none found", file=out)
         if doc["signals"]:
             width = max(len(s["signal"]) for s in doc["signals"])
-            print(f"  {'signal':<{width}}  {'from':<28} {'points':>7} {'non-fin':>7}  range", file=out)
+            print(
+                f"  {'signal':<{width}}  {'from':<28} {'points':>7} {'non-fin':>7}  range", file=out
+            )
             for s in doc["signals"]:
                 print(
                     f"  {s['signal']:<{width}}  {s['source'][:28]:<28} {s['points']:>7} "

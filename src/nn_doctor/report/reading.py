@@ -32,8 +32,14 @@ _TEXT = {
     ("flat", "flat"): "converged, or stuck: if the level is poor, lower the lr or the batch size",
     ("rising", "rising"): "divergence: architecture, hyper-parameters or data need fixing",
     ("rising", "flat"): "training loss rising: unstable optimization",
-    ("rising", "falling"): "training loss rising while validation falls: unusual, check the logging",
-    ("flat", "rising"): "validation rising with a flat training loss: overfitting or a data problem",
+    (
+        "rising",
+        "falling",
+    ): "training loss rising while validation falls: unusual, check the logging",
+    (
+        "flat",
+        "rising",
+    ): "validation rising with a flat training loss: overfitting or a data problem",
 }
 _SINGLE = {
     "falling": "still learning (no validation loss logged)",
@@ -63,7 +69,9 @@ def trend(values: np.ndarray) -> str:
 
 def reading(frame: RunFrame) -> dict[str, Any]:
     """The train/validation reading of one run."""
-    train = trend(frame.series("train_loss").to_numpy(dtype=float)) if frame.has("train_loss") else None
+    train = (
+        trend(frame.series("train_loss").to_numpy(dtype=float)) if frame.has("train_loss") else None
+    )
     val = trend(frame.series("val_loss").to_numpy(dtype=float)) if frame.has("val_loss") else None
     if train and val:
         text = _TEXT.get((train, val), f"train {train}, validation {val}")

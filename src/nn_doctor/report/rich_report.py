@@ -17,8 +17,13 @@ def render_rich(runs: list[dict[str, Any]]) -> str:
     from rich.text import Text
 
     buf = io.StringIO()
-    console = Console(file=buf, force_terminal=True, width=shutil.get_terminal_size((100, 20)).columns,
-                      highlight=False, soft_wrap=True)
+    console = Console(
+        file=buf,
+        force_terminal=True,
+        width=shutil.get_terminal_size((100, 20)).columns,
+        highlight=False,
+        soft_wrap=True,
+    )
     for i, run in enumerate(runs):
         if i:
             console.print()

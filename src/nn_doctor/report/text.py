@@ -15,7 +15,7 @@ CHECKLIST = (
 
 
 def _bar(score: float, width: int = 10) -> str:
-    full = int(round(score * width))
+    full = round(score * width)
     return "█" * full + "░" * (width - full)
 
 
@@ -37,7 +37,12 @@ def render_run(run: dict[str, Any], *, verbose: bool = False) -> str:
         if run["error"].get("hint"):
             lines.append(f"  hint: {run['error']['hint']}")
         return "\n".join(lines)
-    shown = [s for s in run["signals"] if "/" not in s or not s.split("/")[0].startswith(("act_", "grad_norm", "weight_norm", "update_ratio"))]
+    shown = [
+        s
+        for s in run["signals"]
+        if "/" not in s
+        or not s.split("/")[0].startswith(("act_", "grad_norm", "weight_norm", "update_ratio"))
+    ]
     layer_count = len(run["signals"]) - len(shown)
     sig = ", ".join(shown[:12]) + (" …" if len(shown) > 12 else "")
     if layer_count:
@@ -58,7 +63,9 @@ def render_run(run: dict[str, Any], *, verbose: bool = False) -> str:
     for i, f in enumerate(run["findings"], 1):
         lines.append("")
         onset = f" from step {f['onset_step']}" if f["onset_step"] is not None else ""
-        lines.append(f" {i:>2}  {f['id']:<28} {f['severity']:<7} {_bar(f['score'])} {f['score']:.2f}{onset}")
+        lines.append(
+            f" {i:>2}  {f['id']:<28} {f['severity']:<7} {_bar(f['score'])} {f['score']:.2f}{onset}"
+        )
         lines.append(f"     {f['title']}: {f.get('summary', '')}".rstrip(": "))
         for e in f["evidence"]:
             lines.append(f"     ✓ {e['says']}")
@@ -67,7 +74,9 @@ def render_run(run: dict[str, Any], *, verbose: bool = False) -> str:
         for m in f["missing_signals"][: 3 if not verbose else None]:
             lines.append(f"     ? {m['signal']} not logged: {m['hint']}")
         for d in f["differential"][:2]:
-            lines.append(f"     ≈ vs {d.get('cause')}: {d.get('note') or d.get('tell_apart_by', '')}".rstrip())
+            lines.append(
+                f"     ≈ vs {d.get('cause')}: {d.get('note') or d.get('tell_apart_by', '')}".rstrip()
+            )
         if f["remedies"]:
             lines.append("     Try, cheapest first:")
             for j, rem in enumerate(f["remedies"], 1):
@@ -106,14 +115,18 @@ def render_markdown(runs: list[dict[str, Any]]) -> str:
             out.append("| # | cause | severity | score | onset |")
             out.append("|---|---|---|---|---|")
             for i, f in enumerate(run["findings"], 1):
-                out.append(f"| {i} | `{f['id']}` {f['title']} | {f['severity']} | {f['score']:.2f} | {f['onset_step'] if f['onset_step'] is not None else '-'} |")
+                out.append(
+                    f"| {i} | `{f['id']}` {f['title']} | {f['severity']} | {f['score']:.2f} | {f['onset_step'] if f['onset_step'] is not None else '-'} |"
+                )
             out.append("")
             for f in run["findings"]:
                 out.append(f"### {f['title']} (`{f['id']}`)")
                 out.append("")
                 out.extend(f"- ✓ {e['says']}" for e in f["evidence"])
                 out.extend(f"- ✗ {e['says']}" for e in f["counter_evidence"])
-                out.extend(f"- ? `{m['signal']}` not logged: {m['hint']}" for m in f["missing_signals"][:3])
+                out.extend(
+                    f"- ? `{m['signal']}` not logged: {m['hint']}" for m in f["missing_signals"][:3]
+                )
                 out.append("")
                 out.append("Try, cheapest first:")
                 out.append("")
@@ -131,13 +144,17 @@ def render_github(runs: list[dict[str, Any]]) -> str:
     out = []
     for run in runs:
         if run.get("error"):
-            out.append(f"::error file={_prop(run['path'])},title=nn-doctor could not read the run::{_esc(run['error']['message'])}")
+            out.append(
+                f"::error file={_prop(run['path'])},title=nn-doctor could not read the run::{_esc(run['error']['message'])}"
+            )
             continue
         for f in run["findings"]:
             onset = f" from step {f['onset_step']}" if f["onset_step"] is not None else ""
             ev = "; ".join(e["says"] for e in f["evidence"][:2])
             msg = f"{f['title']} (score {f['score']:.2f}{onset}): {ev}. Try: {f['remedies'][0]['do'] if f['remedies'] else ''}"
-            out.append(f"::{level[f['severity']]} file={_prop(run['path'])},title=nn-doctor {f['id']}::{_esc(msg)}")
+            out.append(
+                f"::{level[f['severity']]} file={_prop(run['path'])},title=nn-doctor {f['id']}::{_esc(msg)}"
+            )
     return "\n".join(out) + ("\n" if out else "")
 
 

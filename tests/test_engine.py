@@ -1,0 +1,174 @@
+"""The rule engine: loading with path-chain errors, scoring, verdicts, ranking, overrides."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from nn_doctor.engine.cases import expand
+from nn_doctor.engine.diagnosis import diagnose_frame
+from nn_doctor.engine.evaluate import evaluate_rule
+from nn_doctor.engine.load import load_rules, parse_rule
+from nn_doctor.errors import RuleError
+from nn_doctor.frame import RawRun, build_frame
+
+RULE = {
+    "id": "toy",
+    "title": "Toy",
+    "category": "optimization",
+    "severity": "warning",
+    "summary": "A toy rule.",
+    "evidence": [
+        {
+            "id": "div",
+            "key": True,
+            "group": "g",
+            "signal": "train_loss",
+            "check": "diverges",
+            "params": {"min_rebound": 1.0},
+            "weight": 0.5,
+            "says": "diverged at {onset}",
+        },
+        {
+            "id": "nan",
+            "key": True,
+            "group": "g",
+            "signal": "train_loss",
+            "check": "nonfinite",
+            "weight": 0.5,
+            "says": "nan at {onset}",
+        },
+        {
+            "id": "zeros",
+            "signal": "act_zero_frac/*",
+            "check": "layer_level",
+            "params": {"min": 0.7},
+            "weight": 0.5,
+            "says": "zeros {value}",
+        },
+    ],
+    "remedies": [{"do": "x"}],
+}
+
+
+def frame(values: list[float | None], extra: dict[str, list[float]] | None = None):  # type: ignore[no-untyped-def]
+    rows = [(i, "loss", v) for i, v in enumerate(values) if v is not None]
+    for name, vals in (extra or {}).items():
+        rows += [(i, name, v) for i, v in enumerate(vals)]
+    df = pd.DataFrame(rows, columns=["step", "name", "value"])
+    df["wall_time"] = math.nan
+    return build_frame(RawRun(records=df, format="t", path="p"))
+
+
+def rule(**changes: object):  # type: ignore[no-untyped-def]
+    return parse_rule({**RULE, **changes}, Path("toy.yaml"))
+
+
+def test_expand_notation() -> None:
+    got = expand("1x2 0+0.5x2 _ 2*2x2")
+    assert got == [1.0, 1.0, 1.0, 0.0, 0.5, 1.0, None, 2.0, 4.0, 8.0]
+    assert math.isnan(expand("nan")[0]) and expand("_x3") == [None, None, None]
+    with pytest.raises(ValueError, match="bad series token"):
+        expand("1y3")
+
+
+def test_group_counts_once_and_unknown_is_discounted() -> None:
+    f = frame([2.0 - 0.01 * i for i in range(100)] + [1.0 + 0.05 * i for i in range(100)])
+    res = evaluate_rule(rule(), f)
+    assert res.verdict == "fires"
+    # group g matched (0.5) + zeros unknown (0.5 * 0.5): 0.5 / 0.75
+    assert res.score == pytest.approx(0.5 / 0.75, abs=1e-3)
+    assert res.onset_step is not None and res.onset_step > 100
+
+
+def test_decisive_evidence_outranks_thin() -> None:
+    up = [2.0 - 0.01 * i for i in range(100)] + [1.0 + 0.05 * i for i in range(100)]
+    thin = evaluate_rule(rule(), frame(up)).score
+    rich = evaluate_rule(rule(), frame(up, {"act_zero_frac/fc1": [0.9] * 200})).score
+    assert rich == 1.0 and thin < rich
+
+
+def test_requires_missing_is_inconclusive() -> None:
+    res = evaluate_rule(rule(requires=["grad_norm"]), frame([1.0] * 50))
+    assert res.verdict == "inconclusive" and res.missing_required == ["grad_norm"]
+
+
+def test_against_lowers_score() -> None:
+    against = [
+        {
+            "id": "warm",
+            "signal": "lr",
+            "check": "lr_step_up",
+            "params": {"min_factor": 3.0},
+            "weight": -0.5,
+            "says": "warmup",
+        }
+    ]
+    up = [2.0 - 0.01 * i for i in range(100)] + [1.0 + 0.05 * i for i in range(100)]
+    lr = [0.001 * (1 + i) if i < 10 else 0.01 for i in range(200)]
+    plain = evaluate_rule(rule(), frame(up, {"lr": lr})).score
+    lowered = evaluate_rule(rule(against=against), frame(up, {"lr": lr})).score
+    assert lowered < plain
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"severity": "fatal"}, "severity"),
+        (
+            {"evidence": [{**RULE["evidence"][0], "params": {"min_rebund": 1}}]},
+            "unknown param 'min_rebund'",
+        ),
+        ({"evidence": [{**RULE["evidence"][0], "check": "nope"}]}, "unknown check 'nope'"),
+        ({"evidence": [{**RULE["evidence"][0], "key": False}]}, "key: true"),
+        ({"evidence": [{**RULE["evidence"][0], "weight": -1}]}, "positive weight"),
+        ({"evidence": [{**RULE["evidence"][0], "params": {"min_rebound": "x"}}]}, "expected"),
+        ({"colour": "red"}, "unknown key"),
+    ],
+)
+def test_malformed_rules_name_file_and_field(change: dict[str, object], message: str) -> None:
+    with pytest.raises(RuleError) as info:
+        rule(**change)
+    assert "invalid rule file toy.yaml" in info.value.message
+    assert message in info.value.message
+
+
+def test_id_must_match_stem(tmp_path: Path) -> None:
+    path = tmp_path / "other.yaml"
+    path.write_text(yaml.safe_dump(RULE))
+    with pytest.raises(RuleError, match="file stem"):
+        load_rules([tmp_path], include_builtin=False)
+
+
+def test_user_rules_folder_and_overrides(tmp_path: Path) -> None:
+    (tmp_path / "toy.yaml").write_text(yaml.safe_dump(RULE))
+    rules = load_rules(
+        [tmp_path],
+        include_builtin=False,
+        overrides={
+            "toy": {"severity": "error", "evidence": {"div": {"params": {"min_rebound": 50.0}}}}
+        },
+    )
+    assert rules[0].severity == "error"
+    assert rules[0].evidence[0].params["min_rebound"] == 50.0
+    with pytest.raises(RuleError, match="unknown evidence id"):
+        load_rules([tmp_path], include_builtin=False, overrides={"toy": {"evidence": {"zzz": {}}}})
+
+
+def test_ranking_is_deterministic_and_findings_only_above_threshold() -> None:
+    r1 = rule()
+    r2 = parse_rule({**RULE, "id": "atoy", "severity": "error"}, Path("atoy.yaml"))
+    up = [2.0 - 0.01 * i for i in range(100)] + [1.0 + 0.05 * i for i in range(100)]
+    d = diagnose_frame(frame(up), rules=[r1, r2])
+    assert [f.id for f in d.findings] == ["atoy", "toy"]  # same score: error before warning
+    d_high = diagnose_frame(frame(up), rules=[r1, r2], report_at=0.9)
+    assert d_high.findings == []
+
+
+def test_builtin_rules_load() -> None:
+    rules = load_rules()
+    assert rules and all(r.source for r in rules)

@@ -1,0 +1,65 @@
+"""Config keys: aliases, typing, overrides, --set parsing."""
+
+from __future__ import annotations
+
+import pytest
+
+from nn_doctor.errors import ConfigError
+from nn_doctor.runconfig import normalize_config, parse_set
+
+
+def test_aliases_and_types() -> None:
+    cfg, notes = normalize_config(
+        {
+            "lr0": 0.01,
+            "batch": 16,
+            "optimizer": "SGD",
+            "momentum": "0.9",
+            "dropout": 0.5,
+            "gradient_clip_val": 1.0,
+            "shuffle": "false",
+            "hidden_sizes": "[64, 32]",
+            "nc": 3,
+        }
+    )
+    assert cfg == {
+        "lr": 0.01,
+        "batch_size": 16,
+        "optimizer": "sgd",
+        "momentum": 0.9,
+        "dropout": 0.5,
+        "grad_clip": 1.0,
+        "shuffle": False,
+        "hidden_units": [64, 32],
+        "n_classes": 3,
+        "depth": 2,
+    }
+    assert notes == []
+
+
+def test_canonical_key_beats_alias() -> None:
+    cfg, _ = normalize_config({"learning_rate": 0.1, "lr": 0.001})
+    assert cfg["lr"] == 0.001
+
+
+def test_bad_value_is_a_note_not_a_crash() -> None:
+    cfg, notes = normalize_config({"batch_size": "auto"})
+    assert "batch_size" not in cfg
+    assert notes and "batch_size" in notes[0]
+
+
+def test_overrides_validated() -> None:
+    with pytest.raises(ConfigError):
+        normalize_config({}, {"nope": 1})
+    cfg, _ = normalize_config({"lr": 0.1}, {"lr": "0.5"})
+    assert cfg["lr"] == 0.5
+
+
+def test_parse_set() -> None:
+    assert parse_set(["batch_size=4096", "hidden_units=[64, 64]", "shuffle=false"]) == {
+        "batch_size": 4096,
+        "hidden_units": [64, 64],
+        "shuffle": False,
+    }
+    with pytest.raises(ConfigError):
+        parse_set(["batch_size"])

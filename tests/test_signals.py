@@ -1,0 +1,78 @@
+"""The alias table: what real tools write maps onto canonical names; unknown names survive."""
+
+from __future__ import annotations
+
+import pytest
+
+from nn_doctor.signals import canonical_name, higher_is_better
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("loss", "train_loss"),
+        ("train_loss", "train_loss"),
+        ("train/loss", "train_loss"),
+        ("Loss/train", "train_loss"),
+        ("training_loss", "train_loss"),
+        ("train_loss_step", "train_loss"),
+        ("train_loss_epoch", "train_loss"),
+        ("val_loss", "val_loss"),
+        ("eval_loss", "val_loss"),
+        ("valid_loss", "val_loss"),
+        ("val/loss", "val_loss"),
+        ("Loss/val", "val_loss"),
+        ("validation/epoch_loss", "val_loss"),
+        ("loss_val", "val_loss"),
+        ("lr", "lr"),
+        ("learning_rate", "lr"),
+        ("lr-Adam", "lr"),
+        ("lr-AdamW", "lr"),
+        ("grad_norm", "grad_norm"),
+        ("gradient_norm", "grad_norm"),
+        ("train/grad_norm", "grad_norm"),
+        ("gradients/global_norm", "grad_norm"),
+        ("acc", "train_acc"),
+        ("train_accuracy", "train_acc"),
+        ("val_accuracy", "val_acc"),
+        ("eval_accuracy", "val_acc"),
+        ("val/acc", "val_acc"),
+        ("validation/epoch_accuracy", "val_acc"),
+        ("grad_norm/fc1", "grad_norm/fc1"),
+        ("act_zero_frac/layers.0", "act_zero_frac/layers.0"),
+        ("activations/fc1:zero_frac", "act_zero_frac/fc1"),
+        ("gradients/fc2:norm", "grad_norm/fc2"),
+        ("input_mean", "input_mean"),
+    ],
+)
+def test_known_spellings(raw: str, canonical: str) -> None:
+    assert canonical_name(raw).canonical == canonical
+
+
+@pytest.mark.parametrize(
+    "raw", ["train/box_loss", "eval_wer", "metrics/mAP50(B)", "my_custom_metric"]
+)
+def test_unknown_names_are_kept(raw: str) -> None:
+    assert canonical_name(raw).canonical == raw
+
+
+def test_user_alias_wins() -> None:
+    assert canonical_name("gn", {"grad_norm": ["gn"]}).canonical == "grad_norm"
+
+
+def test_per_step_beats_per_epoch_rank() -> None:
+    assert canonical_name("train_loss_step").rank < canonical_name("train_loss_epoch").rank
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("val_acc", True),
+        ("eval_wer", False),
+        ("eval_rouge1", True),
+        ("eval_runtime", None),
+        ("metrics/mAP50(B)", True),
+    ],
+)
+def test_direction(name: str, expected: bool | None) -> None:
+    assert higher_is_better(name) is expected
