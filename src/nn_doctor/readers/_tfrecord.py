@@ -1,9 +1,9 @@
 """TFRecord framing: where each record's payload starts and ends in an event file.
 
-A record is ``uint64 length | uint32 masked_crc32c(length) | payload | uint32 masked_crc32c(payload)``
-(all little-endian). Framing is kept apart from decoding on purpose: a vectorized framer and a
-fixed-layout scalar decoder can replace the pieces one at a time, with this loop as the fallback
-and the reference the fast path is tested against.
+A record is ``uint64 length | uint32 masked_crc(length) | payload | uint32 masked_crc(payload)``
+(little-endian; CRC-32C, masked). Framing is kept apart from decoding on purpose: a vectorized
+framer and a fixed-layout scalar decoder can replace the pieces one at a time, with this loop as
+the fallback and the reference the fast path is tested against.
 
 Checksums, and why both are verified here:
 
@@ -111,7 +111,7 @@ class Framing:
     def payloads(self, buf: bytes | memoryview) -> Iterator[memoryview]:
         """Zero-copy views of each payload, in file order."""
         view = memoryview(buf)
-        for s, e in zip(self.starts, self.ends):
+        for s, e in zip(self.starts, self.ends, strict=True):
             yield view[s:e]
 
 
