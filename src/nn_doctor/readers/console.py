@@ -1,0 +1,173 @@
+"""Plain console logs (stdout captures) when nothing structured is present (DECISIONS.md §10).
+
+A few regexes, no per-framework parser: ``step 100 loss=0.5 lr=1e-3``, ``Epoch 3/200 | Loss:
+0.52``, ``epoch 3 train_loss 0.4 val_loss 0.5``, printed HF dicts ``{'loss': 0.5, 'epoch':
+0.1}``, Keras and Lightning progress lines. A step or epoch counter carries over to the lines
+after it (Keras prints ``Epoch 3/10`` on its own line); when a counter value repeats, the last
+value of a metric wins (progress bars redraw running means). Lines without a metric are
+skipped, and metric lines after the last counter whose names never appeared before (a final
+test report) are listed as ignored rather than glued onto the last epoch.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nn_doctor.frame import RawRun
+from nn_doctor.readers._common import (
+    empty_warning,
+    peek,
+    raw_run,
+    read_text,
+    records,
+    token_value,
+)
+from nn_doctor.readers._console_re import pairs_of, split_lines
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+NAME = "console"
+
+_SUFFIXES = {".log", ".txt", ".out", ".err", ".stdout"}
+_EPOCH = re.compile(r"\bepoch\b\s*[:=#\[]?\s*(\d+)(?:\s*/\s*\d+)?", re.I)
+_STEP = re.compile(r"\b(?:global[_ ]step|step|iteration|iter)\b\s*[:=#\[]?\s*(\d+)(?:\s*/\s*\d+)?", re.I)
+_MIN_LINES = 3
+_DICT_START = re.compile(r"\{\s*['\"]")
+# Structured or prose files are never console captures, whatever their lines look like.
+_STRUCTURED = {
+    ".yaml", ".yml", ".json", ".jsonl", ".ndjson", ".md", ".rst", ".py", ".ipynb", ".html",
+    ".xml", ".toml", ".cfg", ".ini", ".csv", ".tsv", ".tex",
+}
+
+
+@dataclass
+class _Line:
+    step: int | None
+    epoch: int | None
+    own_counter: bool
+    pairs: list[tuple[str, str]]
+
+
+def _scan(text: str) -> list[_Line]:
+    """Metric lines with the counters in force where they were printed."""
+    out: list[_Line] = []
+    step: int | None = None
+    epoch: int | None = None
+    for line in split_lines(text):
+        m_epoch, m_step = _EPOCH.search(line), _STEP.search(line)
+        if m_epoch:
+            epoch = int(m_epoch.group(1))
+        if m_step:
+            step = int(m_step.group(1))
+        pairs = pairs_of(line)
+        if pairs:
+            out.append(_Line(step, epoch, bool(m_epoch or m_step), pairs))
+        elif m_epoch or m_step:
+            out.append(_Line(step, epoch, True, []))
+    return out
+
+
+def _looks_like_log(text: str) -> bool:
+    """At least a few metric lines under a counter that moves on, or a few printed dicts."""
+    lines = _scan(text)
+    counted = [(ln.step, ln.epoch) for ln in lines if ln.pairs and (ln.step, ln.epoch) != (None, None)]
+    if len(counted) >= _MIN_LINES and len(set(counted)) >= 2:
+        return True
+    dict_lines = sum(1 for ln in split_lines(text) if _DICT_START.search(ln) and pairs_of(ln))
+    return dict_lines >= _MIN_LINES
+
+
+def sniff(path: Path) -> bool:
+    """A text file in which at least a few lines carry a metric and a step/epoch counter."""
+    if path.suffix.lower() in _STRUCTURED:
+        return False
+    head = peek(path, 65536)
+    return bool(head) and _looks_like_log(head)
+
+
+def folder_files(folder: Path, names: frozenset[str]) -> list[Path]:
+    """Text logs (``*.log``, ``*.txt``, ``*.out``) in the folder that read as training logs."""
+    return [
+        folder / n
+        for n in sorted(names)
+        if Path(n).suffix.lower() in _SUFFIXES and (folder / n).is_file() and sniff(folder / n)
+    ]
+
+
+def _trailing_report(lines: list[_Line]) -> set[int]:
+    """Indices of metric lines after the last counter whose names are all new (a test report)."""
+    last = max((i for i, ln in enumerate(lines) if ln.own_counter), default=-1)
+    known = {k for ln in lines[: last + 1] for k, _ in ln.pairs}
+    if last < 0 or not known:
+        return set()
+    return {
+        i
+        for i in range(last + 1, len(lines))
+        if lines[i].pairs and not lines[i].own_counter and not ({k for k, _ in lines[i].pairs} & known)
+    }
+
+
+def read(path: Path) -> list[RawRun]:
+    """Read a console log (or every console log in a folder)."""
+    if path.is_dir():
+        files = folder_files(path, frozenset(p.name for p in path.iterdir()))
+        return [run for f in files for run in read(f)]
+    lines = _scan(read_text(path))
+    warnings: list[str] = []
+    ignored: list[str] = []
+    has_step = any(ln.step is not None and ln.pairs for ln in lines)
+    has_epoch = any(ln.epoch is not None and ln.pairs for ln in lines)
+    axis = "epoch" if has_epoch and not has_step else "step"
+    report = _trailing_report(lines)
+    if report:
+        names = sorted({k for i in report for k, _ in lines[i].pairs})
+        ignored.append(f"lines after the last epoch/step with new names (a final report?): {', '.join(names)}")
+    steps: list[int] = []
+    names_seen: dict[str, int] = {}
+    codes: list[int] = []
+    values: list[float] = []
+    ordinal, before_counter, last_epoch_step = 0, 0, None
+    for i, ln in enumerate(lines):
+        if not ln.pairs or i in report:
+            continue
+        if has_step or has_epoch:
+            x = ln.step if has_step else ln.epoch
+            if x is None:
+                before_counter += 1
+                continue
+        else:
+            evaluation = all(k.lower().startswith(("eval", "val", "test")) for k, _ in ln.pairs)
+            ordinal += 0 if evaluation and ordinal else 1
+            x = ordinal
+        pairs = list(ln.pairs)
+        if has_step and ln.epoch is not None and (x, ln.epoch) != last_epoch_step:
+            pairs.insert(0, ("epoch", str(ln.epoch)))  # the counter is a metric beside steps
+            last_epoch_step = (x, ln.epoch)
+        for key, raw in pairs:
+            v = token_value(raw)
+            if v is None:
+                continue
+            steps.append(x)
+            codes.append(names_seen.setdefault(key, len(names_seen)))
+            values.append(v)
+    if before_counter:
+        ignored.append(f"{before_counter} metric line(s) before the first step/epoch counter")
+    if not (has_step or has_epoch) and steps:
+        warnings.append("no step or epoch counter in the text: steps are the order of the log lines")
+    recs = _last_wins(records(steps, codes, list(names_seen), values))
+    if not len(recs):
+        warnings.append(empty_warning(path, "no line with a metric"))
+    return [raw_run(NAME, path, recs, warnings=warnings, ignored=ignored, axis=axis)]
+
+
+def _last_wins(recs: pd.DataFrame) -> pd.DataFrame:
+    """Keep the last value of a metric per counter value (progress bars redraw running means)."""
+    if not len(recs):
+        return recs
+    keep = ~recs.duplicated(["step", "name"], keep="last").to_numpy()
+    return recs[keep].reset_index(drop=True) if not keep.all() else recs
+
