@@ -194,7 +194,7 @@ def build_frame(
     notes: list[str] = []
     if len(rec):
         rec = rec[pd.notna(rec["step"])]
-    names = pd.unique(rec["name"]) if len(rec) else []
+    names: list[str] = [str(n) for n in pd.unique(rec["name"])] if len(rec) else []
 
     # Decide which original name owns each canonical name: the most-logged candidate wins, then
     # the alias rank (so HF's many-point `loss` beats its one-point summary `train_loss`).
