@@ -66,7 +66,11 @@ REGISTRY: dict[str, CheckSpec] = {}
 
 
 def check(
-    name: str, *, kind: str, defaults: dict[str, Any] | None = None, **params: type | tuple[type, ...]
+    name: str,
+    *,
+    kind: str,
+    defaults: dict[str, Any] | None = None,
+    **params: type | tuple[type, ...],
 ) -> Callable[[Callable[..., Outcome | None]], Callable[..., Outcome | None]]:
     """Register a check under ``name`` with its input kind and typed parameters."""
     if kind not in KINDS:

@@ -28,7 +28,7 @@ def config_is(x: Inputs, *, key: str, values: list[Any]) -> Outcome | None:
     min=_NUM,
     max=_NUM,
 )
-def config_range(x: Inputs, *, key: str, min: float, max: float) -> Outcome | None:  # noqa: A002
+def config_range(x: Inputs, *, key: str, min: float, max: float) -> Outcome | None:
     """Whether a numeric config fact lies within [min, max]; lists (hidden_units) use their smallest."""
     v = x.config.get(key)
     if isinstance(v, list) and v:
@@ -53,7 +53,9 @@ def min_(values: list[Any]) -> float:
     min=_NUM,
     max=_NUM,
 )
-def config_ratio(x: Inputs, *, numerator: str, denominator: str, min: float, max: float) -> Outcome | None:  # noqa: A002
+def config_ratio(
+    x: Inputs, *, numerator: str, denominator: str, min: float, max: float
+) -> Outcome | None:
     """Ratio of two numeric config facts (batch_size / n_train), within [min, max]."""
     a, b = x.config.get(numerator), x.config.get(denominator)
     if isinstance(a, list):
@@ -102,7 +104,7 @@ def lr_vs_typical(
     min=_NUM,
     max=_NUM,
 )
-def steps_per_epoch(x: Inputs, *, min: float, max: float) -> Outcome | None:  # noqa: A002
+def steps_per_epoch(x: Inputs, *, min: float, max: float) -> Outcome | None:
     """Optimizer steps per epoch (from a logged epoch counter or n_train / batch_size)."""
     spe = x.frame.steps_per_epoch if x.frame.axis != "epoch" else None
     if spe is None:
@@ -133,5 +135,58 @@ def clip_pinned(x: Inputs, *, min_frac: float, tolerance: float) -> Outcome | No
         return None
     frac = float(np.mean(v >= clip * (1 - tolerance)))
     ratio = float(np.median(v) / clip)
-    return Outcome(frac >= min_frac, step=int(x.series.index[0]), value=frac,
-                   measures={"frac": frac, "clip": clip, "median_ratio": ratio})
+    return Outcome(
+        frac >= min_frac,
+        step=int(x.series.index[0]),
+        value=frac,
+        measures={"frac": frac, "clip": clip, "median_ratio": ratio},
+    )
+
+
+def _norm(v: Any) -> str:
+    """Compare config values as text: booleans as true/false, numbers as floats, text lower-case."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(float(v))
+    return str(v).strip().lower()
+
+
+@check("config_match", kind="config", defaults={"optional": []}, conditions=dict, optional=list)
+def config_match(x: Inputs, *, conditions: dict[str, Any], optional: list[str]) -> Outcome | None:
+    """Whether every listed config fact holds: a list of allowed values, or ``{min, max}``.
+
+    Unknown when a needed fact is missing (keys in ``optional`` may be missing), and not matched
+    as soon as one known fact fails: an AND of facts, so a rule can say "regression with a ReLU
+    output" or "10+ layers without normalization" in one item.
+    """
+    seen: dict[str, Any] = {}
+    failed = missing = False
+    for key, want in conditions.items():
+        if key not in x.config:
+            missing = missing or key not in optional
+            continue
+        v = x.config[key]
+        seen[key] = v
+        if isinstance(want, dict):
+            num = min_(v) if isinstance(v, list) else v
+            ok = (
+                isinstance(num, (int, float))
+                and not isinstance(num, bool)
+                and float(want.get("min", -math.inf))
+                <= float(num)
+                <= float(want.get("max", math.inf))
+            )
+        else:
+            wanted = want if isinstance(want, list) else [want]
+            ok = _norm(v) in {_norm(a) for a in wanted}
+        failed = failed or not ok
+    if failed:
+        return Outcome(False, measures={"facts": _facts(seen)})
+    if missing:
+        return None
+    return Outcome(True, measures={"facts": _facts(seen)})
+
+
+def _facts(seen: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in seen.items())

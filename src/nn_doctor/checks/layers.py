@@ -28,8 +28,14 @@ def _window_medians(x: Inputs, window: str, frac: float) -> list[tuple[str, floa
 @check(
     "layer_level",
     kind="layers",
-    defaults={"agg": "max", "window": "late", "frac": 0.3, "min": -math.inf, "max": math.inf,
-              "hidden_only": False},
+    defaults={
+        "agg": "max",
+        "window": "late",
+        "frac": 0.3,
+        "min": -math.inf,
+        "max": math.inf,
+        "hidden_only": False,
+    },
     agg=str,
     window=str,
     frac=_NUM,
@@ -38,7 +44,14 @@ def _window_medians(x: Inputs, window: str, frac: float) -> list[tuple[str, floa
     hidden_only=bool,
 )
 def layer_level(
-    x: Inputs, *, agg: str, window: str, frac: float, min: float, max: float, hidden_only: bool  # noqa: A002
+    x: Inputs,
+    *,
+    agg: str,
+    window: str,
+    frac: float,
+    min: float,
+    max: float,
+    hidden_only: bool,
 ) -> Outcome | None:
     """The max/mean/min over layers of each layer's median in a window, within [min, max]."""
     meds = _window_medians(x, window, frac)
@@ -54,8 +67,12 @@ def layer_level(
         layer, value, step = meds[pick]
     else:
         raise ValueError(f"agg must be max, mean or min, not {agg!r}")
-    return Outcome(min <= value <= max, step=step, value=value,
-                   measures={"value": value, "layer": layer, "layers": len(meds)})
+    return Outcome(
+        min <= value <= max,
+        step=step,
+        value=value,
+        measures={"value": value, "layer": layer, "layers": len(meds)},
+    )
 
 
 @check(
@@ -68,7 +85,12 @@ def layer_level(
     max=_NUM,
 )
 def first_last_ratio(
-    x: Inputs, *, window: str, frac: float, min: float, max: float  # noqa: A002
+    x: Inputs,
+    *,
+    window: str,
+    frac: float,
+    min: float,
+    max: float,
 ) -> Outcome | None:
     """First layer's median over the last layer's (AUTOTRAINER: < 1e-3 vanishing, > 70 exploding)."""
     meds = _window_medians(x, window, frac)
@@ -76,8 +98,12 @@ def first_last_ratio(
         return None
     first, last = meds[0][1], meds[-1][1]
     ratio = abs(first) / max_(abs(last), EPS)
-    return Outcome(min <= ratio <= max, step=meds[0][2], value=ratio,
-                   measures={"ratio": ratio, "first": meds[0][0], "last": meds[-1][0]})
+    return Outcome(
+        min <= ratio <= max,
+        step=meds[0][2],
+        value=ratio,
+        measures={"ratio": ratio, "first": meds[0][0], "last": meds[-1][0]},
+    )
 
 
 def max_(a: float, b: float) -> float:
@@ -104,5 +130,62 @@ def layer_growth(x: Inputs, *, min_factor: float) -> Outcome | None:
             best = (g, str(s.name).split("/", 1)[-1], int(steps[i]))
     if best is None:
         return None
-    return Outcome(best[0] >= min_factor, step=best[2], value=best[0],
-                   measures={"factor": best[0], "layer": best[1]})
+    return Outcome(
+        best[0] >= min_factor,
+        step=best[2],
+        value=best[0],
+        measures={"factor": best[0], "layer": best[1]},
+    )
+
+
+@check(
+    "layer_change",
+    kind="layers",
+    defaults={"agg": "min", "frac": 0.2, "min": -math.inf, "max": math.inf, "hidden_only": False},
+    agg=str,
+    frac=_NUM,
+    min=_NUM,
+    max=_NUM,
+    hidden_only=bool,
+)
+def layer_change(
+    x: Inputs, *, agg: str, frac: float, min: float, max: float, hidden_only: bool
+) -> Outcome | None:
+    """Per layer, the late median over the early median; the smallest (or largest) within [min, max].
+
+    Scale-free: a layer whose gradient norm fell 1000x from its own early level has stopped
+    learning, whatever the absolute size of its gradients.
+    """
+    changes: list[tuple[float, str, int]] = []
+    series = x.layers[:-1] if hidden_only and len(x.layers) > 1 else x.layers
+    for s in series:
+        steps, v = finite_values(s)
+        if len(v) < 4:
+            continue
+        w = window_len(len(v), frac, 1)
+        early, late = float(np.median(np.abs(v[:w]))), float(np.median(np.abs(v[-w:])))
+        if early <= EPS:
+            continue  # no early level to compare with
+        changes.append((late / early, str(s.name).split("/", 1)[-1], int(steps[-w])))
+    if not changes:
+        return None
+    if agg not in ("min", "max"):
+        raise ValueError(f"agg must be min or max, not {agg!r}")
+    pick = (min_ if agg == "min" else max_pair)(changes)
+    ratio, layer, step = pick
+    return Outcome(
+        min <= ratio <= max,
+        step=step,
+        value=ratio,
+        measures={"ratio": ratio, "layer": layer, "layers": len(changes)},
+    )
+
+
+def min_(items: list[tuple[float, str, int]]) -> tuple[float, str, int]:
+    """The item with the smallest ratio (the check's keyword ``min`` shadows the builtin)."""
+    return sorted(items, key=lambda t: t[0])[0]
+
+
+def max_pair(items: list[tuple[float, str, int]]) -> tuple[float, str, int]:
+    """The item with the largest ratio."""
+    return sorted(items, key=lambda t: t[0])[-1]

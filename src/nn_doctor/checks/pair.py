@@ -10,6 +10,7 @@ from nn_doctor.checks import Inputs, Outcome, check
 from nn_doctor.checks._util import (
     EPS,
     finite_prefix,
+    finite_values,
     head_level,
     scale,
     smooth,
@@ -63,8 +64,13 @@ def val_turns_up(
         after >= min_points_after and rise >= min_rise and train_drop >= min_train_drop,
         step=int(steps[m]),
         value=rise,
-        measures={"rise": rise, "train_drop": train_drop, "val_min": float(sv[m]),
-                  "gap_start": gap_start, "gap_end": gap_end},
+        measures={
+            "rise": rise,
+            "train_drop": train_drop,
+            "val_min": float(sv[m]),
+            "gap_start": gap_start,
+            "gap_end": gap_end,
+        },
     )
 
 
@@ -77,7 +83,7 @@ def val_turns_up(
     min=_NUM,
     max=_NUM,
 )
-def gap(x: Inputs, *, window: str, frac: float, min: float, max: float) -> Outcome | None:  # noqa: A002
+def gap(x: Inputs, *, window: str, frac: float, min: float, max: float) -> Outcome | None:
     """Relative validation-minus-train gap, (val - train) / |train|, over an early or late window."""
     al = _aligned(x)
     if al is None:
@@ -87,8 +93,9 @@ def gap(x: Inputs, *, window: str, frac: float, min: float, max: float) -> Outco
     sel = slice(0, w) if window == "early" else slice(len(steps) - w, None)
     t, v = float(np.median(train[sel])), float(np.median(val[sel]))
     g = (v - t) / scale(t)
-    return Outcome(min <= g <= max, step=int(steps[sel][0]), value=g,
-                   measures={"gap": g, "train": t, "val": v})
+    return Outcome(
+        min <= g <= max, step=int(steps[sel][0]), value=g, measures={"gap": g, "train": t, "val": v}
+    )
 
 
 @check(
@@ -140,5 +147,91 @@ def metric_improves_after(x: Inputs, *, min_gain: float) -> Outcome | None:
         return None
     best_before, best_after = float(np.max(before)), float(np.max(after))
     gain = (best_after - best_before) / max(abs(best_before), EPS)
-    return Outcome(gain >= min_gain, step=int(m_step), value=gain,
-                   measures={"gain": gain, "metric": str(x.other.name)})
+    return Outcome(
+        gain >= min_gain,
+        step=int(m_step),
+        value=gain,
+        measures={"gain": gain, "metric": str(x.other.name)},
+    )
+
+
+@check(
+    "pred_bound",
+    kind="pair",
+    defaults={
+        "side": "low",
+        "bounds": [0.0, 1.0, -1.0],
+        "tol": 0.02,
+        "min_excess": 0.1,
+        "frac": 0.3,
+    },
+    side=str,
+    bounds=list,
+    tol=_NUM,
+    min_excess=_NUM,
+    frac=_NUM,
+)
+def pred_bound(
+    x: Inputs, *, side: str, bounds: list[float], tol: float, min_excess: float, frac: float
+) -> Outcome | None:
+    """Predictions pinned at an activation bound (0, ±1) while the targets lie beyond it.
+
+    ``series`` is ``pred_min`` (side ``low``) or ``pred_max`` (side ``high``), ``other`` the
+    matching target extreme. Both are read as medians over the last ``frac`` of their points.
+    ``excess`` is how far the targets go past the predictions, relative to the larger of the
+    two magnitudes. A ReLU output never goes below 0, a sigmoid never leaves (0, 1), a tanh
+    never leaves (-1, 1): targets out there cannot be fitted.
+    """
+    assert x.series is not None and x.other is not None
+    if side not in ("low", "high"):
+        raise ValueError(f"side must be low or high, not {side!r}")
+    _, pv = finite_values(x.series)
+    _, tv = finite_values(x.other)
+    if len(pv) < 2 or len(tv) < 1:
+        return None
+    pred = float(np.median(pv[-window_len(len(pv), frac, 1) :]))
+    target = float(np.median(tv[-window_len(len(tv), frac, 1) :]))
+    beyond = target - pred if side == "high" else pred - target
+    excess = beyond / scale(pred, target)
+    at = [float(b) for b in bounds if abs(pred - float(b)) <= tol]
+    steps = x.series.index
+    return Outcome(
+        bool(at) and excess >= min_excess,
+        step=int(steps[-window_len(len(steps), frac, 1)]),
+        value=excess,
+        measures={
+            "pred": pred,
+            "target": target,
+            "excess": excess,
+            "bound": at[0] if at else float("nan"),
+        },
+    )
+
+
+@check(
+    "ratio_above",
+    kind="pair",
+    defaults={"min_ratio": 1.01, "min_frac": 0.5},
+    min_ratio=_NUM,
+    min_frac=_NUM,
+)
+def ratio_above(x: Inputs, *, min_ratio: float, min_frac: float) -> Outcome | None:
+    """Share of common steps where ``series / other`` is at least ``min_ratio`` (clipping active)."""
+    assert x.series is not None and x.other is not None
+    a = x.series[np.isfinite(x.series.to_numpy(dtype=float))]
+    b = x.other[np.isfinite(x.other.to_numpy(dtype=float))]
+    common = a.index.intersection(b.index)
+    if len(common) < 3:
+        return None
+    av = a.loc[common].to_numpy(dtype=float)
+    bv = b.loc[common].to_numpy(dtype=float)
+    ratio = np.abs(av) / np.maximum(np.abs(bv), EPS)
+    hit = ratio >= min_ratio
+    share = float(hit.mean())
+    first = int(common[int(np.argmax(hit))]) if hit.any() else None
+    return Outcome(
+        share >= min_frac,
+        step=first,
+        value=share,
+        measures={"frac": share, "median_ratio": float(np.median(ratio))},
+    )

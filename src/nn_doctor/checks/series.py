@@ -29,9 +29,19 @@ def _step(steps: np.ndarray, i: int | None) -> int | None:
     return None if i is None else int(steps[i])
 
 
-@check("nonfinite", kind="series", defaults={"min_finite_frac": 0.0}, min_finite_frac=_NUM)
-def nonfinite(x: Inputs, *, min_finite_frac: float) -> Outcome | None:
-    """Whether the series logged NaN or inf, and how much normal history came before it."""
+@check(
+    "nonfinite",
+    kind="series",
+    defaults={"min_finite_frac": 0.0, "max_finite_frac": 1.0},
+    min_finite_frac=_NUM,
+    max_finite_frac=_NUM,
+)
+def nonfinite(x: Inputs, *, min_finite_frac: float, max_finite_frac: float) -> Outcome | None:
+    """Whether the series logged NaN or inf, with a share of finite history before it in [min, max].
+
+    ``min_finite_frac`` asks for normal training before the blow-up (an abrupt overflow);
+    ``max_finite_frac`` for a series that was non-finite (almost) from its first point.
+    """
     assert x.series is not None
     v = x.series.to_numpy(dtype=float)
     if len(v) == 0:
@@ -43,10 +53,14 @@ def nonfinite(x: Inputs, *, min_finite_frac: float) -> Outcome | None:
     finite_frac = first / len(v)
     value = "nan" if math.isnan(v[first]) else ("inf" if v[first] > 0 else "-inf")
     return Outcome(
-        finite_frac >= min_finite_frac,
+        min_finite_frac <= finite_frac <= max_finite_frac,
         step=int(x.series.index[first]),
-        measures={"value": value, "finite_frac": finite_frac, "finite_before": first,
-                  "nonfinite_frac": float(bad.mean())},
+        measures={
+            "value": value,
+            "finite_frac": finite_frac,
+            "finite_before": first,
+            "nonfinite_frac": float(bad.mean()),
+        },
     )
 
 
@@ -138,7 +152,9 @@ def rel_growth(x: Inputs, *, window: float, min_factor: float, for_points: int) 
     min_count=int,
     min_frac=_NUM,
 )
-def spikes(x: Inputs, *, factor: float, window: float, min_count: int, min_frac: float) -> Outcome | None:
+def spikes(
+    x: Inputs, *, factor: float, window: float, min_count: int, min_frac: float
+) -> Outcome | None:
     """Points above ``factor`` times the rolling median of the points before them (LLM Foundry style)."""
     assert x.series is not None
     steps, v = finite_values(x.series)
@@ -148,9 +164,13 @@ def spikes(x: Inputs, *, factor: float, window: float, min_count: int, min_frac:
 
     w = window_len(len(v), window, 4)
     base = pd.Series(v).rolling(w, min_periods=3).median().shift(1).to_numpy()
-    spread = pd.Series(v).rolling(w, min_periods=3).apply(
-        lambda a: np.median(np.abs(a - np.median(a))), raw=True
-    ).shift(1).to_numpy()
+    spread = (
+        pd.Series(v)
+        .rolling(w, min_periods=3)
+        .apply(lambda a: np.median(np.abs(a - np.median(a))), raw=True)
+        .shift(1)
+        .to_numpy()
+    )
     # above factor x baseline for positive series; fall back to a spread test otherwise
     thresh = np.where(base > 0, base * factor, base + factor * 5 * np.maximum(spread, EPS))
     hit = np.nan_to_num(v > thresh)
@@ -188,7 +208,9 @@ def oscillation(x: Inputs, *, min_amplitude: float, part: float, smooth: float) 
     # the reference scale: the curve's own level range, so a loss near 0 is not penalized
     ref = scale(head_level(v) - float(np.min(trend)), tail_level(trend))
     amp = float(np.median(resid) / ref)
-    return Outcome(amp >= min_amplitude, step=int(steps[start]), value=amp, measures={"amplitude": amp})
+    return Outcome(
+        amp >= min_amplitude, step=int(steps[start]), value=amp, measures={"amplitude": amp}
+    )
 
 
 @check(
@@ -199,7 +221,7 @@ def oscillation(x: Inputs, *, min_amplitude: float, part: float, smooth: float) 
     min=_NUM,
     max=_NUM,
 )
-def improvement_check(x: Inputs, *, frac: float, min: float, max: float) -> Outcome | None:  # noqa: A002
+def improvement_check(x: Inputs, *, frac: float, min: float, max: float) -> Outcome | None:
     """Relative drop from the start level to the end level, within [min, max] (1 = fell to zero)."""
     assert x.series is not None
     steps, v = finite_prefix(x.series)
@@ -275,8 +297,14 @@ def plateau(x: Inputs, *, tol: float, min_frac: float, max_improvement: float) -
 @check(
     "level",
     kind="series",
-    defaults={"stat": "median", "window": "all", "frac": 0.2, "min": -math.inf, "max": math.inf,
-              "absolute": False},
+    defaults={
+        "stat": "median",
+        "window": "all",
+        "frac": 0.2,
+        "min": -math.inf,
+        "max": math.inf,
+        "absolute": False,
+    },
     stat=str,
     window=str,
     frac=_NUM,
@@ -285,7 +313,14 @@ def plateau(x: Inputs, *, tol: float, min_frac: float, max_improvement: float) -
     absolute=bool,
 )
 def level(
-    x: Inputs, *, stat: str, window: str, frac: float, min: float, max: float, absolute: bool  # noqa: A002
+    x: Inputs,
+    *,
+    stat: str,
+    window: str,
+    frac: float,
+    min: float,
+    max: float,
+    absolute: bool,
 ) -> Outcome | None:
     """A statistic (median/mean/max/min/first/last) of a window (all/early/late) within [min, max]."""
     assert x.series is not None
@@ -299,12 +334,20 @@ def level(
     if sel is None:
         raise ValueError(f"window must be all, early or late, not {window!r}")
     part, part_steps = v[sel], steps[sel]
-    fns = {"median": np.median, "mean": np.mean, "max": np.max, "min": np.min,
-           "first": lambda a: a[0], "last": lambda a: a[-1]}
+    fns = {
+        "median": np.median,
+        "mean": np.mean,
+        "max": np.max,
+        "min": np.min,
+        "first": lambda a: a[0],
+        "last": lambda a: a[-1],
+    }
     if stat not in fns:
         raise ValueError(f"stat must be one of {', '.join(fns)}, not {stat!r}")
     value = float(fns[stat](part))
-    return Outcome(min <= value <= max, step=int(part_steps[0]), value=value, measures={"value": value})
+    return Outcome(
+        min <= value <= max, step=int(part_steps[0]), value=value, measures={"value": value}
+    )
 
 
 @check(
@@ -325,7 +368,7 @@ def periodicity(
     if spe is None or len(v) < 8 or x.frame.axis == "epoch":
         return None
     cadence = float(np.median(np.diff(steps))) if len(steps) > 1 else 1.0
-    lag = int(round(spe / max(cadence, EPS)))
+    lag = round(spe / max(cadence, EPS))
     if lag < min_points_per_period or len(v) < lag * min_periods:
         return None
     trend = smooth(v, 0.0, floor=lag) if lag > 1 else v
@@ -335,7 +378,9 @@ def periodicity(
     if denom <= EPS:
         return Outcome(False, measures={"acf": 0.0, "period": spe})
     acf = float(np.dot(r[:-lag], r[lag:]) / denom)
-    return Outcome(acf >= min_acf, step=int(steps[lag]), value=acf, measures={"acf": acf, "period": spe})
+    return Outcome(
+        acf >= min_acf, step=int(steps[lag]), value=acf, measures={"acf": acf, "period": spe}
+    )
 
 
 @check(
@@ -347,7 +392,7 @@ def periodicity(
     min=_NUM,
     max=_NUM,
 )
-def chance_level(x: Inputs, *, window: str, frac: float, min: float, max: float) -> Outcome | None:  # noqa: A002
+def chance_level(x: Inputs, *, window: str, frac: float, min: float, max: float) -> Outcome | None:
     """Cross-entropy level relative to chance, ln(n_classes): 1.0 means the model predicts uniformly."""
     assert x.series is not None
     n = x.config.get("n_classes")
@@ -359,8 +404,12 @@ def chance_level(x: Inputs, *, window: str, frac: float, min: float, max: float)
     w = window_len(len(v), frac, 1)
     part = v[:w] if window == "early" else v[-w:]
     ratio = float(np.median(part) / math.log(n))
-    return Outcome(min <= ratio <= max, step=int(steps[0] if window == "early" else steps[-w]),
-                   value=ratio, measures={"ratio": ratio, "chance": math.log(n)})
+    return Outcome(
+        min <= ratio <= max,
+        step=int(steps[0] if window == "early" else steps[-w]),
+        value=ratio,
+        measures={"ratio": ratio, "chance": math.log(n)},
+    )
 
 
 @check("lr_step_up", kind="series", defaults={"min_factor": 3.0}, min_factor=_NUM)
@@ -372,4 +421,113 @@ def lr_step_up(x: Inputs, *, min_factor: float) -> Outcome | None:
         return None
     ratio = float(np.max(v) / v[0])
     i = int(np.argmax(v >= v[0] * min_factor)) if ratio >= min_factor else None
-    return Outcome(ratio >= min_factor, step=_step(steps, i), value=ratio, measures={"factor": ratio})
+    return Outcome(
+        ratio >= min_factor, step=_step(steps, i), value=ratio, measures={"factor": ratio}
+    )
+
+
+@check(
+    "decline_shape",
+    kind="series",
+    defaults={"max_improvement": math.inf, "max_tau": -0.5, "min_linearity": 0.5},
+    max_improvement=_NUM,
+    max_tau=_NUM,
+    min_linearity=_NUM,
+)
+def decline_shape(
+    x: Inputs, *, max_improvement: float, max_tau: float, min_linearity: float
+) -> Outcome | None:
+    """A steady decline that is not slowing down: the late half falls as much as the early half.
+
+    ``linearity`` is the smoothed drop over the second half of the run divided by the drop over
+    the first half: about 1 for a straight line (steps too small to reach the curve's bend),
+    near 0 for a healthy curve that fell fast and flattened, negative if it rose late. ``tau``
+    (Kendall) says how steady the decline is; ``improvement`` how far it got (1 = fell to 0).
+    """
+    assert x.series is not None
+    steps, v = finite_prefix(x.series)
+    if len(v) < 8 or len(v) < len(x.series):
+        return None
+    sm = smooth(v, 0.05)
+    half = len(sm) // 2
+    early = sm[0] - sm[half]
+    late = sm[half] - sm[-1]
+    ref = scale(sm[0], sm[-1])
+    if early <= EPS * ref:
+        linearity = 0.0 if late <= EPS * ref else math.inf
+    else:
+        linearity = float(late / early)
+    tau = kendall_tau(v)
+    imp = improvement(v)
+    return Outcome(
+        tau <= max_tau and linearity >= min_linearity and imp <= max_improvement,
+        step=int(steps[0]),
+        value=linearity,
+        measures={"linearity": linearity, "tau": tau, "improvement": imp},
+    )
+
+
+@check(
+    "end_vs_peak",
+    kind="series",
+    defaults={"min": -math.inf, "max": math.inf},
+    min=_NUM,
+    max=_NUM,
+)
+def end_vs_peak(x: Inputs, *, min: float, max: float) -> Outcome | None:
+    """The last finite value over the largest one, within [min, max] (a learning rate annealed to 0)."""
+    assert x.series is not None
+    steps, v = finite_values(x.series)
+    if len(v) < 3:
+        return None
+    peak = float(np.max(np.abs(v)))
+    if peak <= EPS:
+        return None
+    ratio = float(abs(v[-1]) / peak)
+    return Outcome(
+        min <= ratio <= max,
+        step=int(steps[int(np.argmax(np.abs(v)))]),
+        value=ratio,
+        measures={"ratio": ratio, "peak": peak, "last": float(v[-1])},
+    )
+
+
+@check(
+    "acc_vs_chance",
+    kind="series",
+    defaults={"window": "late", "frac": 0.2, "stat": "max", "min": -math.inf, "max": math.inf},
+    window=str,
+    frac=_NUM,
+    stat=str,
+    min=_NUM,
+    max=_NUM,
+)
+def acc_vs_chance(
+    x: Inputs, *, window: str, frac: float, stat: str, min: float, max: float
+) -> Outcome | None:
+    """Accuracy as the share of the way from chance (1/n_classes) to perfect: 0 chance, 1 perfect."""
+    assert x.series is not None
+    n = x.config.get("n_classes")
+    if not isinstance(n, int) or n < 2 or x.config.get("task") == "regression":
+        return None
+    steps, v = finite_values(x.series)
+    if len(v) == 0:
+        return None
+    if np.nanmax(v) > 1.0 + 1e-9:  # logged in percent
+        v = v / 100.0
+    w = window_len(len(v), frac, 1)
+    sel = {"all": slice(None), "early": slice(0, w), "late": slice(len(v) - w, None)}.get(window)
+    if sel is None:
+        raise ValueError(f"window must be all, early or late, not {window!r}")
+    fns = {"max": np.max, "median": np.median, "min": np.min}
+    if stat not in fns:
+        raise ValueError(f"stat must be one of {', '.join(fns)}, not {stat!r}")
+    acc = float(fns[stat](v[sel]))
+    chance = 1.0 / n
+    rel = (acc - chance) / (1.0 - chance)
+    return Outcome(
+        min <= rel <= max,
+        step=int(steps[sel][0]),
+        value=rel,
+        measures={"rel": rel, "acc": acc, "chance": chance},
+    )

@@ -1,0 +1,71 @@
+"""Helpers for the check unit tests: build a small run frame and call a registered check."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from nn_doctor.checks import Inputs, Outcome, registry
+from nn_doctor.frame import RawRun, RunFrame, build_frame
+
+
+def make_frame(
+    signals: dict[str, Sequence[float] | tuple[Sequence[float], Sequence[float]]],
+    config: dict[str, Any] | None = None,
+    axis: str = "step",
+) -> RunFrame:
+    """A run frame from ``{name: values}`` (steps 0..n-1) or ``{name: (steps, values)}``."""
+    rows = []
+    for name, spec in signals.items():
+        if isinstance(spec, tuple):
+            steps, values = spec
+        else:
+            values = spec
+            steps = range(len(values))
+        rows.extend((float(s), name, float(v)) for s, v in zip(steps, values, strict=True))
+    records = pd.DataFrame(rows, columns=["step", "name", "value"])
+    records["wall_time"] = math.nan
+    raw = RawRun(
+        records=records, format="test", path="<test>", run="t", config=config or {}, axis=axis
+    )
+    return build_frame(raw)
+
+
+def call(name: str, frame: RunFrame, signals: Sequence[str] = (), **params: Any) -> Outcome | None:
+    """Run the registered check ``name`` on ``frame`` the way the engine would."""
+    spec = registry()[name]
+    merged = {**spec.defaults, **params}
+    if spec.kind in ("config", "frame"):
+        return spec.fn(Inputs(frame=frame), **merged)
+    if spec.kind == "layers":
+        family = signals[0].removesuffix("/*")
+        layers = [frame.series(n) for n in frame.layers(family)]
+        return spec.fn(Inputs(frame=frame, layers=layers), **merged)
+    if spec.kind == "series":
+        return spec.fn(Inputs(frame=frame, series=frame.series(signals[0])), **merged)
+    return spec.fn(
+        Inputs(frame=frame, series=frame.series(signals[0]), other=frame.series(signals[1])),
+        **merged,
+    )
+
+
+@pytest.fixture
+def run_check() -> Any:
+    """``run_check(check, {signal: values}, signals=[...], config={...}, **params)``."""
+
+    def _run(
+        name: str,
+        data: dict[str, Any],
+        signals: Sequence[str] = (),
+        config: dict[str, Any] | None = None,
+        axis: str = "step",
+        **params: Any,
+    ) -> Outcome | None:
+        frame = make_frame(data, config=config, axis=axis)
+        return call(name, frame, signals or list(data)[:2], **params)
+
+    return _run

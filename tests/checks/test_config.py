@@ -1,0 +1,132 @@
+"""Unit tests for the config and frame-shape checks."""
+
+from __future__ import annotations
+
+import pytest
+
+LOSS = {"train_loss": [1.0, 0.9, 0.8, 0.7]}
+
+
+def test_config_is(run_check):
+    assert run_check(
+        "config_is",
+        LOSS,
+        config={"hidden_activation": "ReLU"},
+        key="hidden_activation",
+        values=["relu"],
+    ).matched
+    assert not run_check(
+        "config_is",
+        LOSS,
+        config={"hidden_activation": "tanh"},
+        key="hidden_activation",
+        values=["relu"],
+    ).matched
+    assert run_check("config_is", LOSS, key="hidden_activation", values=["relu"]) is None
+
+
+def test_config_range(run_check):
+    out = run_check("config_range", LOSS, config={"dropout": 0.8}, key="dropout", min=0.5)
+    assert out.matched and out.value == pytest.approx(0.8)
+    assert not run_check(
+        "config_range", LOSS, config={"dropout": 0.1}, key="dropout", min=0.5
+    ).matched
+    units = run_check(
+        "config_range", LOSS, config={"hidden_units": [512, 4]}, key="hidden_units", max=8
+    )
+    assert units.matched  # a list reads as its smallest (the bottleneck)
+    assert run_check("config_range", LOSS, key="dropout", min=0.5) is None
+
+
+def test_config_ratio(run_check):
+    cfg = {"batch_size": 1000, "n_train": 1000}
+    out = run_check(
+        "config_ratio", LOSS, config=cfg, numerator="batch_size", denominator="n_train", min=0.25
+    )
+    assert out.matched and out.value == pytest.approx(1.0)
+    small = {"batch_size": 32, "n_train": 1000}
+    assert not run_check(
+        "config_ratio", LOSS, config=small, numerator="batch_size", denominator="n_train", min=0.25
+    ).matched
+    assert (
+        run_check(
+            "config_ratio",
+            LOSS,
+            config={"batch_size": 32},
+            numerator="batch_size",
+            denominator="n_train",
+        )
+        is None
+    )
+
+
+def test_lr_vs_typical(run_check):
+    typical = {"adam": 0.001, "sgd": 0.05, "default": 0.01}
+    out = run_check(
+        "lr_vs_typical",
+        LOSS,
+        config={"lr": 0.1, "optimizer": "adam"},
+        typical=typical,
+        min_factor=10.0,
+    )
+    assert out.matched and out.measures["factor"] == pytest.approx(100.0)
+    sgd = run_check(
+        "lr_vs_typical",
+        LOSS,
+        config={"lr": 0.1, "optimizer": "sgd"},
+        typical=typical,
+        min_factor=10.0,
+    )
+    assert not sgd.matched
+    low = run_check("lr_vs_typical", LOSS, config={"lr": 1e-6}, typical=typical, max_factor=0.1)
+    assert low.matched  # default typical 0.01
+    assert run_check("lr_vs_typical", LOSS, typical=typical) is None
+
+
+def test_steps_per_epoch(run_check):
+    out = run_check("steps_per_epoch", LOSS, config={"n_train": 1000, "batch_size": 500}, max=4)
+    assert out.matched and out.value == 2.0
+    assert not run_check(
+        "steps_per_epoch", LOSS, config={"n_train": 1000, "batch_size": 10}, max=4
+    ).matched
+    assert run_check("steps_per_epoch", LOSS, max=4) is None
+
+
+def test_clip_pinned(run_check):
+    pinned = {"grad_norm": [5.0, 6.0, 4.0, 7.0, 0.5]}
+    out = run_check("clip_pinned", pinned, config={"grad_clip": 1.0})
+    assert out.matched and out.measures["frac"] == pytest.approx(0.8)
+    rare = {"grad_norm": [0.5, 0.6, 0.4, 7.0, 0.5]}
+    assert not run_check("clip_pinned", rare, config={"grad_clip": 1.0}).matched
+    assert run_check("clip_pinned", pinned) is None
+
+
+def test_config_match_is_an_and_of_facts(run_check):
+    cond = {"task": ["regression"], "output_activation": ["relu", "sigmoid", "tanh"]}
+    ok = run_check(
+        "config_match",
+        LOSS,
+        config={"task": "regression", "output_activation": "relu"},
+        conditions=cond,
+    )
+    assert ok.matched and "output_activation=relu" in ok.measures["facts"]
+    linear = {"task": "regression", "output_activation": "none"}
+    assert not run_check("config_match", LOSS, config=linear, conditions=cond).matched
+    assert run_check("config_match", LOSS, config={"task": "regression"}, conditions=cond) is None
+    # a failing known fact decides even when another is missing
+    assert not run_check(
+        "config_match", LOSS, config={"task": "classification"}, conditions=cond
+    ).matched
+
+
+def test_config_match_ranges_booleans_and_optional(run_check):
+    cond = {"depth": {"min": 10}, "norm_layers": [False], "residual": [False]}
+    deep = {"depth": 20, "norm_layers": False}
+    assert run_check(
+        "config_match", LOSS, config=deep, conditions=cond, optional=["residual"]
+    ).matched
+    assert run_check("config_match", LOSS, config=deep, conditions=cond) is None
+    shallow = {"depth": 3, "norm_layers": False, "residual": False}
+    assert not run_check("config_match", LOSS, config=shallow, conditions=cond).matched
+    normed = {"depth": 20, "norm_layers": True, "residual": False}
+    assert not run_check("config_match", LOSS, config=normed, conditions=cond).matched

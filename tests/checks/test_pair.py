@@ -1,0 +1,96 @@
+"""Unit tests for the two-series checks (train vs validation, metric vs loss, preds vs targets)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+TRAIN = [2.3 * math.exp(-i / 20) + 0.05 for i in range(100)]
+EVAL_STEPS = list(range(0, 100, 10))
+
+
+def val_at(fn) -> tuple[list[int], list[float]]:
+    return EVAL_STEPS, [fn(i) for i in EVAL_STEPS]
+
+
+def test_val_turns_up(run_check):
+    u_shape = val_at(lambda s: 1.0 + ((s - 40) / 40) ** 2)  # bottoms at step 40, then rises
+    out = run_check("val_turns_up", {"train_loss": TRAIN, "val_loss": u_shape})
+    assert out.matched and out.step == 40 and out.measures["rise"] > 0.1
+    falling = val_at(lambda s: 2.3 * math.exp(-s / 25) + 0.2)
+    assert not run_check("val_turns_up", {"train_loss": TRAIN, "val_loss": falling}).matched
+    short = (EVAL_STEPS[:3], [1.0, 0.9, 1.2])
+    assert run_check("val_turns_up", {"train_loss": TRAIN, "val_loss": short}) is None
+
+
+def test_gap_early_and_late(run_check):
+    far = val_at(lambda s: 3.0 * (2.3 * math.exp(-s / 20) + 0.05))  # always 3x the train loss
+    out = run_check("gap", {"train_loss": TRAIN, "val_loss": far}, window="early", min=1.0)
+    assert out.matched and out.measures["gap"] == pytest.approx(2.0, rel=0.15)
+    close = val_at(lambda s: 2.3 * math.exp(-s / 20) + 0.05)
+    assert not run_check("gap", {"train_loss": TRAIN, "val_loss": close}, min=0.5).matched
+    inverted = run_check("gap", {"train_loss": TRAIN, "val_loss": close}, max=-0.05)
+    assert not inverted.matched
+    assert run_check("gap", {"train_loss": TRAIN, "val_loss": ([5], [1.0])}) is None
+
+
+def test_train_flat_val_falls(run_check):
+    flat = [2.0 + 0.01 * math.sin(i) for i in range(100)]
+    falling = val_at(lambda s: 2.0 - 0.01 * s)
+    assert run_check("train_flat_val_falls", {"train_loss": flat, "val_loss": falling}).matched
+    both = val_at(lambda s: 2.3 * math.exp(-s / 20) + 0.2)
+    assert not run_check("train_flat_val_falls", {"train_loss": TRAIN, "val_loss": both}).matched
+    assert (
+        run_check("train_flat_val_falls", {"train_loss": flat, "val_loss": ([10], [1.0])}) is None
+    )
+
+
+def test_metric_improves_after(run_check):
+    val_loss = val_at(lambda s: 1.0 + ((s - 30) / 40) ** 2)  # minimum at step 30
+    rising_acc = val_at(lambda s: 0.5 + 0.004 * s)
+    out = run_check("metric_improves_after", {"val_loss": val_loss, "val_acc": rising_acc})
+    assert out.matched and out.measures["gain"] > 0.1
+    peaked = val_at(lambda s: 0.8 - 0.002 * abs(s - 30))  # best exactly at the loss minimum
+    assert not run_check("metric_improves_after", {"val_loss": val_loss, "val_acc": peaked}).matched
+    assert (
+        run_check(
+            "metric_improves_after", {"val_loss": ([0, 1], [1.0, 0.9]), "val_acc": rising_acc}
+        )
+        is None
+    )
+
+
+def test_pred_bound_relu_output_cannot_go_negative(run_check):
+    pred_min = [0.0] * 10
+    target_min = [-2.5] * 10
+    out = run_check("pred_bound", {"pred_min": pred_min, "target_min": target_min}, side="low")
+    assert (
+        out.matched
+        and out.measures["bound"] == 0.0
+        and out.measures["excess"] == pytest.approx(1.0)
+    )
+    linear = [-2.4] * 10  # a linear output reaches the targets
+    assert not run_check(
+        "pred_bound", {"pred_min": linear, "target_min": target_min}, side="low"
+    ).matched
+    counts = [0.0] * 10  # targets never negative: a ReLU output is fine
+    assert not run_check(
+        "pred_bound", {"pred_min": counts, "target_min": [0.0] * 10}, side="low"
+    ).matched
+
+
+def test_pred_bound_sigmoid_high_side(run_check):
+    out = run_check("pred_bound", {"pred_max": [0.995] * 10, "target_max": [5.0] * 10}, side="high")
+    assert out.matched and out.measures["bound"] == 1.0
+    assert run_check("pred_bound", {"pred_max": [0.995], "target_max": [5.0]}, side="high") is None
+
+
+def test_ratio_above(run_check):
+    pre = [5.0] * 8 + [0.5, 0.5]
+    post = [1.0] * 8 + [0.5, 0.5]
+    out = run_check("ratio_above", {"grad_norm": pre, "grad_norm_clipped": post})
+    assert out.matched and out.measures["frac"] == pytest.approx(0.8)
+    quiet = run_check("ratio_above", {"grad_norm": post, "grad_norm_clipped": post})
+    assert not quiet.matched
+    assert run_check("ratio_above", {"grad_norm": pre[:2], "grad_norm_clipped": post[:2]}) is None

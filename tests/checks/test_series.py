@@ -1,0 +1,182 @@
+"""Unit tests for the single-series checks, on small hand-made curves."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+NAN = math.nan
+
+
+def decay(n: int = 100, tau: float = 15.0, start: float = 2.3, floor: float = 0.1) -> list[float]:
+    return [floor + (start - floor) * math.exp(-i / tau) for i in range(n)]
+
+
+def test_nonfinite_matches_after_history(run_check):
+    out = run_check("nonfinite", {"train_loss": [1.0] * 8 + [NAN, NAN]}, min_finite_frac=0.5)
+    assert out.matched and out.step == 8
+    assert out.measures["value"] == "nan"
+    assert out.measures["finite_frac"] == pytest.approx(0.8)
+
+
+def test_nonfinite_abrupt_requires_history(run_check):
+    out = run_check("nonfinite", {"train_loss": [1.0, NAN, NAN, NAN]}, min_finite_frac=0.5)
+    assert out is not None and not out.matched
+
+
+def test_nonfinite_from_start_with_max_finite_frac(run_check):
+    start = run_check("nonfinite", {"train_loss": [math.inf] + [NAN] * 9}, max_finite_frac=0.05)
+    late = run_check("nonfinite", {"train_loss": [1.0] * 9 + [NAN]}, max_finite_frac=0.05)
+    assert start.matched and start.measures["value"] == "inf"
+    assert not late.matched
+
+
+def test_nonfinite_quiet_on_finite(run_check):
+    assert not run_check("nonfinite", {"train_loss": [1.0, 0.9, 0.8]}).matched
+
+
+def test_pre_nonfinite_rise(run_check):
+    climb = [2.0 - 0.1 * i for i in range(10)] + [1.0 + 0.2 * i for i in range(10)] + [NAN] * 3
+    abrupt = [2.0 - 0.05 * i for i in range(20)] + [NAN] * 3
+    assert run_check("pre_nonfinite_rise", {"train_loss": climb}).matched
+    assert not run_check("pre_nonfinite_rise", {"train_loss": abrupt}).matched
+    assert not run_check("pre_nonfinite_rise", {"train_loss": decay(20)}).matched
+    assert run_check("pre_nonfinite_rise", {"train_loss": [1.0, 0.9, NAN, NAN]}) is None
+
+
+def test_diverges(run_check):
+    runaway = [2.0 - 0.02 * i for i in range(50)] + [1.0 + 0.06 * i for i in range(50)]
+    out = run_check("diverges", {"train_loss": runaway})
+    assert out.matched and out.measures["rebound"] > 1.0
+    assert not run_check("diverges", {"train_loss": decay()}).matched
+    assert run_check("diverges", {"train_loss": [1.0, 0.5, 2.0]}) is None
+
+
+def test_rel_growth(run_check):
+    surge = [1.0] * 30 + [2.0**i for i in range(1, 21)]  # x1000 within the window
+    assert run_check("rel_growth", {"grad_norm": surge}, min_factor=100.0).matched
+    noisy = [1.0 + 0.3 * math.sin(i) for i in range(50)]
+    assert not run_check("rel_growth", {"grad_norm": noisy}, min_factor=10.0).matched
+    assert run_check("rel_growth", {"grad_norm": [1.0, 2.0, 3.0]}) is None
+
+
+def test_spikes(run_check):
+    base = [1.0 + 0.01 * (i % 3) for i in range(40)]
+    spiky = list(base)
+    spiky[25] = 10.0
+    out = run_check("spikes", {"train_loss": spiky}, factor=3.0)
+    assert out.matched and out.measures["count"] == 1
+    assert not run_check("spikes", {"train_loss": base}, factor=3.0).matched
+    assert run_check("spikes", {"train_loss": base[:5]}) is None
+
+
+def test_oscillation(run_check):
+    swings = [2.0 if i % 2 else 0.5 for i in range(40)]
+    assert run_check("oscillation", {"train_loss": swings}, min_amplitude=0.25).matched
+    assert not run_check("oscillation", {"train_loss": decay()}, min_amplitude=0.25).matched
+    assert run_check("oscillation", {"train_loss": swings[:5]}) is None
+
+
+def test_improvement(run_check):
+    out = run_check("improvement", {"train_loss": decay()}, min=0.5)
+    assert out.matched and out.measures["improvement"] > 0.9
+    assert not run_check("improvement", {"train_loss": [2.0] * 20}, min=0.5).matched
+    assert run_check("improvement", {"train_loss": [2.0, 1.0]}) is None
+
+
+def test_still_falling(run_check):
+    line = [2.0 - 0.01 * i for i in range(100)]
+    assert run_check("still_falling", {"train_loss": line}).matched
+    assert not run_check("still_falling", {"train_loss": decay(100, tau=5)}).matched
+    assert run_check("still_falling", {"train_loss": line[:4]}) is None
+    assert run_check("still_falling", {"train_loss": [*line[:20], NAN]}) is None
+
+
+def test_plateau(run_check):
+    stuck = [2.3 - 0.1 * i for i in range(4)] + [2.0] * 60
+    out = run_check("plateau", {"train_loss": stuck}, min_frac=0.5, max_improvement=0.3)
+    assert out.matched and out.measures["plateau_frac"] > 0.8
+    deep = run_check("plateau", {"train_loss": decay()}, min_frac=0.5, max_improvement=0.3)
+    assert not deep.matched  # converged far below the start: not stuck
+    line = [2.0 - 0.01 * i for i in range(60)]
+    assert not run_check("plateau", {"train_loss": line}, min_frac=0.5).matched
+    assert run_check("plateau", {"train_loss": stuck[:5]}) is None
+
+
+def test_level(run_check):
+    out = run_check("level", {"input_std": [70.0, 71.0, 72.0]}, min=10.0)
+    assert out.matched and out.value == pytest.approx(71.0)
+    assert not run_check("level", {"input_std": [1.0, 1.1]}, min=10.0).matched
+    neg = run_check("level", {"input_mean": [-120.0, -118.0]}, min=10.0, absolute=True)
+    assert neg.matched
+    late = run_check("level", {"x": [0.0] * 8 + [5.0, 5.0]}, window="late", frac=0.2, min=4.0)
+    assert late.matched
+    assert run_check("level", {"x": [NAN, NAN]}) is None
+
+
+def test_periodicity_needs_steps_per_epoch(run_check):
+    period = 10
+    wave = [1.0 + 0.3 * math.sin(2 * math.pi * i / period) for i in range(80)]
+    cfg = {"n_train": 1000, "batch_size": 100}  # 10 steps per epoch
+    out = run_check("periodicity", {"train_loss": wave}, config=cfg)
+    assert out.matched and out.measures["acf"] > 0.5
+    rng = np.random.default_rng(0)
+    noise = list(1.0 + 0.1 * rng.standard_normal(80))
+    assert not run_check("periodicity", {"train_loss": noise}, config=cfg).matched
+    assert run_check("periodicity", {"train_loss": wave}) is None  # epoch length unknown
+
+
+def test_chance_level(run_check):
+    cfg = {"n_classes": 10, "task": "classification"}
+    stuck = [math.log(10)] * 20
+    out = run_check("chance_level", {"train_loss": stuck}, config=cfg, min=0.9)
+    assert out.matched and out.measures["ratio"] == pytest.approx(1.0)
+    assert not run_check("chance_level", {"train_loss": decay(20)}, config=cfg, min=0.9).matched
+    assert run_check("chance_level", {"train_loss": stuck}) is None
+
+
+def test_lr_step_up(run_check):
+    warm = [1e-5 * (i + 1) for i in range(10)] + [1e-4] * 10
+    out = run_check("lr_step_up", {"lr": warm})
+    assert out.matched and out.measures["factor"] == pytest.approx(10.0)
+    assert not run_check("lr_step_up", {"lr": [1e-3] * 5 + [1e-4] * 5}).matched
+    assert run_check("lr_step_up", {"lr": [1e-3]}) is None
+
+
+def test_decline_shape_separates_linear_from_converging(run_check):
+    line = [2.3 - 0.002 * i for i in range(100)]
+    out = run_check("decline_shape", {"train_loss": line}, max_improvement=0.3)
+    assert out.matched
+    assert out.measures["linearity"] == pytest.approx(1.0, abs=0.1)
+    conv = run_check("decline_shape", {"train_loss": decay()})
+    assert not conv.matched and conv.measures["linearity"] < 0.2
+    flat = run_check(
+        "decline_shape", {"train_loss": [2.3 + 0.01 * math.sin(i) for i in range(100)]}
+    )
+    assert not flat.matched  # no steady decline (Kendall tau near 0)
+    big = run_check(
+        "decline_shape", {"train_loss": [2.3 - 0.02 * i for i in range(100)]}, max_improvement=0.3
+    )
+    assert not big.matched  # fell most of the way: not "too slow"
+    assert run_check("decline_shape", {"train_loss": line[:5]}) is None
+
+
+def test_end_vs_peak(run_check):
+    anneal = [1e-3 * (1 - i / 50) for i in range(50)] + [0.0]
+    out = run_check("end_vs_peak", {"lr": anneal}, max=0.1)
+    assert out.matched and out.measures["ratio"] == pytest.approx(0.0)
+    assert not run_check("end_vs_peak", {"lr": [1e-3] * 10}, max=0.1).matched
+    assert run_check("end_vs_peak", {"lr": [1e-3, 1e-4]}) is None
+
+
+def test_acc_vs_chance(run_check):
+    cfg = {"n_classes": 4, "task": "classification"}
+    out = run_check("acc_vs_chance", {"train_acc": [0.25, 0.3, 0.35, 0.4]}, config=cfg, max=0.3)
+    assert out.matched and out.measures["rel"] == pytest.approx(0.2)
+    good = run_check("acc_vs_chance", {"train_acc": [0.3, 0.9, 0.95, 0.99]}, config=cfg, max=0.3)
+    assert not good.matched
+    pct = run_check("acc_vs_chance", {"train_acc": [25.0, 40.0]}, config=cfg, max=0.3)
+    assert pct.matched  # percent is read as a fraction
+    assert run_check("acc_vs_chance", {"train_acc": [0.3, 0.4]}) is None
