@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 
 #: Tokens that mean "logged, and not a number" (lower-case, stripped). Python, numpy, C and
 #: Windows spell NaN differently; all of them are a logged non-finite value.
-NAN_TOKENS = frozenset({"nan", "-nan", "+nan", "nan(ind)", "-nan(ind)", "1.#qnan", "-1.#qnan",
-                        "1.#ind", "-1.#ind"})
+NAN_TOKENS = frozenset(
+    {"nan", "-nan", "+nan", "nan(ind)", "-nan(ind)", "1.#qnan", "-1.#qnan", "1.#ind", "-1.#ind"}
+)
 POS_INF_TOKENS = frozenset({"inf", "+inf", "infinity", "+infinity", "1.#inf"})
 NEG_INF_TOKENS = frozenset({"-inf", "-infinity", "-1.#inf"})
 #: Tokens that mean "not logged" like a blank cell: Keras' CSVLogger writes ``NA`` for a key
@@ -126,8 +127,10 @@ def records(
     wall = (
         np.full(len(vals), np.nan) if wall_time is None else np.asarray(wall_time, dtype=np.float64)
     )
-    cat = pd.Categorical.from_codes(np.asarray(codes, dtype=np.int32), categories=_unique(names))
-    return pd.DataFrame({"step": steps, "name": cat, "value": vals, "wall_time": wall})
+    dtype = pd.CategoricalDtype(_unique(names))
+    cat = pd.Categorical.from_codes(np.asarray(codes, dtype=np.int32), dtype=dtype)
+    data = {"step": steps, "name": cat, "value": vals, "wall_time": wall}
+    return pd.DataFrame(data, copy=False)  # the arrays are ours: no second copy
 
 
 def _unique(names: Sequence[str]) -> list[str]:
@@ -198,4 +201,6 @@ def metricish(name: str) -> bool:
 
 def empty_warning(path: Path, what: str) -> str:
     """The one wording for "this log holds no records" (an empty run, never an exception)."""
-    return f"{path.name}: {what}; no metric was logged yet (empty or crashed before the first record)"
+    return (
+        f"{path.name}: {what}; no metric was logged yet (empty or crashed before the first record)"
+    )

@@ -22,8 +22,23 @@ _SPACED = re.compile(rf"(?<![\w./\-])({_KEY})\s+({_NUM}){_END}", re.I)
 _WHOLE = re.compile(rf"^\s*([A-Za-z][\w ()./\-]*?)\s*[:=]\s*({_NUM})\s*$", re.I)
 # Counters and progress bookkeeping printed in key=value form; not training signals.
 _NOT_METRICS = {
-    "epoch", "epochs", "step", "global_step", "iter", "iteration", "batch", "v_num", "eta",
-    "time", "data_time", "it", "total", "samples", "examples", "lr_scale", "rank",
+    "epoch",
+    "epochs",
+    "step",
+    "global_step",
+    "iter",
+    "iteration",
+    "batch",
+    "v_num",
+    "eta",
+    "time",
+    "data_time",
+    "it",
+    "total",
+    "samples",
+    "examples",
+    "lr_scale",
+    "rank",
 }
 
 

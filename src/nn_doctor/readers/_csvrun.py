@@ -9,6 +9,7 @@ appended runs yields ``file.csv#1``, ``file.csv#2``, …
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ def _split_at_epoch_restart(table: Table) -> list[Table]:
     if len(cuts) == 2:
         return [table]
     parts = []
-    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+    for a, b in pairwise(cuts):
         cols = [Column(c.name, c.values[a:b], c.logged[a:b]) for c in table.columns]
         parts.append(Table(cols, b - a, table.header, list(table.ignored), list(table.warnings)))
     return parts
@@ -53,7 +54,7 @@ def csv_runs(
     files: Sequence[Path] = (),
 ) -> list[RawRun]:
     """Read a wide CSV log into one :class:`RawRun` per appended run (at least one)."""
-    tables = read_tables(read_bytes(path))
+    tables = read_tables(read_bytes(path), path=path)
     if split_epoch_restart:
         tables = [part for t in tables for part in _split_at_epoch_restart(t)]
     runs: list[RawRun] = []
@@ -81,8 +82,13 @@ def csv_runs(
         )
     if not runs:  # an empty file: no header at all
         runs.append(
-            raw_run(fmt, path, warnings=[*config_warnings, empty_warning(path, "empty file")],
-                    files=[path, *files], config=dict(config or {}),
-                    config_sources=list(config_sources))
+            raw_run(
+                fmt,
+                path,
+                warnings=[*config_warnings, empty_warning(path, "empty file")],
+                files=[path, *files],
+                config=dict(config or {}),
+                config_sources=list(config_sources),
+            )
         )
     return runs

@@ -58,7 +58,9 @@ def parse_lines(text: str) -> Rows:
                 "up to the last complete record"
             )
         if bad:
-            warnings.append(f"skipped {len(bad)} line(s) that are not valid JSON (first: line {bad[0] + 1})")
+            warnings.append(
+                f"skipped {len(bad)} line(s) that are not valid JSON (first: line {bad[0] + 1})"
+            )
     rows = [r for r in parsed if isinstance(r, dict)]
     if len(rows) < len(parsed):
         warnings.append(f"skipped {len(parsed) - len(rows)} line(s) that are not JSON objects")
@@ -143,14 +145,18 @@ def columns(
         if s.dtype.kind == "b":
             ignored.append(f"'{key}': true/false values, not a metric")
             continue
-        vals, logged, n_bad, first_bad = _object_column(key, s.to_numpy(dtype=object), data, rows.nan_text)
+        vals, logged, n_bad, first_bad = _object_column(
+            key, s.to_numpy(dtype=object), data, rows.nan_text
+        )
         n_num = int(logged.sum())
         if n_num == 0 or n_bad > n_num:
             example = first_bad or "no value"
             ignored.append(f"'{key}': not numeric (e.g. {example!r})")
             continue
         if n_bad:
-            warnings.append(f"'{key}': {n_bad} value(s) are not numbers (first {first_bad!r}); skipped")
+            warnings.append(
+                f"'{key}': {n_bad} value(s) are not numbers (first {first_bad!r}); skipped"
+            )
         cols.append(Column(key, vals, logged))
     if dropped:
         ignored.append("bookkeeping keys, not training signals: " + ", ".join(dropped))

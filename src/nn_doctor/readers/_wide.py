@@ -84,7 +84,9 @@ def to_long(
     axis = "step"
     axis_col = step_col
     if axis_col is not None and not _integral(axis_col):
-        warnings.append(f"column '{axis_col.name}' is not a whole-number counter; not used as the step")
+        warnings.append(
+            f"column '{axis_col.name}' is not a whole-number counter; not used as the step"
+        )
         axis_col = None
     if axis_col is None and epoch_col is not None and _integral(epoch_col):
         axis_col, axis = epoch_col, "epoch"
@@ -111,11 +113,11 @@ def to_long(
         steps = axis_col.values
         keep = axis_col.logged & np.isfinite(steps)
         if not keep.all():
-            warnings.append(f"{int((~keep).sum())} row(s) without a '{axis_col.name}' value were skipped")
+            warnings.append(
+                f"{int((~keep).sum())} row(s) without a '{axis_col.name}' value were skipped"
+            )
 
-    metrics = [
-        c for c in columns if id(c) not in used and c.name.strip().lower() not in skipped
-    ]
+    metrics = [c for c in columns if id(c) not in used and c.name.strip().lower() not in skipped]
     for c in columns:
         if c.name.strip().lower() in skipped and id(c) not in used:
             ignored.append(f"column '{c.name}': not a training signal")
@@ -127,7 +129,9 @@ def to_long(
     if axis == "step" and any(c is epoch_col for c in metrics):
         # The epoch counter is a metric here; emit it once per step, not once per row.
         e = next(i for i, c in enumerate(metrics) if c is epoch_col)
-        same = np.r_[False, (steps[1:] == steps[:-1]) & (epoch_col.values[1:] == epoch_col.values[:-1])]
+        same = np.r_[
+            False, (steps[1:] == steps[:-1]) & (epoch_col.values[1:] == epoch_col.values[:-1])
+        ]
         logged[:, e] &= ~same
     logged &= keep[:, None]
     k = len(metrics)

@@ -34,13 +34,30 @@ NAME = "console"
 
 _SUFFIXES = {".log", ".txt", ".out", ".err", ".stdout"}
 _EPOCH = re.compile(r"\bepoch\b\s*[:=#\[]?\s*(\d+)(?:\s*/\s*\d+)?", re.I)
-_STEP = re.compile(r"\b(?:global[_ ]step|step|iteration|iter)\b\s*[:=#\[]?\s*(\d+)(?:\s*/\s*\d+)?", re.I)
+_STEP = re.compile(
+    r"\b(?:global[_ ]step|step|iteration|iter)\b\s*[:=#\[]?\s*(\d+)(?:\s*/\s*\d+)?", re.I
+)
 _MIN_LINES = 3
 _DICT_START = re.compile(r"\{\s*['\"]")
 # Structured or prose files are never console captures, whatever their lines look like.
 _STRUCTURED = {
-    ".yaml", ".yml", ".json", ".jsonl", ".ndjson", ".md", ".rst", ".py", ".ipynb", ".html",
-    ".xml", ".toml", ".cfg", ".ini", ".csv", ".tsv", ".tex",
+    ".yaml",
+    ".yml",
+    ".json",
+    ".jsonl",
+    ".ndjson",
+    ".md",
+    ".rst",
+    ".py",
+    ".ipynb",
+    ".html",
+    ".xml",
+    ".toml",
+    ".cfg",
+    ".ini",
+    ".csv",
+    ".tsv",
+    ".tex",
 }
 
 
@@ -74,7 +91,9 @@ def _scan(text: str) -> list[_Line]:
 def _looks_like_log(text: str) -> bool:
     """At least a few metric lines under a counter that moves on, or a few printed dicts."""
     lines = _scan(text)
-    counted = [(ln.step, ln.epoch) for ln in lines if ln.pairs and (ln.step, ln.epoch) != (None, None)]
+    counted = [
+        (ln.step, ln.epoch) for ln in lines if ln.pairs and (ln.step, ln.epoch) != (None, None)
+    ]
     if len(counted) >= _MIN_LINES and len(set(counted)) >= 2:
         return True
     dict_lines = sum(1 for ln in split_lines(text) if _DICT_START.search(ln) and pairs_of(ln))
@@ -107,7 +126,9 @@ def _trailing_report(lines: list[_Line]) -> set[int]:
     return {
         i
         for i in range(last + 1, len(lines))
-        if lines[i].pairs and not lines[i].own_counter and not ({k for k, _ in lines[i].pairs} & known)
+        if lines[i].pairs
+        and not lines[i].own_counter
+        and not ({k for k, _ in lines[i].pairs} & known)
     }
 
 
@@ -125,7 +146,9 @@ def read(path: Path) -> list[RawRun]:
     report = _trailing_report(lines)
     if report:
         names = sorted({k for i in report for k, _ in lines[i].pairs})
-        ignored.append(f"lines after the last epoch/step with new names (a final report?): {', '.join(names)}")
+        ignored.append(
+            f"lines after the last epoch/step with new names (a final report?): {', '.join(names)}"
+        )
     steps: list[int] = []
     names_seen: dict[str, int] = {}
     codes: list[int] = []
@@ -157,7 +180,9 @@ def read(path: Path) -> list[RawRun]:
     if before_counter:
         ignored.append(f"{before_counter} metric line(s) before the first step/epoch counter")
     if not (has_step or has_epoch) and steps:
-        warnings.append("no step or epoch counter in the text: steps are the order of the log lines")
+        warnings.append(
+            "no step or epoch counter in the text: steps are the order of the log lines"
+        )
     recs = _last_wins(records(steps, codes, list(names_seen), values))
     if not len(recs):
         warnings.append(empty_warning(path, "no line with a metric"))
@@ -170,4 +195,3 @@ def _last_wins(recs: pd.DataFrame) -> pd.DataFrame:
         return recs
     keep = ~recs.duplicated(["step", "name"], keep="last").to_numpy()
     return recs[keep].reset_index(drop=True) if not keep.all() else recs
-

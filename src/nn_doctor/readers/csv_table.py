@@ -35,7 +35,9 @@ _NUMBERISH = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$|^\s*[-+]
 
 def _is_long(fields: list[str]) -> bool:
     low = {f.lower() for f in fields}
-    return "value" in low and bool(low & set(NAME_COLUMNS)) and bool(low & {*STEP_NAMES, *EPOCH_NAMES})
+    return (
+        "value" in low and bool(low & set(NAME_COLUMNS)) and bool(low & {*STEP_NAMES, *EPOCH_NAMES})
+    )
 
 
 def sniff(path: Path) -> bool:
@@ -99,7 +101,7 @@ def _long_run(path: Path, table: Table) -> RawRun:
 def _read_file(path: Path) -> list[RawRun]:
     fields = header_fields(first_line(path))
     if _is_long(fields):
-        tables = read_tables(read_bytes(path), text_columns=NAME_COLUMNS)
+        tables = read_tables(read_bytes(path), text_columns=NAME_COLUMNS, path=path)
         if tables and any(n in tables[0].text for n in NAME_COLUMNS) and tables[0].get("value"):
             runs = [_long_run(path, t) for t in tables]
             if len(runs) > 1:
@@ -112,7 +114,9 @@ def _read_file(path: Path) -> list[RawRun]:
 def read(path: Path) -> list[RawRun]:
     """Read a CSV file, or every metric CSV in a folder."""
     if path.is_dir():
-        return [run for f in folder_files(path, frozenset(p.name for p in path.iterdir()))
-                for run in _read_file(f)]
+        return [
+            run
+            for f in folder_files(path, frozenset(p.name for p in path.iterdir()))
+            for run in _read_file(f)
+        ]
     return _read_file(path)
-

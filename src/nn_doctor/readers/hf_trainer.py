@@ -152,9 +152,14 @@ def read(path: Path) -> list[RawRun]:
         if not files:
             return []
         state_path = files[0]
-        snapshots = sorted(n for n in names if _CHECKPOINT.match(n) and (path / n / _STATE).is_file())
-        ignored += [f"{n}/{_STATE}: a snapshot of the same run" for n in snapshots
-                    if path / n / _STATE != state_path]
+        snapshots = sorted(
+            n for n in names if _CHECKPOINT.match(n) and (path / n / _STATE).is_file()
+        )
+        ignored += [
+            f"{n}/{_STATE}: a snapshot of the same run"
+            for n in snapshots
+            if path / n / _STATE != state_path
+        ]
     else:
         state_path = path
     state, warnings = _load_state(state_path)

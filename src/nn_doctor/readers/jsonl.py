@@ -69,13 +69,14 @@ def folder_files(folder: Path, names: frozenset[str]) -> list[Path]:
     """``wandb-history.jsonl``, else every JSON-lines training log in the folder."""
     if _WANDB_HISTORY in names:
         return [folder / _WANDB_HISTORY]
-    out = []
-    for n in sorted(names):
-        p = folder / n
-        if Path(n).suffix.lower() in _SUFFIXES and n not in _NOT_HISTORY and p.is_file():
-            if _is_log(p):
-                out.append(p)
-    return out
+    return [
+        folder / n
+        for n in sorted(names)
+        if Path(n).suffix.lower() in _SUFFIXES
+        and n not in _NOT_HISTORY
+        and (folder / n).is_file()
+        and _is_log(folder / n)
+    ]
 
 
 def _wandb_config(path: Path) -> tuple[dict[str, Any], list[str], list[str]]:

@@ -100,10 +100,20 @@ def read(path: Path) -> list[RawRun]:
             values.append(v)
     # Write order: epoch by epoch, metrics in key order (what Keras appended per epoch).
     order = np.lexsort((codes, steps)) if steps else np.array([], dtype=int)
-    recs = records(np.asarray(steps)[order], np.asarray(codes)[order], names, np.asarray(values)[order])
+    recs = records(
+        np.asarray(steps)[order], np.asarray(codes)[order], names, np.asarray(values)[order]
+    )
     if not len(recs):
         warnings.append(empty_warning(path, "no per-epoch list of numbers"))
     return [
-        raw_run(NAME, path, recs, config=config, config_sources=[str(path)] if config else [],
-                warnings=warnings, ignored=ignored[:20], axis="epoch")
+        raw_run(
+            NAME,
+            path,
+            recs,
+            config=config,
+            config_sources=[str(path)] if config else [],
+            warnings=warnings,
+            ignored=ignored[:20],
+            axis="epoch",
+        )
     ]

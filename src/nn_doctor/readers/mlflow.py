@@ -113,6 +113,14 @@ def read(path: Path) -> list[RawRun]:
     if not len(recs):
         warnings.append(empty_warning(root / "metrics", "no metric file with values"))
     return [
-        raw_run(NAME, root, recs, files=[root / _META], run=run, config=config,
-                config_sources=[str(root / "params")] if config else [], warnings=warnings)
+        raw_run(
+            NAME,
+            root,
+            recs,
+            files=[root / _META],
+            run=run,
+            config=config,
+            config_sources=[str(root / "params")] if config else [],
+            warnings=warnings,
+        )
     ]
