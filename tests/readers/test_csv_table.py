@@ -1,0 +1,166 @@
+"""Plain CSV tables: wide and long, blank versus NaN, stray words, broken files."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nn_doctor.api import read_raw, read_runs
+from nn_doctor.readers import csv_table, detect_file, discover
+
+
+def _one(path: Path):
+    frames = read_runs(path)
+    assert len(frames) == 1
+    return frames[0]
+
+
+def test_wide_blank_is_not_logged_and_nan_inf_are_values(tmp_path: Path) -> None:
+    p = tmp_path / "scalars.csv"
+    p.write_text(
+        "step,loss,val_loss,grad_norm\n"
+        "0,2.0,,1.0\n"
+        "1,1.5,,inf\n"
+        "2,nan,1.9,-Infinity\n"
+        "3,NaN,,NA\n"
+    )
+    f = _one(p)
+    assert f.format == "csv"
+    loss = f.series("train_loss")
+    assert list(loss.index) == [0, 1, 2, 3]
+    assert loss.iloc[0] == 2.0 and math.isnan(loss.iloc[2]) and math.isnan(loss.iloc[3])
+    val = f.series("val_loss")
+    assert list(val.index) == [2]  # blanks are no rows
+    gn = f.series("grad_norm")
+    assert list(gn.index) == [0, 1, 2]  # NA is Keras/pandas' "missing", not a value
+    assert gn.iloc[1] == math.inf and gn.iloc[2] == -math.inf
+
+
+def test_nan_spellings_in_a_long_file_are_found_without_losing_blanks(tmp_path: Path) -> None:
+    rows = ["step,loss,val_loss"]
+    rows += [f"{i},{1.0 / (i + 1)}," for i in range(3000)]
+    rows[2500] = "2499,nan,"
+    rows[2001] = "2000,0.1,0.5"
+    p = tmp_path / "run.csv"
+    p.write_text("\n".join(rows) + "\n")
+    f = _one(p)
+    assert len(f.series("train_loss")) == 3000
+    assert math.isnan(f.series("train_loss").loc[2499])
+    assert list(f.series("val_loss").index) == [2000]
+
+
+def test_stray_string_skips_the_cell_not_the_column(tmp_path: Path) -> None:
+    p = tmp_path / "log.csv"
+    p.write_text(
+        "epoch,loss,when\n1,0.9,2024-01-01 10:00\n2,oops,2024-01-01 10:05\n3,0.7,2024-01-01 10:09\n"
+    )
+    [raw] = read_raw(p)
+    assert raw.axis == "epoch"
+    f = _one(p)
+    assert list(f.series("train_loss").index) == [1, 3]
+    assert any("oops" in w and "loss" in w for w in f.warnings)
+    assert any("when" in i for i in f.ignored)
+    assert "when" not in f.signals
+
+
+def test_no_axis_column_uses_row_number(tmp_path: Path) -> None:
+    p = tmp_path / "losses.csv"
+    p.write_text("loss,acc\n1.0,0.1\n0.8,0.2\n0.7,0.3\n")
+    f = _one(p)
+    assert list(f.series("train_loss").index) == [0, 1, 2]
+    assert any("row number" in w for w in f.warnings)
+
+
+def test_long_table(tmp_path: Path) -> None:
+    p = tmp_path / "scalars.csv"
+    p.write_text(
+        "metric,step,value\nloss,0,1.0\nlr,0,0.1\nloss,1,nan\nlr,1,\nval_loss,1,0.9\nloss,2,0.5\n"
+    )
+    f = _one(p)
+    assert f.series("train_loss").index.tolist() == [0, 1, 2]
+    assert math.isnan(f.series("train_loss").loc[1])
+    assert f.series("lr").index.tolist() == [0]  # the blank value is no row
+    assert f.series("val_loss").loc[1] == 0.9
+
+
+def test_repeated_header_is_two_runs(tmp_path: Path) -> None:
+    p = tmp_path / "appended.csv"
+    p.write_text("step,loss\n0,1.0\n1,0.9\nstep,loss\n0,2.0\n1,1.8\n2,1.7\n")
+    frames = read_runs(p)
+    assert [fr.run for fr in frames] == [f"{p}#1", f"{p}#2"]
+    assert frames[1].series("train_loss").tolist() == [2.0, 1.8, 1.7]
+
+
+def test_truncated_last_line_is_dropped_with_warning(tmp_path: Path) -> None:
+    p = tmp_path / "crash.csv"
+    p.write_bytes(b"step,loss,acc\n0,1.0,0.1\n1,0.9,0.2\n2,0.8")
+    f = _one(p)
+    assert f.series("train_loss").index.tolist() == [0, 1]
+    assert any("cut short" in w for w in f.warnings)
+
+
+def test_invalid_utf8_does_not_crash(tmp_path: Path) -> None:
+    p = tmp_path / "bad.csv"
+    p.write_bytes(b"step,loss,note\n0,1.0,caf\xe9\n1,0.5,\xff\xfe\n")
+    f = _one(p)
+    assert f.series("train_loss").tolist() == [1.0, 0.5]
+
+
+@pytest.mark.parametrize("content", [b"", b"step,loss,val_loss\n"])
+def test_empty_and_header_only_give_an_empty_run_with_a_warning(
+    tmp_path: Path, content: bytes
+) -> None:
+    p = tmp_path / "empty.csv"
+    p.write_bytes(content)
+    [raw] = csv_table.read(p)
+    assert len(raw.records) == 0
+    assert any("no metric was logged" in w for w in raw.warnings)
+
+
+def test_data_table_in_a_folder_is_not_a_run(tmp_path: Path) -> None:
+    (tmp_path / "features.csv").write_text("x1,x2,label\n0.1,0.2,1\n0.3,0.4,0\n")
+    (tmp_path / "train_log.csv").write_text("step,loss\n0,1.0\n1,0.5\n")
+    sources = discover(tmp_path)
+    assert [(s.reader, s.path) for s in sources] == [("csv_table", tmp_path)]
+    assert [r.files[0] for r in read_raw(tmp_path)] == [str(tmp_path / "train_log.csv")]
+
+
+def test_tsv_and_sniff(tmp_path: Path) -> None:
+    p = tmp_path / "run.tsv"
+    p.write_text("step\tloss\n0\t1.0\n5\t0.5\n")
+    assert detect_file(p) == "csv_table"
+    assert _one(p).series("train_loss").index.tolist() == [0, 5]
+
+
+def test_records_columns_and_types(tmp_path: Path) -> None:
+    p = tmp_path / "t.csv"
+    p.write_text("global_step,loss,wall_time\n10,1.0,1700000000.5\n20,0.5,1700000001.5\n")
+    [raw] = read_raw(p)
+    rec = raw.records
+    assert list(rec.columns) == ["step", "name", "value", "wall_time"]
+    assert rec["step"].dtype == np.int64 and rec["value"].dtype == np.float64
+    assert rec["step"].tolist() == [10, 20]
+    assert rec["wall_time"].tolist() == [1700000000.5, 1700000001.5]
+    assert set(rec["name"].astype(str)) == {"loss"}
+
+
+def test_fast_path_reads_the_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blanks without any NaN spelling need no string re-read (DECISIONS §8)."""
+    from nn_doctor.readers import _csvcore
+
+    calls: list[dict] = []
+    real = _csvcore._read
+
+    def counting(source, sep, **kwargs):
+        calls.append(kwargs)
+        return real(source, sep, **kwargs)
+
+    monkeypatch.setattr(_csvcore, "_read", counting)
+    p = tmp_path / "sparse.csv"
+    p.write_text("step,loss,val_loss\n" + "".join(f"{i},{i * 0.1},\n" for i in range(500)))
+    [raw] = read_raw(p)
+    assert len(calls) == 1
+    assert len(raw.records) == 500
