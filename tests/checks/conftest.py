@@ -36,21 +36,31 @@ def make_frame(
 
 
 def call(name: str, frame: RunFrame, signals: Sequence[str] = (), **params: Any) -> Outcome | None:
-    """Run the registered check ``name`` on ``frame`` the way the engine would."""
+    """Run the registered check ``name`` on ``frame`` the way the engine would.
+
+    Also checks the check's contract: the measures it returns are the ones it declared (rule
+    ``says`` templates rely on the declaration).
+    """
     spec = registry()[name]
     merged = {**spec.defaults, **params}
     if spec.kind in ("config", "frame"):
-        return spec.fn(Inputs(frame=frame), **merged)
-    if spec.kind == "layers":
+        inputs = Inputs(frame=frame)
+    elif spec.kind == "layers":
         family = signals[0].removesuffix("/*")
-        layers = [frame.series(n) for n in frame.layers(family)]
-        return spec.fn(Inputs(frame=frame, layers=layers), **merged)
-    if spec.kind == "series":
-        return spec.fn(Inputs(frame=frame, series=frame.series(signals[0])), **merged)
-    return spec.fn(
-        Inputs(frame=frame, series=frame.series(signals[0]), other=frame.series(signals[1])),
-        **merged,
-    )
+        inputs = Inputs(frame=frame, layers=[frame.series(n) for n in frame.layers(family)])
+    elif spec.kind == "series":
+        inputs = Inputs(frame=frame, series=frame.series(signals[0]))
+    else:
+        inputs = Inputs(
+            frame=frame, series=frame.series(signals[0]), other=frame.series(signals[1])
+        )
+    out = spec.fn(inputs, **merged)
+    if out is not None:
+        # config_ratio also reports its two facts under their own names (its params' values)
+        named = {v for v in merged.values() if isinstance(v, str)}
+        undeclared = set(out.measures) - set(spec.measures) - {"value"} - named
+        assert not undeclared, f"{name} returned undeclared measures {sorted(undeclared)}"
+    return out
 
 
 @pytest.fixture

@@ -60,6 +60,7 @@ class CheckSpec:
     params: dict[str, type | tuple[type, ...]]
     defaults: dict[str, Any]
     doc: str
+    measures: tuple[str, ...] = ()  # names an Outcome's ``measures`` may hold (for ``says``)
 
 
 REGISTRY: dict[str, CheckSpec] = {}
@@ -70,9 +71,14 @@ def check(
     *,
     kind: str,
     defaults: dict[str, Any] | None = None,
+    measures: tuple[str, ...] = (),
     **params: type | tuple[type, ...],
 ) -> Callable[[Callable[..., Outcome | None]], Callable[..., Outcome | None]]:
-    """Register a check under ``name`` with its input kind and typed parameters."""
+    """Register a check under ``name`` with its input kind, typed parameters and measure names.
+
+    ``measures`` declares the names the check may put in :attr:`Outcome.measures`; rule
+    ``says`` templates may use those, the parameters, and ``value``/``onset``/``step``/``signal``.
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown check kind {kind}")
 
@@ -84,6 +90,7 @@ def check(
             params=params,
             defaults=dict(defaults or {}),
             doc=(fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else "",
+            measures=tuple(measures),
         )
         return fn
 

@@ -10,7 +10,7 @@ from nn_doctor.checks import Inputs, Outcome, check
 _NUM = (int, float)
 
 
-@check("config_is", kind="config", defaults={}, key=str, values=list)
+@check("config_is", kind="config", measures=("key",), defaults={}, key=str, values=list)
 def config_is(x: Inputs, *, key: str, values: list[Any]) -> Outcome | None:
     """Whether a config fact is one of ``values`` (unknown when the run does not say)."""
     if key not in x.config:
@@ -23,6 +23,7 @@ def config_is(x: Inputs, *, key: str, values: list[Any]) -> Outcome | None:
 @check(
     "config_range",
     kind="config",
+    measures=("key",),
     defaults={"min": -math.inf, "max": math.inf},
     key=str,
     min=_NUM,
@@ -47,6 +48,7 @@ def min_(values: list[Any]) -> float:
 @check(
     "config_ratio",
     kind="config",
+    measures=("ratio", "num", "den"),
     defaults={"min": -math.inf, "max": math.inf},
     numerator=str,
     denominator=str,
@@ -56,7 +58,10 @@ def min_(values: list[Any]) -> float:
 def config_ratio(
     x: Inputs, *, numerator: str, denominator: str, min: float, max: float
 ) -> Outcome | None:
-    """Ratio of two numeric config facts (batch_size / n_train), within [min, max]."""
+    """Ratio of two numeric config facts (batch_size / n_train), within [min, max].
+
+    Measures: ``ratio``, ``num``, ``den``, and the two facts under their own names.
+    """
     a, b = x.config.get(numerator), x.config.get(denominator)
     if isinstance(a, list):
         a = min_(a)
@@ -65,12 +70,13 @@ def config_ratio(
     if not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or b == 0:
         return None
     r = float(a) / float(b)
-    return Outcome(min <= r <= max, value=r, measures={"ratio": r, numerator: a, denominator: b})
+    return Outcome(min <= r <= max, value=r, measures={"ratio": r, "num": a, "den": b, numerator: a, denominator: b})
 
 
 @check(
     "lr_vs_typical",
     kind="config",
+    measures=("factor", "lr", "typical", "optimizer"),
     defaults={"min_factor": 0.0, "max_factor": math.inf},
     typical=dict,
     min_factor=_NUM,
@@ -100,6 +106,7 @@ def lr_vs_typical(
 @check(
     "steps_per_epoch",
     kind="frame",
+    measures=("steps_per_epoch",),
     defaults={"min": -math.inf, "max": math.inf},
     min=_NUM,
     max=_NUM,
@@ -119,6 +126,7 @@ def steps_per_epoch(x: Inputs, *, min: float, max: float) -> Outcome | None:
 @check(
     "clip_pinned",
     kind="series",
+    measures=("frac", "clip", "median_ratio"),
     defaults={"min_frac": 0.5, "tolerance": 0.0},
     min_frac=_NUM,
     tolerance=_NUM,
@@ -152,7 +160,14 @@ def _norm(v: Any) -> str:
     return str(v).strip().lower()
 
 
-@check("config_match", kind="config", defaults={"optional": []}, conditions=dict, optional=list)
+@check(
+    "config_match",
+    kind="config",
+    measures=("facts",),
+    defaults={"optional": []},
+    conditions=dict,
+    optional=list,
+)
 def config_match(x: Inputs, *, conditions: dict[str, Any], optional: list[str]) -> Outcome | None:
     """Whether every listed config fact holds: a list of allowed values, or ``{min, max}``.
 

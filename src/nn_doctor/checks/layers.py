@@ -28,6 +28,7 @@ def _window_medians(x: Inputs, window: str, frac: float) -> list[tuple[str, floa
 @check(
     "layer_level",
     kind="layers",
+    measures=("layer", "layers"),
     defaults={
         "agg": "max",
         "window": "late",
@@ -78,6 +79,7 @@ def layer_level(
 @check(
     "first_last_ratio",
     kind="layers",
+    measures=("ratio", "first", "last"),
     defaults={"window": "all", "frac": 0.3, "min": -math.inf, "max": math.inf},
     window=str,
     frac=_NUM,
@@ -114,6 +116,7 @@ def max_(a: float, b: float) -> float:
 @check(
     "layer_growth",
     kind="layers",
+    measures=("factor", "layer"),
     defaults={"min_factor": 100.0},
     min_factor=_NUM,
 )
@@ -141,6 +144,7 @@ def layer_growth(x: Inputs, *, min_factor: float) -> Outcome | None:
 @check(
     "layer_change",
     kind="layers",
+    measures=("ratio", "layer", "layers"),
     defaults={"agg": "min", "frac": 0.2, "min": -math.inf, "max": math.inf, "hidden_only": False},
     agg=str,
     frac=_NUM,

@@ -40,6 +40,7 @@ def _aligned(x: Inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
 @check(
     "val_turns_up",
     kind="pair",
+    measures=("rise", "train_drop", "val_min", "gap_start", "gap_end"),
     defaults={"min_rise": 0.1, "min_train_drop": 0.0, "min_points_after": 2},
     min_rise=_NUM,
     min_train_drop=_NUM,
@@ -77,6 +78,7 @@ def val_turns_up(
 @check(
     "gap",
     kind="pair",
+    measures=("gap", "train", "val"),
     defaults={"window": "late", "frac": 0.2, "min": -math.inf, "max": math.inf},
     window=str,
     frac=_NUM,
@@ -101,6 +103,7 @@ def gap(x: Inputs, *, window: str, frac: float, min: float, max: float) -> Outco
 @check(
     "train_flat_val_falls",
     kind="pair",
+    measures=("train_improvement", "val_improvement"),
     defaults={"max_train_improvement": 0.05, "min_val_improvement": 0.1},
     max_train_improvement=_NUM,
     min_val_improvement=_NUM,
@@ -126,6 +129,7 @@ def train_flat_val_falls(
 @check(
     "metric_improves_after",
     kind="pair",
+    measures=("gain", "metric"),
     defaults={"min_gain": 0.01},
     min_gain=_NUM,
 )
@@ -158,6 +162,7 @@ def metric_improves_after(x: Inputs, *, min_gain: float) -> Outcome | None:
 @check(
     "pred_bound",
     kind="pair",
+    measures=("pred", "target", "excess", "bound"),
     defaults={
         "side": "low",
         "bounds": [0.0, 1.0, -1.0],
@@ -211,6 +216,7 @@ def pred_bound(
 @check(
     "ratio_above",
     kind="pair",
+    measures=("frac", "median_ratio"),
     defaults={"min_ratio": 1.01, "min_frac": 0.5},
     min_ratio=_NUM,
     min_frac=_NUM,

@@ -32,6 +32,7 @@ def _step(steps: np.ndarray, i: int | None) -> int | None:
 @check(
     "nonfinite",
     kind="series",
+    measures=("finite_frac", "finite_before", "nonfinite_frac"),
     defaults={"min_finite_frac": 0.0, "max_finite_frac": 1.0},
     min_finite_frac=_NUM,
     max_finite_frac=_NUM,
@@ -67,6 +68,7 @@ def nonfinite(x: Inputs, *, min_finite_frac: float, max_finite_frac: float) -> O
 @check(
     "pre_nonfinite_rise",
     kind="series",
+    measures=("rebound",),
     defaults={"min_rebound": 0.5, "window": 0.15},
     min_rebound=_NUM,
     window=_NUM,
@@ -88,6 +90,7 @@ def pre_nonfinite_rise(x: Inputs, *, min_rebound: float, window: float) -> Outco
 @check(
     "diverges",
     kind="series",
+    measures=("rebound", "factor", "best_step"),
     defaults={"min_rebound": 1.0, "for_points": 3, "smooth": 0.03},
     min_rebound=_NUM,
     for_points=int,
@@ -116,6 +119,7 @@ def diverges(x: Inputs, *, min_rebound: float, for_points: int, smooth: float) -
 @check(
     "rel_growth",
     kind="series",
+    measures=("factor",),
     defaults={"window": 0.2, "min_factor": 10.0, "for_points": 1},
     window=_NUM,
     min_factor=_NUM,
@@ -146,6 +150,7 @@ def rel_growth(x: Inputs, *, window: float, min_factor: float, for_points: int) 
 @check(
     "spikes",
     kind="series",
+    measures=("count", "frac", "max_factor"),
     defaults={"factor": 3.0, "window": 0.1, "min_count": 1, "min_frac": 0.0},
     factor=_NUM,
     window=_NUM,
@@ -189,6 +194,7 @@ def spikes(
 @check(
     "oscillation",
     kind="series",
+    measures=("amplitude",),
     defaults={"min_amplitude": 0.2, "part": 0.5, "smooth": 0.1},
     min_amplitude=_NUM,
     part=_NUM,
@@ -216,6 +222,7 @@ def oscillation(x: Inputs, *, min_amplitude: float, part: float, smooth: float) 
 @check(
     "improvement",
     kind="series",
+    measures=("improvement",),
     defaults={"frac": 0.1, "min": -math.inf, "max": math.inf},
     frac=_NUM,
     min=_NUM,
@@ -234,6 +241,7 @@ def improvement_check(x: Inputs, *, frac: float, min: float, max: float) -> Outc
 @check(
     "still_falling",
     kind="series",
+    measures=("share", "tau"),
     defaults={"tail": 0.2, "min_share": 0.1, "max_tau": -0.3},
     tail=_NUM,
     min_share=_NUM,
@@ -264,6 +272,7 @@ def still_falling(x: Inputs, *, tail: float, min_share: float, max_tau: float) -
 @check(
     "plateau",
     kind="series",
+    measures=("plateau_frac", "improvement"),
     defaults={"tol": 0.1, "min_frac": 0.5, "max_improvement": math.inf},
     tol=_NUM,
     min_frac=_NUM,
@@ -297,6 +306,7 @@ def plateau(x: Inputs, *, tol: float, min_frac: float, max_improvement: float) -
 @check(
     "level",
     kind="series",
+    measures=(),
     defaults={
         "stat": "median",
         "window": "all",
@@ -353,6 +363,7 @@ def level(
 @check(
     "periodicity",
     kind="series",
+    measures=("acf", "period"),
     defaults={"min_acf": 0.3, "min_periods": 3, "min_points_per_period": 4},
     min_acf=_NUM,
     min_periods=int,
@@ -386,6 +397,7 @@ def periodicity(
 @check(
     "chance_level",
     kind="series",
+    measures=("ratio", "chance"),
     defaults={"window": "late", "frac": 0.2, "min": -math.inf, "max": math.inf},
     window=str,
     frac=_NUM,
@@ -412,7 +424,9 @@ def chance_level(x: Inputs, *, window: str, frac: float, min: float, max: float)
     )
 
 
-@check("lr_step_up", kind="series", defaults={"min_factor": 3.0}, min_factor=_NUM)
+@check(
+    "lr_step_up", kind="series", measures=("factor",), defaults={"min_factor": 3.0}, min_factor=_NUM
+)
 def lr_step_up(x: Inputs, *, min_factor: float) -> Outcome | None:
     """Whether the learning rate rose by ``min_factor`` or more from its starting value (warm-up, restarts)."""
     assert x.series is not None
@@ -429,6 +443,7 @@ def lr_step_up(x: Inputs, *, min_factor: float) -> Outcome | None:
 @check(
     "decline_shape",
     kind="series",
+    measures=("linearity", "tau", "improvement"),
     defaults={"max_improvement": math.inf, "max_tau": -0.5, "min_linearity": 0.5},
     max_improvement=_NUM,
     max_tau=_NUM,
@@ -470,6 +485,7 @@ def decline_shape(
 @check(
     "end_vs_peak",
     kind="series",
+    measures=("ratio", "peak", "last"),
     defaults={"min": -math.inf, "max": math.inf},
     min=_NUM,
     max=_NUM,
@@ -495,6 +511,7 @@ def end_vs_peak(x: Inputs, *, min: float, max: float) -> Outcome | None:
 @check(
     "acc_vs_chance",
     kind="series",
+    measures=("rel", "acc", "chance"),
     defaults={"window": "late", "frac": 0.2, "stat": "max", "min": -math.inf, "max": math.inf},
     window=str,
     frac=_NUM,
