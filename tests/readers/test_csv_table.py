@@ -21,11 +21,7 @@ def _one(path: Path):
 def test_wide_blank_is_not_logged_and_nan_inf_are_values(tmp_path: Path) -> None:
     p = tmp_path / "scalars.csv"
     p.write_text(
-        "step,loss,val_loss,grad_norm\n"
-        "0,2.0,,1.0\n"
-        "1,1.5,,inf\n"
-        "2,nan,1.9,-Infinity\n"
-        "3,NaN,,NA\n"
+        "step,loss,val_loss,grad_norm\n0,2.0,,1.0\n1,1.5,,inf\n2,nan,1.9,-Infinity\n3,NaN,,NA\n"
     )
     f = _one(p)
     assert f.format == "csv"

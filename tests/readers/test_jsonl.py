@@ -32,11 +32,25 @@ def _wandb_run(root: Path) -> Path:
     for i in range(6):
         step, ts = 5393 + i, 1582912064.1 + i
         if i % 2 == 0:
-            lines.append({"acc": f" 0.{70 + i}", "_step": step, "loss": f" 0.{20 - i}",
-                          "_runtime": 346.9 + i, "_timestamp": ts})
+            lines.append(
+                {
+                    "acc": f" 0.{70 + i}",
+                    "_step": step,
+                    "loss": f" 0.{20 - i}",
+                    "_runtime": 346.9 + i,
+                    "_timestamp": ts,
+                }
+            )
         else:
-            lines.append({"_step": step, "val_acc": f" 0.{60 + i}", "_runtime": 347.0 + i,
-                          "_timestamp": ts, "val_loss": f" 0.{30 - i}"})
+            lines.append(
+                {
+                    "_step": step,
+                    "val_acc": f" 0.{60 + i}",
+                    "_runtime": 347.0 + i,
+                    "_timestamp": ts,
+                    "val_loss": f" 0.{30 - i}",
+                }
+            )
     lines[4]["loss"] = " nan"
     (run / "wandb-history.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
     (run / "wandb-events.jsonl").write_text('{"system.cpu": 4.3, "_runtime": 147}\n' * 3)

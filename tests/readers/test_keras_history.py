@@ -11,7 +11,9 @@ from nn_doctor.readers import detect_file
 
 def test_plain_history_dict(tmp_path: Path) -> None:
     p = tmp_path / "history.json"
-    p.write_text('{"loss": [1.0, 0.5, NaN], "val_loss": [1.1, null, Infinity], "lr": [0.1, 0.1, 0.1]}')
+    p.write_text(
+        '{"loss": [1.0, 0.5, NaN], "val_loss": [1.1, null, Infinity], "lr": [0.1, 0.1, 0.1]}'
+    )
     assert detect_file(p) == "keras_history"
     [f] = read_runs(p)
     assert f.format == "keras-history" and f.axis == "epoch"

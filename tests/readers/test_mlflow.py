@@ -14,7 +14,9 @@ def _run(exp: Path, run_id: str, cut: bool = False) -> Path:
     (run / "metrics" / "train").mkdir(parents=True)
     (run / "params").mkdir()
     (run / "tags").mkdir()
-    (run / "meta.yaml").write_text(f"run_id: {run_id}\nexperiment_id: '1'\nlifecycle_stage: active\n")
+    (run / "meta.yaml").write_text(
+        f"run_id: {run_id}\nexperiment_id: '1'\nlifecycle_stage: active\n"
+    )
     t0 = 1700000000000
     (run / "metrics" / "train" / "loss").write_text(
         "".join(f"{t0 + 1000 * s} {1.0 / (s + 1)} {s}\n" for s in range(4))

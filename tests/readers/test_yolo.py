@@ -19,7 +19,22 @@ def _v5(tmp_path: Path, epochs: int = 4) -> Path:
     d.mkdir()
     lines = [",".join(f"{c:>20}" for c in V5_COLS)]
     for e in range(epochs):
-        vals = [e, 0.1 / (e + 1), 0.04, 0, 0.5, 0.4, 0.3 + e / 10, 0.1, 0.09, 0.03, 0, 0.07, 0.003, 0.003]
+        vals = [
+            e,
+            0.1 / (e + 1),
+            0.04,
+            0,
+            0.5,
+            0.4,
+            0.3 + e / 10,
+            0.1,
+            0.09,
+            0.03,
+            0,
+            0.07,
+            0.003,
+            0.003,
+        ]
         lines.append(",".join(f"{v:>20.5g}" for v in vals))
     (d / "results.csv").write_text("\n".join(lines) + "\n")
     (d / "hyp.yaml").write_text("lr0: 0.01\nmomentum: 0.937\nweight_decay: 0.0005\n")
@@ -46,7 +61,9 @@ def test_ultralytics_header_padded_rows_not(tmp_path: Path) -> None:
         "   metrics/mAP50(B),           val/box_loss,      lr/pg0,                 lr/pg2\r\n"
         "1,1.31,2.58,0.5,1.28,0.07,0.003\r\n2,1.25,1.56,0.58,1.26,0.039,0.006\r\n"
     )
-    (tmp_path / "args.yaml").write_text("task: detect\nepochs: 10\nbatch: 16\nlr0: 0.01\nval: true\n")
+    (tmp_path / "args.yaml").write_text(
+        "task: detect\nepochs: 10\nbatch: 16\nlr0: 0.01\nval: true\n"
+    )
     assert detect_file(p) == "yolo"
     [f] = read_runs(tmp_path)
     assert f.series("train_loss").tolist() == [1.31, 1.25]

@@ -19,7 +19,9 @@ _DICT = re.compile(r"\{[^{}]*\}")
 _DICT_PAIR = re.compile(rf"""['"]([^'"]+)['"]\s*:\s*(?:tensor\()?({_NUM}){_END}""", re.I)
 _ASSIGN = re.compile(rf"(?<![\w./\-])({_KEY})\s*[=:]\s*(?:tensor\()?({_NUM}){_END}", re.I)
 _SPACED = re.compile(rf"(?<![\w./\-])({_KEY})\s+({_NUM}){_END}", re.I)
-_WHOLE = re.compile(rf"^\s*([A-Za-z][\w ()./\-]*?)\s*[:=]\s*({_NUM})\s*$", re.I)
+# "F1 Score : 0.56": a whole line naming one value, the name made of words (not "step 1 loss").
+_WORD = r"[A-Za-z][\w()./\-]*"
+_WHOLE = re.compile(rf"^\s*({_WORD}(?: {_WORD})*)\s*[:=]\s*({_NUM})\s*$", re.I)
 # Counters and progress bookkeeping printed in key=value form; not training signals.
 _NOT_METRICS = {
     "epoch",

@@ -163,7 +163,8 @@ def read(path: Path) -> list[RawRun]:
                 before_counter += 1
                 continue
         else:
-            evaluation = all(k.lower().startswith(("eval", "val", "test")) for k, _ in ln.pairs)
+            keys = [k.lower() for k, _ in ln.pairs if k.lower() != "epoch"]
+            evaluation = all(k.startswith(("eval", "val", "test")) for k in keys)
             ordinal += 0 if evaluation and ordinal else 1
             x = ordinal
         pairs = list(ln.pairs)

@@ -1,0 +1,115 @@
+"""Console captures: key=value lines, epoch headers, printed HF dicts, progress bars."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from nn_doctor.api import read_raw, read_runs
+from nn_doctor.readers import detect_file, discover
+from nn_doctor.readers._console_re import pairs_of
+
+
+def test_step_key_value_lines(tmp_path: Path) -> None:
+    p = tmp_path / "train.out"
+    p.write_text(
+        "Loading data...\n"
+        + "".join(
+            f"step {s} loss={1 / (s + 1):.4f} lr=1e-3 grad_norm={s / 10}\n"
+            for s in range(0, 500, 100)
+        )
+        + "step 500 loss=nan lr=1e-3 grad_norm=inf\nSaving checkpoint to /tmp/ckpt-500.pt\n"
+    )
+    assert detect_file(p) == "console"
+    [f] = read_runs(p)
+    assert f.format == "console" and f.axis == "step"
+    loss = f.series("train_loss")
+    assert loss.index.tolist() == [0, 100, 200, 300, 400, 500]
+    assert math.isnan(loss.loc[500]) and f.series("grad_norm").loc[500] == math.inf
+    assert f.series("lr").loc[0] == 1e-3
+
+
+def test_epoch_lines_and_final_report(tmp_path: Path) -> None:
+    p = tmp_path / "training.log"
+    p.write_text(
+        "".join(f"Epoch {e}/200 | Loss: {0.7 - e / 1000:.4f}\n" for e in range(1, 201))
+        + "Accuracy : 0.748\nF1 Score : 0.5686\n"
+    )
+    [f] = read_runs(tmp_path)
+    assert f.axis == "epoch" and f.n_steps == 200
+    assert f.series("train_loss").index[0] == 1
+    assert "F1 Score" not in f.signals
+    assert any("F1 Score" in i for i in f.ignored)
+
+
+def test_keras_progress_last_value_per_epoch_wins(tmp_path: Path) -> None:
+    p = tmp_path / "keras.log"
+    p.write_text(
+        "Epoch 1/2\n"
+        "\r  1/100 [..............................] - ETA: 1:00 - loss: 2.5000 - accuracy: 0.1000"
+        "\r100/100 [==============================] - 5s 3ms/step - loss: 0.9000 - accuracy: 0.7000"
+        " - val_loss: 0.8000 - val_accuracy: 0.7500\n"
+        "Epoch 2/2\n"
+        "100/100 [==============================] - 5s 3ms/step - loss: 0.6000 - accuracy: 0.8000"
+        " - val_loss: 0.7000 - val_accuracy: 0.7800\n"
+    )
+    [f] = read_runs(p, input_format="console")
+    assert f.axis == "epoch"
+    assert f.series("train_loss").to_dict() == {1: 0.9, 2: 0.6}
+    assert f.series("val_acc").to_dict() == {1: 0.75, 2: 0.78}
+
+
+def test_printed_hf_dicts(tmp_path: Path) -> None:
+    p = tmp_path / "stdout.txt"
+    p.write_text(
+        "{'loss': 2.1, 'grad_norm': 3.0, 'learning_rate': 1e-05, 'epoch': 0.1}\n"
+        " 10%|#         | 10/100 [00:05<00:45,  2.00it/s]\n"
+        "{'loss': 1.9, 'grad_norm': 2.0, 'learning_rate': 2e-05, 'epoch': 0.2}\n"
+        "{'eval_loss': 1.95, 'eval_runtime': 1.2, 'epoch': 0.2}\n"
+        "{'loss': 1.7, 'grad_norm': 1.0, 'learning_rate': 3e-05, 'epoch': 0.3}\n"
+    )
+    [f] = read_runs(p)
+    assert f.series("train_loss").tolist() == [2.1, 1.9, 1.7]
+    assert f.series("val_loss").index.tolist() == [f.series("train_loss").index[1]]
+    assert any("order of the log lines" in w for w in f.warnings)
+
+
+def test_spaced_pairs_with_epoch_and_step() -> None:
+    assert pairs_of("epoch 3 train_loss 0.4 val_loss 0.5") == [
+        ("train_loss", "0.4"),
+        ("val_loss", "0.5"),
+    ]
+    line = "Epoch 0:  45%|####| 450/1000 [00:10<00:12, 45.0it/s, loss=0.523, v_num=0]"
+    assert pairs_of(line) == [("loss", "0.523")]
+    assert pairs_of("ETA: 1:00 - 5s 3ms/step") == []
+
+
+def test_lightning_progress_uses_epoch_with_step_counters(tmp_path: Path) -> None:
+    p = tmp_path / "fit.log"
+    p.write_text("".join(f"epoch {e} step {e * 50} train_loss {1 - e / 10}\n" for e in range(4)))
+    [f] = read_runs(p)
+    assert f.axis == "step"
+    assert f.series("train_loss").index.tolist() == [0, 50, 100, 150]
+    assert f.series("epoch").to_dict() == {0: 0, 50: 1, 100: 2, 150: 3}
+
+
+def test_prose_and_configs_are_not_console_logs(tmp_path: Path) -> None:
+    (tmp_path / "README.txt").write_text("Set lr: 0.001 and batch: 32.\nloss: 0.5 is good\n")
+    (tmp_path / "hparams.yaml").write_text(
+        "".join(f"epoch_{i}: {i}\nloss: 0.{i}\n" for i in range(5))
+    )
+    (tmp_path / "result.txt").write_text("WER 0.07\nExpRate 0.63\nloss 0.2\n")
+    assert discover(tmp_path) == []
+
+
+def test_invalid_utf8_and_empty(tmp_path: Path) -> None:
+    p = tmp_path / "a.log"
+    p.write_bytes(
+        b"\xff\xfe junk\n" + b"".join(b"step %d loss=0.%d\n" % (i, i) for i in range(1, 5))
+    )
+    [f] = read_runs(p)
+    assert f.series("train_loss").index.tolist() == [1, 2, 3, 4]
+    e = tmp_path / "empty.log"
+    e.write_text("")
+    [raw] = read_raw(e, input_format="console")
+    assert len(raw.records) == 0 and raw.warnings
