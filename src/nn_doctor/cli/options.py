@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-OUTPUT_FORMATS = ("auto", "rich", "text", "json", "markdown", "github")
+OUTPUT_FORMATS = ("auto", "rich", "text", "json", "markdown", "html", "github")
 SEVERITIES = ("error", "warning", "info", "never")
 
 
@@ -25,7 +25,11 @@ OutputFormat = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="Output: auto (rich on a terminal, text otherwise; github under GitHub Actions), rich, text, json, markdown, github.",
+        help=(
+            "Output: auto (rich on a colour terminal, text otherwise or with NO_COLOR; github "
+            "under GitHub Actions; by --output suffix: .json, .md, .html), rich, text, json, "
+            "markdown, html (one self-contained file with plots), github."
+        ),
         callback=_choice(OUTPUT_FORMATS, "--format"),
     ),
 ]

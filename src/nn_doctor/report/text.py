@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nn_doctor.frame import RunFrame
 
 # Shown when no cause stands out: what a log cannot show (CATALOG.md, last paragraph).
 CHECKLIST = (
@@ -27,8 +30,55 @@ def _fmt_steps(run: dict[str, Any]) -> str:
     return f"{unit} {st['first']}..{st['last']} ({st['count']} logged)"
 
 
-def render_run(run: dict[str, Any], *, verbose: bool = False) -> str:
-    """One run's report as plain text."""
+def chart_signals(run: dict[str, Any], frame: RunFrame | None, limit: int = 6) -> list[str]:
+    """The curves a run's report draws: the key ones, then the findings' evidence curves."""
+    from nn_doctor.report import curves
+
+    names = curves.key_signals(frame)
+    for f in run["findings"]:
+        names += [s for s in curves.finding_signals(frame, f, layers=2) if s not in names]
+    return names[:limit]
+
+
+def curve_lines(run: dict[str, Any], frame: RunFrame | None, width: int = 48) -> list[str]:
+    """Sparklines of the run's curves on one shared step axis, the top finding's onset marked.
+
+    Plain characters only (blocks, ``×`` for NaN/inf, ``▲`` for the onset): the block reads the
+    same pasted into an issue as in a terminal without colour.
+    """
+    from nn_doctor.report import charts, curves
+
+    names = chart_signals(run, frame)
+    xr = curves.x_range(frame, names)
+    if frame is None or not names or xr is None:
+        return []
+    points = max(len(frame.series(n)) for n in names)
+    width = max(1, min(width, points))
+    top = run["findings"][0] if run["findings"] else None
+    onset = top["onset_step"] if top else None
+    unit = "epochs" if run["steps"].get("axis") == "epoch" else "steps"
+    head = f"  curves ({unit} {charts.fmt_value(xr[0])}..{charts.fmt_value(xr[1])}"
+    if onset is not None:
+        head += f"; {charts.ONSET} onset of {top['id']} at {onset}"  # type: ignore[index]
+    lines = [head + f"; {charts.NONFINITE} NaN/inf):"]
+    name_w = max(len(n) for n in names)
+    marker = ""
+    for name in names:
+        x, y = curves.arrays(frame, name)
+        sp = charts.sparkline(x, y, width, x_range=xr, onset=onset)
+        rng = f"{charts.fmt_value(sp.lo)}..{charts.fmt_value(sp.hi)}"
+        extra = " log" if sp.log else ""
+        if sp.nonfinite:
+            extra += f", {sp.nonfinite} non-finite"
+        lines.append(f"    {name:<{name_w}}  {sp.glyphs}  {rng}{extra}")
+        marker = marker or sp.marker_line()
+    if marker and top:
+        lines.append(f"    {'':<{name_w}}  {marker} onset of {top['id']}, step {onset}")
+    return lines
+
+
+def render_run(run: dict[str, Any], *, verbose: bool = False, frame: RunFrame | None = None) -> str:
+    """One run's report as plain text (with sparklines of its curves when ``frame`` is given)."""
     lines: list[str] = []
     head = f"{run['run']} · {run['format'] or '?'} · {_fmt_steps(run)}"
     lines.append(head)
@@ -53,6 +103,7 @@ def render_run(run: dict[str, Any], *, verbose: bool = False) -> str:
     r = run["reading"]
     arrows = {"falling": "↓", "flat": "→", "rising": "↑", None: "-"}
     lines.append(f"  reading: train {arrows[r['train']]} val {arrows[r['val']]}: {r['text']}")
+    lines.extend(curve_lines(run, frame))
     for w in run.get("warnings", []):
         lines.append(f"  warning: {w}")
     if not run["findings"]:
@@ -91,23 +142,45 @@ def render_run(run: dict[str, Any], *, verbose: bool = False) -> str:
     return "\n".join(lines)
 
 
-def render_text(runs: list[dict[str, Any]]) -> str:
-    """All runs as plain text, separated by blank lines."""
-    return "\n\n".join(render_run(r) for r in runs) + "\n"
+def render_text(runs: list[dict[str, Any]], frames: list[RunFrame | None] | None = None) -> str:
+    """All runs as plain text, separated by blank lines (``frames`` adds the curves)."""
+    frames = (list(frames or []) + [None] * len(runs))[: len(runs)]
+    return "\n\n".join(render_run(r, frame=f) for r, f in zip(runs, frames, strict=True)) + "\n"
 
 
-def render_markdown(runs: list[dict[str, Any]]) -> str:
-    """A Markdown report (PR comments, issue bodies)."""
+def _md_code(s: Any) -> str:
+    """Inline code that survives backticks in a metric name."""
+    text = str(s)
+    fence = "``" if "`" in text else "`"
+    return f"{fence}{text}{fence}" if fence == "`" else f"{fence} {text} {fence}"
+
+
+def _md_detail(e: dict[str, Any]) -> str:
+    parts = [_md_code(e["signal"])] if e.get("signal") else []
+    if e.get("step") is not None:
+        parts.append(f"step {e['step']}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def render_markdown(runs: list[dict[str, Any]], frames: list[RunFrame | None] | None = None) -> str:
+    """A Markdown report (PR comments, issue bodies); ``frames`` adds a block of sparklines."""
+    frames = (list(frames or []) + [None] * len(runs))[: len(runs)]
     out = ["# nn-doctor diagnosis", ""]
-    for run in runs:
-        out.append(f"## `{run['run']}` ({run['format'] or '?'})")
+    for run, frame in zip(runs, frames, strict=True):
+        out.append(f"## {_md_code(run['run'])} ({run['format'] or '?'})")
         out.append("")
         if run.get("error"):
             out.append(f"**Could not read:** {run['error']['message']}")
+            if run["error"].get("hint"):
+                out.append("")
+                out.append(f"Hint: {run['error']['hint']}")
             out.append("")
             continue
         out.append(f"- {_fmt_steps(run)}; reading: {run['reading']['text']}")
         out.append("")
+        chart = curve_lines(run, frame)
+        if chart:
+            out += ["```text", *(line[2:] for line in chart), "```", ""]
         if not run["findings"]:
             out.append("No cause stands out.")
             out.append("")
@@ -122,10 +195,15 @@ def render_markdown(runs: list[dict[str, Any]]) -> str:
             for f in run["findings"]:
                 out.append(f"### {f['title']} (`{f['id']}`)")
                 out.append("")
-                out.extend(f"- ✓ {e['says']}" for e in f["evidence"])
-                out.extend(f"- ✗ {e['says']}" for e in f["counter_evidence"])
+                out.extend(f"- ✓ {e['says']}{_md_detail(e)}" for e in f["evidence"])
+                out.extend(f"- ✗ {e['says']}{_md_detail(e)}" for e in f["counter_evidence"])
                 out.extend(
-                    f"- ? `{m['signal']}` not logged: {m['hint']}" for m in f["missing_signals"][:3]
+                    f"- ? {_md_code(m['signal'])} not logged: {m['hint']}"
+                    for m in f["missing_signals"][:3]
+                )
+                out.extend(
+                    f"- ≈ vs `{d.get('cause')}`: {d.get('note') or d.get('tell_apart_by', '')}".rstrip()
+                    for d in f["differential"][:2]
                 )
                 out.append("")
                 out.append("Try, cheapest first:")
