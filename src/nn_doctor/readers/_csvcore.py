@@ -305,7 +305,7 @@ def coerce_text(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, int, str] | Non
     missing = stripped.iloc[rows].str.lower().isin(MISSING_TOKENS).to_numpy()
     n_bad, first_bad = 0, ""
     for r in rows[~missing]:
-        token = stripped.iat[r]
+        token = str(stripped.iat[r])
         v = token_value(token)
         if v is None:
             n_bad += 1

@@ -126,7 +126,7 @@ def to_long(
 
     logged = np.column_stack([c.logged for c in metrics])
     values = np.column_stack([c.values for c in metrics])
-    if axis == "step" and any(c is epoch_col for c in metrics):
+    if axis == "step" and epoch_col is not None and any(c is epoch_col for c in metrics):
         # The epoch counter is a metric here; emit it once per step, not once per row.
         e = next(i for i, c in enumerate(metrics) if c is epoch_col)
         same = np.r_[

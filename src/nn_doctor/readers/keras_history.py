@@ -55,12 +55,14 @@ def _series(doc: dict[str, Any]) -> tuple[list[float] | None, dict[str, list[Any
     """(epochs or None, name → per-epoch list, config) from any of the accepted shapes."""
     config: dict[str, Any] = {}
     if isinstance(doc.get("history"), dict):
-        config = doc.get("params") if isinstance(doc.get("params"), dict) else {}
+        params = doc.get("params")
+        config = params if isinstance(params, dict) else {}
         doc = doc["history"]
     epochs = doc.get("epochs") if isinstance(doc.get("epochs"), list) else None
     if epochs is None and isinstance(doc.get("epoch"), list):
         epochs = doc["epoch"]
-    metrics = doc.get("metrics") if isinstance(doc.get("metrics"), dict) else doc
+    nested = doc.get("metrics")
+    metrics: dict[str, Any] = nested if isinstance(nested, dict) else doc
     series = {
         str(k): v
         for k, v in metrics.items()
@@ -82,7 +84,10 @@ def read(path: Path) -> list[RawRun]:
         warnings.append(f"{path.name} is not complete JSON (a crash mid-write?): nothing read")
     epochs, series, config = _series(doc if isinstance(doc, dict) else {})
     ignored: list[str] = []
-    steps, codes, values, names = [], [], [], []
+    steps: list[int] = []
+    codes: list[int] = []
+    values: list[float] = []
+    names: list[str] = []
     for name, seq in series.items():
         code = len(names)
         names.append(name)
