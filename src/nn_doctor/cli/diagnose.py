@@ -123,26 +123,37 @@ def _resolve_format(fmt: str, output: Path | None) -> str:
     if os.environ.get("GITHUB_ACTIONS") == "true" and output is None:
         return "github"
     if output is not None:
-        return {".json": "json", ".md": "markdown"}.get(output.suffix.lower(), "text")
-    return "rich" if sys.stdout.isatty() and not os.environ.get("NO_COLOR") else "text"
+        suffix = output.suffix.lower()
+        return {".json": "json", ".md": "markdown", ".html": "html", ".htm": "html"}.get(
+            suffix, "text"
+        )
+    from nn_doctor.report.rich_report import color_wanted
+
+    return "rich" if sys.stdout.isatty() and color_wanted() else "text"
 
 
 def _render(fmt: str, diagnoses: list, errors: list, runs: list) -> str:  # type: ignore[type-arg]
     from nn_doctor.report import text as plain
+    from nn_doctor.report.curves import frames_for
 
+    frames = frames_for(runs, diagnoses)  # the curves behind the charts; None for unreadable paths
     if fmt == "json":
         from nn_doctor.report.document import to_json
 
         return to_json(diagnoses, errors) + "\n"
     if fmt == "markdown":
-        return plain.render_markdown(runs)
+        return plain.render_markdown(runs, frames)
     if fmt == "github":
         return plain.render_github(runs)
     if fmt == "rich":
         from nn_doctor.report.rich_report import render_rich
 
-        return render_rich(runs)
-    return plain.render_text(runs)
+        return render_rich(runs, frames)
+    if fmt == "html":
+        from nn_doctor.report.html import render_html
+
+        return render_html(diagnoses, errors)
+    return plain.render_text(runs, frames)
 
 
 def _summary(runs: list, gated: list, fail_level: str) -> None:  # type: ignore[type-arg]
