@@ -449,6 +449,20 @@ def test_keras_train_validation_pair_is_one_run_on_the_epoch_axis(tmp_path: Path
     assert frame.series("val_loss").tolist() == pytest.approx([1.1 - 0.05 * e for e in range(5)])
 
 
+def test_a_train_folder_with_other_logs_is_not_a_keras_half(tmp_path: Path) -> None:
+    # Ultralytics: runs/detect/train/{results.csv, events...} is a YOLO run of its own
+    detect = tmp_path / "runs" / "detect"
+    for name in ("train", "train2"):
+        folder = detect / name
+        write_events(event_file(folder), scalar_events("train/box_loss", [1, 2], [1.0, 0.5]))
+        (folder / "results.csv").write_text(
+            "epoch,train/box_loss,metrics/mAP50(B),lr/pg0\n1,1.0,0.1,0.01\n2,0.5,0.2,0.01\n"
+        )
+    assert tb.folder_files(detect, frozenset(os.listdir(detect))) == []
+    sources = discover(tmp_path)
+    assert [(s.reader, s.path.name) for s in sources] == [("yolo", "train"), ("yolo", "train2")]
+
+
 def test_mixed_epoch_and_iteration_tags_stay_on_the_step_axis(tmp_path: Path) -> None:
     path = write_events(
         event_file(tmp_path),

@@ -114,12 +114,30 @@ def _event_files_in(folder: Path, names: Iterable[str] | None = None) -> list[Pa
         return []
 
 
+def keras_half_files(sub: Path) -> list[Path]:
+    """Event files of a Keras ``train/``/``validation/`` half, or ``[]`` if ``sub`` is not one.
+
+    A half holds only what Keras' callback writes: event files, profiler markers and a
+    ``plugins/`` folder. Any other file (Ultralytics' ``runs/detect/train/results.csv``) makes it a
+    run folder of its own, left to the reader of that format.
+    """
+    try:
+        entries = list(os.scandir(sub))
+        if any(
+            e.is_file() and "tfevents" not in e.name and not e.name.startswith(".") for e in entries
+        ):
+            return []
+    except OSError:
+        return []
+    return _event_files_in(sub, [e.name for e in entries])
+
+
 def folder_files(folder: Path, names: frozenset[str]) -> list[Path]:
     """Event files directly in ``folder``, plus those of a Keras ``train/``/``validation/`` pair."""
     files = _event_files_in(folder, names)
     for half in KERAS_HALVES:
         if half in names:
-            files.extend(_event_files_in(folder / half))
+            files.extend(keras_half_files(folder / half))
     return files
 
 
@@ -567,8 +585,10 @@ def _layout(path: Path) -> _Layout:
             continue
         if e.name in KERAS_HALVES:
             sub = Path(e.path)
-            groups.append((e.name + "/", _event_files_in(sub)))
-            markers += sum(1 for n in os.listdir(sub) if n.endswith(".profile-empty"))
+            half_files = keras_half_files(sub)
+            groups.append((e.name + "/", half_files))
+            if half_files:
+                markers += sum(1 for n in os.listdir(sub) if n.endswith(".profile-empty"))
         elif fnmatch.fnmatch(e.name, HPARAMS_SESSION_GLOB):
             sessions.extend(_event_files_in(Path(e.path)))
     groups = [(prefix, files) for prefix, files in groups if files]
