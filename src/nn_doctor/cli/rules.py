@@ -49,14 +49,15 @@ def explain(
         raise NnDoctorError(
             f"unknown rule '{rule_id}'", hint="`nn-doctor rules list` shows the ids"
         )
+    if output_format not in ("text", "markdown"):
+        raise NnDoctorError(f"--format must be text or markdown, not '{output_format}'")
     text = "\n\n".join(explain_markdown(r, lang) for r in chosen)
     if output_format == "markdown":
-        print(text)
+        print(text, end="")
     else:
-        from rich.console import Console
-        from rich.markdown import Markdown
+        from nn_doctor.report.explain import render_terminal
 
-        Console().print(Markdown(text))
+        print(render_terminal(text), end="")
     return 0
 
 
