@@ -129,13 +129,16 @@ def frame(buf: bytes | memoryview, *, verify_payload: bool = True) -> Framing:
     out = Framing(size=size, payload_verified=check_payload)
     starts, ends, bad = out.starts, out.ends, out.bad_payload
     unpack_header, unpack_footer = _HEADER.unpack_from, _FOOTER.unpack_from
+    delta, full = _MASK_DELTA, 0xFFFFFFFF
     off = 0
+    # The masking is inlined (see :func:`mask`): this loop runs once per record.
     while off < size:
         if size - off < HEADER_SIZE:
             out.stop, out.stop_reason = off, "truncated"
             break
         length, length_crc = unpack_header(view, off)
-        if mask(crc(view[off : off + 8])) != length_crc or length >= _MAX_RECORD:
+        x = crc(view[off : off + 8])
+        if ((((x >> 15) | (x << 17)) + delta) & full) != length_crc or length >= _MAX_RECORD:
             out.stop, out.stop_reason = off, "bad length checksum"
             break
         start = off + HEADER_SIZE
@@ -143,11 +146,14 @@ def frame(buf: bytes | memoryview, *, verify_payload: bool = True) -> Framing:
         if end + FOOTER_SIZE > size:
             out.stop, out.stop_reason = off, "truncated"
             break
-        if check_payload and mask(crc(view[start:end])) != unpack_footer(view, end)[0]:
-            bad.append(off)
-        else:
-            starts.append(start)
-            ends.append(end)
+        if check_payload:
+            x = crc(view[start:end])
+            if ((((x >> 15) | (x << 17)) + delta) & full) != unpack_footer(view, end)[0]:
+                bad.append(off)
+                off = end + FOOTER_SIZE
+                continue
+        starts.append(start)
+        ends.append(end)
         off = end + FOOTER_SIZE
     return out
 

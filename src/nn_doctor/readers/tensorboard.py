@@ -362,15 +362,24 @@ class _Decoder:
 
         event_from = self._event_from
         steps, codes, values, walls = out.steps, out.codes, out.values, out.walls
+        add_step, add_code, add_value, add_wall = (
+            steps.append,
+            codes.append,
+            values.append,
+            walls.append,
+        )
         scalar_tags, ignored = out.scalar_tags, out.ignored
-        tag_codes: dict[str, int] = {}  # tag -> code of prefix + tag, for this file's prefix
+        tag_codes: dict[str, int] = {}  # simple_value tag -> code of prefix + tag
+        n_events = 0
+        # The common case (one simple_value per event) runs first with locals only: this loop
+        # is the per-record cost of the general path.
         for payload in payloads:
             try:
                 ev = event_from(payload)
             except DecodeError:
                 out.undecodable += 1
                 continue
-            out.n_events += 1
+            n_events += 1
             what = ev.WhichOneof("what")
             if what != "summary":
                 if what is not None and what != "file_version":
@@ -384,11 +393,10 @@ class _Decoder:
                     c = tag_codes.get(tag)
                     if c is None:
                         c = tag_codes[tag] = self.code(prefix + tag)
-                    steps.append(step)
-                    codes.append(c)
-                    values.append(v.simple_value)
-                    walls.append(wall)
-                    scalar_tags.add(tag)
+                    add_step(step)
+                    add_code(c)
+                    add_value(v.simple_value)
+                    add_wall(wall)
                     continue
                 plugin = v.metadata.plugin_data.plugin_name if v.HasField("metadata") else ""
                 if plugin:
@@ -415,6 +423,8 @@ class _Decoder:
                     ignored[f"{kind} summaries"] += 1
                 else:
                     ignored[f"{plugin or kind or 'empty'} summaries"] += 1
+        out.n_events += n_events
+        scalar_tags.update(tag_codes)
         return out
 
     def _hparams(self, content: bytes, out: Decoded) -> None:
