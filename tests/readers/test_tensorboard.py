@@ -447,6 +447,9 @@ def test_keras_train_validation_pair_is_one_run_on_the_epoch_axis(tmp_path: Path
     assert frame.axis == "epoch"
     assert {"train_loss", "val_loss", "train_acc", "val_acc"} <= set(frame.signals)
     assert frame.series("val_loss").tolist() == pytest.approx([1.1 - 0.05 * e for e in range(5)])
+    half = read_one(root / "validation")  # one half on its own: same rule, no prefix
+    assert half.axis == "epoch"
+    assert set(half.records["name"].astype(str)) == {"epoch_loss", "epoch_accuracy"}
 
 
 def test_a_train_folder_with_other_logs_is_not_a_keras_half(tmp_path: Path) -> None:

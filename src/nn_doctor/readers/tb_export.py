@@ -1,4 +1,4 @@
-"""TensorBoard's own downloads: one tag per CSV (``Wall time,Step,Value``) or JSON file.
+"""TensorBoard's own downloads: one tag per CSV ("Wall time,Step,Value") or JSON file.
 
 TensorBoard's scalar card exports a single (run, tag) series, as CSV with the header
 ``Wall time,Step,Value`` or as JSON ``[[wall_time, step, value], ...]``. The metric name is not in

@@ -714,13 +714,13 @@ def _yaml_has(tree: dict[str, Any], key: str) -> bool:
 
 
 def _keras_eval_duplicates(tags: set[str]) -> set[str]:
-    """Keras' ``evaluation_<m>_vs_iterations`` tags that repeat a ``validation/epoch_<m>`` tag."""
+    """Keras' ``evaluation_<m>_vs_iterations`` tags that repeat an ``epoch_<m>`` tag beside them."""
     dups = set()
     for tag in tags:
-        bare = tag.rsplit("/", 1)[-1]
+        prefix, _, bare = tag.rpartition("/")
         if bare.startswith(_KERAS_EVAL_PREFIX) and bare.endswith(_KERAS_EVAL_SUFFIX):
             metric = bare[len(_KERAS_EVAL_PREFIX) : -len(_KERAS_EVAL_SUFFIX)]
-            if f"validation/epoch_{metric}" in tags:
+            if f"{prefix}/epoch_{metric}".lstrip("/") in tags:
                 dups.add(tag)
     return dups
 
