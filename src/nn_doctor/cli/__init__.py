@@ -51,9 +51,10 @@ def _root(
 
 
 def _register() -> None:
-    from nn_doctor.cli import diagnose, formats, inspect, rules
+    from nn_doctor.cli import audit, diagnose, formats, inspect, rules
 
     app.command("diagnose", help=diagnose.HELP, epilog=EXIT_CODES_HELP)(diagnose.diagnose)
+    app.command("audit", help=audit.HELP, epilog=EXIT_CODES_HELP)(audit.audit)
     app.command("inspect", help=inspect.HELP)(inspect.inspect)
     app.command("formats", help=formats.HELP)(formats.formats)
     app.add_typer(rules.app, name="rules")
@@ -86,13 +87,12 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit:
         raise
     except Exception as exc:  # the crash handler: a bug, not the user's fault
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
+        # typer >= 0.24 vendors click, so match click's exceptions by shape, not by import.
+        if isinstance(exc, typer.Abort) or type(exc).__name__ == "Abort":
             _error("interrupted", None)
             sys.exit(ExitCode.INTERRUPTED)
-        if isinstance(exc, click.ClickException):
-            exc.show()
+        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
+            exc.show()  # type: ignore[attr-defined]  # usage errors: click's own message
             sys.exit(ExitCode.CANNOT_RUN)
         if show_tb:
             raise
