@@ -10,14 +10,16 @@ What is read from ``events.out.tfevents.*`` files:
 
 Everything else (images, audio, text, graphs, run metadata, profiler markers) is counted in
 ``RawRun.ignored``. Layout rules (DECISIONS.md §1): all event files directly in a folder are one
-run, read in file-name order (a later restart wins); Keras' ``train/`` + ``validation/`` halves are
+run, read in file-name order (a file that restarts the step counter wins from its restart step,
+:func:`_supersede_restarts`); Keras' ``train/`` + ``validation/`` halves are
 one run whose tags get a ``train/`` or ``validation/`` prefix; other sub-folders are other runs,
 except the timestamp-named folders ``add_hparams`` creates (see :data:`HPARAMS_SESSION_GLOB`).
 
 Framing (``_tfrecord``) is separate from decoding (here, ``Event.FromString`` with tensorboardX's
-compiled protos, loaded by ``_tbproto`` without importing tensorboardX's writer stack), so a vectorized decoder for the common scalar layout can slot in per file
-(:func:`decode_payloads` is the general fallback it must agree with). Protobuf, numpy and pandas
-are imported inside functions: importing this module stays cheap for ``--help`` and ``formats``.
+compiled protos, loaded by ``_tbproto`` without importing tensorboardX's writer stack), so a
+vectorized decoder for the common scalar layout can slot in per file (:func:`decode_payloads` is
+the general fallback it must agree with). Protobuf, numpy and pandas are imported inside
+functions: importing this module stays cheap for ``--help`` and ``formats``.
 """
 
 from __future__ import annotations
