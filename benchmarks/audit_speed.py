@@ -1,0 +1,229 @@
+"""How fast ``nn-doctor audit`` goes through a tree of runs, beside what a user would write.
+
+Two trees are generated deterministically (seeded) into a temporary folder, in real formats:
+plain CSV (``metrics.csv``), Lightning CSVLogger (``lightning_logs/version_N/metrics.csv`` +
+``hparams.yaml``) and Hugging Face Trainer (``trainer_state.json``), a third of each; a
+quarter of the runs diverge, a quarter overfit, the rest are healthy.
+
+- ``small``: 1,000 runs of 150-300 logged steps (what most sweeps leave behind);
+- ``large``: 50 runs of 50,000 logged steps (8 metrics for CSV/Lightning).
+
+Each contender runs in a fresh process, so imports are part of the bill as they are for a user:
+
+- ``nn-doctor audit`` cold (``--no-cache``), with 1 worker and with ``--jobs`` workers;
+- ``nn-doctor audit`` warm: the same tree again with the cache filled (nothing changed);
+- the baseline: a loop of ``pandas.read_csv`` / ``json.load`` with a hand-written check
+  ("the loss ended far above its minimum, or is not finite"), serial, as a script would do it.
+
+Run: ``python benchmarks/audit_speed.py`` (``--small 1000 --large 50 --jobs 2``; ``--keep DIR``
+leaves the trees there). Prints a table of seconds and runs per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+SHAPES = ("healthy", "healthy", "diverged", "overfit")
+
+
+def _curves(rng: np.random.Generator, n: int, shape: str) -> dict[str, np.ndarray]:
+    """Train/val loss, accuracy, lr and grad norm curves of one run (shape only, seeded)."""
+    t = np.arange(n, dtype=float)
+    tau = n / rng.uniform(4, 8)
+    start = rng.uniform(1.5, 3.0)
+    floor = rng.uniform(0.02, 0.2)
+    train = start * np.exp(-t / tau) + floor
+    val = train * 1.1 + 0.02
+    if shape == "diverged":
+        k = int(n * rng.uniform(0.4, 0.6))
+        train[k:] = train[k] * np.exp((t[k:] - k) / (n / 12))
+        val[k:] = train[k:] * 1.2
+    elif shape == "overfit":
+        k = int(n * 0.4)
+        val[k:] = val[k] + (t[k:] - k) / n * start
+    noise = rng.normal(0, 0.01, n)
+    train = train * (1 + noise)
+    acc = 1 - np.clip(train / start, 0, 1) * 0.9
+    return {
+        "train_loss": train,
+        "val_loss": val,
+        "train_acc": acc,
+        "val_acc": acc * 0.97,
+        "lr": np.full(n, 1e-3),
+        "grad_norm": 1.0 + train * 2,
+        "weight_norm": np.linspace(10, 12, n),
+        "epoch": np.floor(t / max(1, n // 20)),
+    }
+
+
+def _write_csv(path: Path, cols: dict[str, np.ndarray]) -> None:
+    n = len(cols["train_loss"])
+    data = np.column_stack([np.arange(n), *cols.values()])
+    header = "step," + ",".join(cols)
+    np.savetxt(path, data, delimiter=",", header=header, comments="", fmt="%.6g")
+
+
+def _write_lightning(folder: Path, cols: dict[str, np.ndarray], every_val: int) -> None:
+    """Lightning's sparse layout: train rows and, every few steps, a validation row."""
+    folder.mkdir(parents=True)
+    n = len(cols["train_loss"])
+    lines = ["epoch,step,train_loss,train_acc,lr,grad_norm,val_loss,val_acc"]
+    for i in range(n):
+        c = {k: v[i] for k, v in cols.items()}
+        lines.append(
+            f"{int(c['epoch'])},{i},{c['train_loss']:.6g},{c['train_acc']:.6g},"
+            f"{c['lr']:.6g},{c['grad_norm']:.6g},,"
+        )
+        if i % every_val == every_val - 1:
+            lines.append(f"{int(c['epoch'])},{i},,,,,{c['val_loss']:.6g},{c['val_acc']:.6g}")
+    (folder / "metrics.csv").write_text("\n".join(lines) + "\n")
+    (folder / "hparams.yaml").write_text("lr: 0.001\nbatch_size: 64\noptimizer: adam\n")
+
+
+def _write_hf(folder: Path, cols: dict[str, np.ndarray], every_val: int) -> None:
+    folder.mkdir(parents=True)
+    n = len(cols["train_loss"])
+    hist: list[dict[str, float]] = []
+    for i in range(n):
+        hist.append(
+            {
+                "epoch": float(cols["epoch"][i]),
+                "step": i + 1,
+                "loss": round(float(cols["train_loss"][i]), 6),
+                "learning_rate": float(cols["lr"][i]),
+                "grad_norm": round(float(cols["grad_norm"][i]), 6),
+            }
+        )
+        if i % every_val == every_val - 1:
+            hist.append({"epoch": float(cols["epoch"][i]), "step": i + 1,
+                         "eval_loss": round(float(cols["val_loss"][i]), 6)})  # fmt: skip
+    state = {"global_step": n, "train_batch_size": 32, "log_history": hist}
+    (folder / "trainer_state.json").write_text(json.dumps(state))
+
+
+def make_tree(root: Path, runs: int, steps: tuple[int, int], seed: int) -> Path:
+    """Write ``runs`` runs (a third per format) under ``root``; return ``root``."""
+    rng = np.random.default_rng(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    for k in range(runs):
+        n = int(rng.integers(steps[0], steps[1] + 1))
+        shape = SHAPES[k % len(SHAPES)]
+        cols = _curves(rng, n, shape)
+        group = root / f"sweep{k // 100:03d}"
+        kind = k % 3
+        if kind == 0:
+            folder = group / f"csv_{k:05d}_{shape}"
+            folder.mkdir(parents=True)
+            _write_csv(folder / "metrics.csv", cols)
+        elif kind == 1:
+            folder = group / f"pl_{k:05d}_{shape}" / "lightning_logs" / "version_0"
+            _write_lightning(folder, cols, every_val=max(1, n // 20))
+        else:
+            _write_hf(group / f"hf_{k:05d}_{shape}", cols, every_val=max(1, n // 20))
+    return root
+
+
+BASELINE = r"""
+import json, math, os, sys, time
+t0 = time.perf_counter()
+import pandas as pd
+flagged = runs = 0
+for dirpath, dirnames, filenames in os.walk(sys.argv[1]):
+    dirnames.sort()
+    for name in filenames:
+        path = os.path.join(dirpath, name)
+        if name == "metrics.csv":
+            df = pd.read_csv(path)
+            loss = df["train_loss"].dropna().to_numpy()
+        elif name == "trainer_state.json":
+            with open(path) as fh:
+                hist = json.load(fh)["log_history"]
+            df = pd.DataFrame(hist)
+            loss = df["loss"].dropna().to_numpy()
+        else:
+            continue
+        runs += 1
+        # the hand-written check: the loss ended far above its minimum, or is not finite
+        if not all(map(math.isfinite, loss)) or loss[-1] > 2 * loss.min():
+            flagged += 1
+print(json.dumps({"runs": runs, "flagged": flagged, "seconds": time.perf_counter() - t0}))
+"""
+
+
+def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    elapsed = time.perf_counter() - t0
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}")
+    return elapsed, proc.stdout
+
+
+def _audit(tree: Path, jobs: int, cache: Path | None) -> tuple[float, int]:
+    cmd = [sys.executable, "-m", "nn_doctor", "audit", str(tree), "--format", "csv",
+           "--jobs", str(jobs), "--no-progress"]  # fmt: skip
+    cmd += ["--cache-dir", str(cache)] if cache else ["--no-cache"]
+    if jobs == 1:
+        cmd += ["--executor", "serial"]
+    elapsed, out = _timed(cmd)
+    return elapsed, max(0, len(out.strip().splitlines()) - 1)
+
+
+def bench(tree: Path, jobs: int, work: Path) -> list[tuple[str, float, int]]:
+    """(contender, seconds, runs) for one tree."""
+    rows = []
+    t, n = _audit(tree, 1, None)
+    rows.append(("nn-doctor audit, 1 process (cold)", t, n))
+    t, n = _audit(tree, jobs, None)
+    rows.append((f"nn-doctor audit --jobs {jobs} (cold)", t, n))
+    cache = work / f"cache-{tree.name}"
+    _audit(tree, jobs, cache)  # fill
+    t, n = _audit(tree, jobs, cache)
+    rows.append((f"nn-doctor audit --jobs {jobs} (warm cache)", t, n))
+    t, out = _timed([sys.executable, "-c", BASELINE, str(tree)])
+    rows.append(("baseline: pd.read_csv/json loop + check", t, json.loads(out)["runs"]))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Generate the trees, time every contender, print the table."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--small", type=int, default=1000, help="runs in the small tree")
+    ap.add_argument("--large", type=int, default=50, help="runs in the large tree")
+    ap.add_argument("--large-steps", type=int, default=50_000, help="logged steps per large run")
+    ap.add_argument("--jobs", type=int, default=2, help="workers for the parallel audit")
+    ap.add_argument("--keep", type=Path, help="write the trees here and keep them")
+    args = ap.parse_args(argv)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="nn-doctor-bench-"))
+    try:
+        t0 = time.perf_counter()
+        trees = []
+        if args.small:
+            trees.append(("small", make_tree(work / "small", args.small, (150, 300), seed=1)))
+        if args.large:
+            n = args.large_steps
+            trees.append(("large", make_tree(work / "large", args.large, (n, n), seed=2)))
+        print(f"generated in {time.perf_counter() - t0:.1f} s under {work}", file=sys.stderr)
+        print(f"{'tree':<6} {'contender':<42} {'runs':>6} {'seconds':>8} {'runs/s':>8}")
+        for label, tree in trees:
+            for name, seconds, runs in bench(tree, args.jobs, work):
+                rate = runs / seconds if seconds > 0 else math.inf
+                print(f"{label:<6} {name:<42} {runs:>6} {seconds:>8.2f} {rate:>8.1f}")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
