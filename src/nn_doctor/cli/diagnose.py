@@ -53,6 +53,10 @@ def diagnose(
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Always exit 0 when the run was checked.")
     ] = False,
+    junit: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--junit", help="Also write JUnit XML (one test case per run and cause)."),
+    ] = None,
     input_format: options.InputFormat = None,
     set_: options.SetOption = None,
     hparams: options.HparamsOption = None,
@@ -110,6 +114,10 @@ def diagnose(
         sys.stdout.write(text)
         sys.stdout.flush()
 
+    if junit is not None:
+        from nn_doctor.report.junit import write_junit
+
+        write_junit(junit, runs)
     gated = gate(runs, fail_level, _split_ids(fail_on_id), {r.id: r.maturity for r in rule_set})
     if gated and not exit_zero:
         codes.append(ExitCode.FINDINGS)
