@@ -94,3 +94,29 @@ def test_ratio_above(run_check):
     quiet = run_check("ratio_above", {"grad_norm": post, "grad_norm_clipped": post})
     assert not quiet.matched
     assert run_check("ratio_above", {"grad_norm": pre[:2], "grad_norm_clipped": post[:2]}) is None
+
+
+def test_gap_max_train_progress_keeps_only_early_evaluations(run_check):
+    fast = [2.0 * 0.7**i + 0.01 for i in range(100)]  # converged within the first 20 steps
+    late_evals = ([40, 60, 80, 99], [0.3, 0.35, 0.4, 0.45])
+    assert run_check(
+        "gap", {"train_loss": fast, "val_loss": late_evals}, window="early", min=0.5
+    ).matched
+    gated = run_check(
+        "gap",
+        {"train_loss": fast, "val_loss": late_evals},
+        window="early",
+        min=0.5,
+        max_train_progress=0.5,
+    )
+    assert gated is None  # no evaluation before training covered half its drop
+    early_evals = ([0, 1, 40, 99], [5.0, 4.0, 4.0, 4.0])
+    out = run_check(
+        "gap",
+        {"train_loss": fast, "val_loss": early_evals},
+        window="early",
+        frac=0.5,
+        min=0.5,
+        max_train_progress=0.5,
+    )
+    assert out.matched

@@ -180,3 +180,24 @@ def test_acc_vs_chance(run_check):
     pct = run_check("acc_vs_chance", {"train_acc": [25.0, 40.0]}, config=cfg, max=0.3)
     assert pct.matched  # percent is read as a fraction
     assert run_check("acc_vs_chance", {"train_acc": [0.3, 0.4]}) is None
+
+
+def test_oscillation_max_improvement_ignores_noise_on_a_learning_curve(run_check):
+    rng = np.random.default_rng(0)
+    noisy = [1.2 * 0.9**i + 0.12 * abs(rng.standard_normal()) for i in range(40)]
+    loose = run_check("oscillation", {"train_loss": noisy}, min_amplitude=0.03)
+    gated = run_check("oscillation", {"train_loss": noisy}, min_amplitude=0.03, max_improvement=0.5)
+    assert loose.matched and not gated.matched
+    swings = [2.0 if i % 2 else 0.5 for i in range(40)]
+    assert run_check(
+        "oscillation", {"train_loss": swings}, min_amplitude=0.25, max_improvement=0.5
+    ).matched
+
+
+def test_still_falling_min_total_drop(run_check):
+    rng = np.random.default_rng(2)
+    flat = [7.5 + 0.08 * rng.standard_normal() for _ in range(60)] + [7.3, 7.28, 7.25, 7.2]
+    out = run_check("still_falling", {"train_loss": flat}, min_total_drop=0.1)
+    assert not out.matched and out.measures["drop"] < 0.1
+    line = [2.0 - 0.01 * i for i in range(100)]
+    assert run_check("still_falling", {"train_loss": line}, min_total_drop=0.1).matched

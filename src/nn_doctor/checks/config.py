@@ -70,7 +70,11 @@ def config_ratio(
     if not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or b == 0:
         return None
     r = float(a) / float(b)
-    return Outcome(min <= r <= max, value=r, measures={"ratio": r, "num": a, "den": b, numerator: a, denominator: b})
+    return Outcome(
+        min <= r <= max,
+        value=r,
+        measures={"ratio": r, "num": a, "den": b, numerator: a, denominator: b},
+    )
 
 
 @check(

@@ -79,18 +79,44 @@ def val_turns_up(
     "gap",
     kind="pair",
     measures=("gap", "train", "val"),
-    defaults={"window": "late", "frac": 0.2, "min": -math.inf, "max": math.inf},
+    defaults={
+        "window": "late",
+        "frac": 0.2,
+        "min": -math.inf,
+        "max": math.inf,
+        "max_train_progress": math.inf,
+    },
     window=str,
     frac=_NUM,
     min=_NUM,
     max=_NUM,
+    max_train_progress=_NUM,
 )
-def gap(x: Inputs, *, window: str, frac: float, min: float, max: float) -> Outcome | None:
-    """Relative validation-minus-train gap, (val - train) / |train|, over an early or late window."""
+def gap(
+    x: Inputs, *, window: str, frac: float, min: float, max: float, max_train_progress: float
+) -> Outcome | None:
+    """Relative validation-minus-train gap, (val - train) / |train|, over an early or late window.
+
+    ``max_train_progress`` (default: no limit) keeps only evaluations made before the training
+    loss had covered that share of its total drop: "from the very start" means before training
+    converged, which the first evaluation of a fine-tuning run (made after most of the drop)
+    cannot show. Unknown when no evaluation qualifies.
+    """
     al = _aligned(x)
     if al is None:
         return None
     steps, train, val = al
+    if math.isfinite(max_train_progress):
+        assert x.series is not None
+        _, tv = finite_prefix(x.series)
+        sm = smooth(tv, 0.05)
+        start, best = float(sm[0]), float(np.min(sm))
+        span = start - best if start - best > EPS * scale(start) else EPS * scale(start)
+        progress = (start - train) / span
+        keep = progress <= max_train_progress
+        if not keep.any():
+            return None
+        steps, train, val = steps[keep], train[keep], val[keep]
     w = window_len(len(steps), frac, 1)
     sel = slice(0, w) if window == "early" else slice(len(steps) - w, None)
     t, v = float(np.median(train[sel])), float(np.median(val[sel]))

@@ -195,13 +195,22 @@ def spikes(
     "oscillation",
     kind="series",
     measures=("amplitude",),
-    defaults={"min_amplitude": 0.2, "part": 0.5, "smooth": 0.1},
+    defaults={"min_amplitude": 0.2, "part": 0.5, "smooth": 0.1, "max_improvement": math.inf},
     min_amplitude=_NUM,
+    max_improvement=_NUM,
     part=_NUM,
     smooth=_NUM,
 )
-def oscillation(x: Inputs, *, min_amplitude: float, part: float, smooth: float) -> Outcome | None:
-    """Swing of the curve around its own trend, relative to how far it has come down (late part)."""
+def oscillation(
+    x: Inputs, *, min_amplitude: float, part: float, smooth: float, max_improvement: float
+) -> Outcome | None:
+    """Swing of the curve around its own trend, relative to how far it has come down (late part).
+
+    ``max_improvement`` (default: no limit) also asks that the trend itself got nowhere: its
+    relative drop from start to end is at most this. Mini-batch noise on a curve that still
+    fell most of the way is not the oscillation of a too-large step (BTTackler's heavy-oscillation
+    rule likewise requires a non-negative slope).
+    """
     assert x.series is not None
     steps, v = finite_prefix(x.series)
     if len(v) < 8:
@@ -214,8 +223,14 @@ def oscillation(x: Inputs, *, min_amplitude: float, part: float, smooth: float) 
     # the reference scale: the curve's own level range, so a loss near 0 is not penalized
     ref = scale(head_level(v) - float(np.min(trend)), tail_level(trend))
     amp = float(np.median(resid) / ref)
+    trend_imp = (head_level(trend) - tail_level(trend)) / scale(
+        head_level(trend), tail_level(trend)
+    )
     return Outcome(
-        amp >= min_amplitude, step=int(steps[start]), value=amp, measures={"amplitude": amp}
+        amp >= min_amplitude and trend_imp <= max_improvement,
+        step=int(steps[start]),
+        value=amp,
+        measures={"amplitude": amp},
     )
 
 
@@ -241,14 +256,21 @@ def improvement_check(x: Inputs, *, frac: float, min: float, max: float) -> Outc
 @check(
     "still_falling",
     kind="series",
-    measures=("share", "tau"),
-    defaults={"tail": 0.2, "min_share": 0.1, "max_tau": -0.3},
+    measures=("share", "tau", "drop"),
+    defaults={"tail": 0.2, "min_share": 0.1, "max_tau": -0.3, "min_total_drop": 0.0},
     tail=_NUM,
     min_share=_NUM,
     max_tau=_NUM,
+    min_total_drop=_NUM,
 )
-def still_falling(x: Inputs, *, tail: float, min_share: float, max_tau: float) -> Outcome | None:
-    """Whether the last ``tail`` of the run still brings ``min_share`` of the total drop, steadily."""
+def still_falling(
+    x: Inputs, *, tail: float, min_share: float, max_tau: float, min_total_drop: float
+) -> Outcome | None:
+    """Whether the last ``tail`` of the run still brings ``min_share`` of the total drop, steadily.
+
+    ``min_total_drop`` (default 0) asks that the run made a real drop at all (relative to the
+    starting level): on a flat, noisy line the "share of the total drop" is a share of noise.
+    """
     assert x.series is not None
     steps, v = finite_prefix(x.series)
     if len(v) < 6 or len(v) < len(x.series):
@@ -261,11 +283,12 @@ def still_falling(x: Inputs, *, tail: float, min_share: float, max_tau: float) -
     tail_drop = sm[-w] - sm[-1]
     share = float(tail_drop / total)
     tau = kendall_tau(v[-w:])
+    drop = float(total / scale(sm[0], float(np.min(sm))))
     return Outcome(
-        share >= min_share and tau <= max_tau,
+        share >= min_share and tau <= max_tau and drop >= min_total_drop,
         step=int(steps[-w]),
         value=share,
-        measures={"share": share, "tau": tau},
+        measures={"share": share, "tau": tau, "drop": drop},
     )
 
 
