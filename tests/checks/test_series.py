@@ -201,3 +201,17 @@ def test_still_falling_min_total_drop(run_check):
     assert not out.matched and out.measures["drop"] < 0.1
     line = [2.0 - 0.01 * i for i in range(100)]
     assert run_check("still_falling", {"train_loss": line}, min_total_drop=0.1).matched
+
+
+def test_diverges_min_span_ignores_noise_around_the_start(run_check):
+    rng = np.random.default_rng(4)
+    # noisy at ~21 for a while (the drop so far is tiny), then falls to ~1.5
+    slow_start = [21.0 + 0.4 * rng.standard_normal() for _ in range(60)] + [
+        21.0 * 0.95**i + 1.5 for i in range(200)
+    ]
+    assert run_check(
+        "diverges", {"train_loss": slow_start}, smooth=0.0
+    ).matched  # noise reads as a rebound
+    assert not run_check("diverges", {"train_loss": slow_start}, smooth=0.0, min_span=0.1).matched
+    runaway = [2.0 - 0.02 * i for i in range(50)] + [1.0 + 0.06 * i for i in range(50)]
+    assert run_check("diverges", {"train_loss": runaway}, min_span=0.1).matched

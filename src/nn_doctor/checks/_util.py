@@ -49,6 +49,25 @@ def smooth(v: np.ndarray, frac: float = 0.05, floor: int = 1) -> np.ndarray:
     return pd.Series(v).rolling(w, center=True, min_periods=1).median().to_numpy()
 
 
+def smooth_sym(v: np.ndarray, frac: float = 0.05, floor: int = 1) -> np.ndarray:
+    """Centered rolling median whose window shrinks symmetrically at the edges.
+
+    :func:`smooth` truncates its window at the ends (``min_periods=1``), so on a curve that falls
+    fast at the start the first smoothed points are medians of later, lower values: biased low.
+    Reading train at the first validation steps needs the unbiased version.
+    """
+    n = len(v)
+    w = window_len(n, frac, floor)
+    half = w // 2
+    if half < 1 or n < 3:
+        return v.copy()
+    out = np.empty(n)
+    for i in range(n):
+        h = min(half, i, n - 1 - i)
+        out[i] = np.median(v[i - h : i + h + 1])
+    return out
+
+
 def head_level(v: np.ndarray, frac: float = 0.1, floor: int = 1) -> float:
     """Robust level of the first ``frac`` of the points."""
     return float(np.median(v[: window_len(len(v), frac, floor)]))

@@ -14,6 +14,7 @@ from nn_doctor.checks._util import (
     head_level,
     scale,
     smooth,
+    smooth_sym,
     tail_level,
     window_len,
 )
@@ -28,8 +29,9 @@ def _aligned(x: Inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     vs, vv = finite_prefix(x.other)
     if len(ts) < 2 or len(vs) < 2:
         return None
-    # smooth mini-batch noise in train before reading it at the validation steps
-    tv = smooth(tv, 0.05)
+    # smooth mini-batch noise in train before reading it at the validation steps; the window
+    # shrinks symmetrically at the edges so a fast early drop is not read too low
+    tv = smooth_sym(tv, 0.05)
     inside = (vs >= ts[0]) & (vs <= ts[-1])
     if inside.sum() < 2:
         return None
@@ -109,7 +111,7 @@ def gap(
     if math.isfinite(max_train_progress):
         assert x.series is not None
         _, tv = finite_prefix(x.series)
-        sm = smooth(tv, 0.05)
+        sm = smooth_sym(tv, 0.05)
         start, best = float(sm[0]), float(np.min(sm))
         span = start - best if start - best > EPS * scale(start) else EPS * scale(start)
         progress = (start - train) / span

@@ -91,21 +91,34 @@ def pre_nonfinite_rise(x: Inputs, *, min_rebound: float, window: float) -> Outco
     "diverges",
     kind="series",
     measures=("rebound", "factor", "best_step"),
-    defaults={"min_rebound": 1.0, "for_points": 3, "smooth": 0.03},
+    defaults={"min_rebound": 1.0, "for_points": 3, "smooth": 0.03, "min_span": 0.0},
     min_rebound=_NUM,
     for_points=int,
     smooth=_NUM,
+    min_span=_NUM,
 )
-def diverges(x: Inputs, *, min_rebound: float, for_points: int, smooth: float) -> Outcome | None:
-    """Whether the smoothed curve climbs back from its best by ``min_rebound`` of its total drop and stays."""
+def diverges(
+    x: Inputs, *, min_rebound: float, for_points: int, smooth: float, min_span: float
+) -> Outcome | None:
+    """Whether the smoothed curve climbs back from its best by ``min_rebound`` of its total drop and stays.
+
+    ``min_span`` (default 0) counts a rebound only once the curve had fallen by at least that
+    share of its starting level (or never fell at all, when the rise is read against the level):
+    early on, when the drop so far is tiny, mini-batch noise alone makes "rebound" large.
+    """
     assert x.series is not None
     steps, v = finite_prefix(x.series)
     if len(v) < max(5, for_points + 2):
         return None
     from nn_doctor.checks._util import smooth as _smooth
 
-    rb = rebound(v, _smooth(v, smooth))
-    onset = persistent_onset(rb >= min_rebound, min(for_points, max(1, len(v) // 10)))
+    sm = _smooth(v, smooth)
+    rb = rebound(v, sm)
+    start = sm[0]
+    fell = start - np.minimum.accumulate(sm)
+    never_fell = fell <= EPS * max(1.0, abs(start))
+    counted = never_fell | (fell >= min_span * scale(start))
+    onset = persistent_onset((rb >= min_rebound) & counted, min(for_points, max(1, len(v) // 10)))
     best_i = int(np.argmin(_smooth(v, smooth)))
     factor = float(np.max(v[best_i:]) / v[best_i]) if v[best_i] > EPS else float("nan")
     return Outcome(

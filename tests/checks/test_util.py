@@ -1,0 +1,44 @@
+"""Unit tests for the shared numeric helpers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nn_doctor.checks._util import (
+    improvement,
+    kendall_tau,
+    persistent_onset,
+    rebound,
+    smooth,
+    smooth_sym,
+    window_len,
+)
+
+
+def test_window_len_bounds() -> None:
+    assert window_len(100, 0.1) == 10
+    assert window_len(10, 0.01) == 3  # floor
+    assert window_len(2, 0.5, floor=3) == 2  # never more than n
+
+
+def test_smooth_sym_is_unbiased_at_a_falling_start() -> None:
+    v = np.array([3.6, 2.4, 1.9, 1.6, 1.3, 1.1, 1.0, 0.9, 0.85, 0.8] * 1 + [0.8] * 30)
+    assert smooth(v, 0.3)[1] < 2.0  # truncated window reads later, lower values
+    assert smooth_sym(v, 0.3)[1] == pytest.approx(2.4)  # window of 3 centred on index 1
+    assert smooth_sym(v, 0.3)[0] == pytest.approx(3.6)
+
+
+def test_improvement_and_rebound() -> None:
+    falling = np.linspace(2.0, 0.0, 50)
+    assert improvement(falling) == pytest.approx(1.0, abs=0.1)
+    back = np.r_[np.linspace(2.0, 1.0, 25), np.linspace(1.0, 3.0, 25)]
+    assert rebound(back, back).max() == pytest.approx(2.0)
+
+
+def test_persistent_onset_and_tau() -> None:
+    mask = np.array([False, True, False, True, True, True, False])
+    assert persistent_onset(mask, 3) == 3
+    assert persistent_onset(mask, 4) is None
+    assert kendall_tau(np.arange(10.0)) == pytest.approx(1.0)
+    assert kendall_tau(np.arange(10.0)[::-1]) == pytest.approx(-1.0)
