@@ -120,3 +120,21 @@ def test_gap_max_train_progress_keeps_only_early_evaluations(run_check):
         max_train_progress=0.5,
     )
     assert out.matched
+
+
+def test_gap_max_train_progress_reads_a_rising_accuracy(run_check):
+    train_acc = [min(0.99, 0.1 + 0.3 * i) for i in range(40)]  # near 1 after 3 steps
+    val_acc = ([0, 10, 20, 39], [0.1, 0.7, 0.72, 0.75])
+    loose = run_check(
+        "gap", {"train_acc": train_acc, "val_acc": val_acc}, window="early", frac=0.5, max=-0.2
+    )
+    assert loose.matched  # the "early" half of the evaluations already compares a trained model
+    gated = run_check(
+        "gap",
+        {"train_acc": train_acc, "val_acc": val_acc},
+        window="early",
+        frac=0.5,
+        max=-0.2,
+        max_train_progress=0.5,
+    )
+    assert gated is not None and not gated.matched  # only step 0 counts: both near chance

@@ -100,7 +100,7 @@ def gap(
     """Relative validation-minus-train gap, (val - train) / |train|, over an early or late window.
 
     ``max_train_progress`` (default: no limit) keeps only evaluations made before the training
-    loss had covered that share of its total drop: "from the very start" means before training
+    series had covered that share of its total change (a loss's drop, an accuracy's rise): "from the very start" means before training
     converged, which the first evaluation of a fine-tuning run (made after most of the drop)
     cannot show. Unknown when no evaluation qualifies.
     """
@@ -112,8 +112,12 @@ def gap(
         assert x.series is not None
         _, tv = finite_prefix(x.series)
         sm = smooth_sym(tv, 0.05)
-        start, best = float(sm[0]), float(np.min(sm))
-        span = start - best if start - best > EPS * scale(start) else EPS * scale(start)
+        # a loss falls toward its minimum, an accuracy rises toward its maximum
+        start = float(sm[0])
+        best = float(np.min(sm)) if start >= float(sm[-1]) else float(np.max(sm))
+        span = start - best
+        if abs(span) <= EPS * scale(start):
+            span = EPS * scale(start)
         progress = (start - train) / span
         keep = progress <= max_train_progress
         if not keep.any():
