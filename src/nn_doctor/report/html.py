@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from nn_doctor import __version__
 from nn_doctor.report import curves
-from nn_doctor.report.text import CHECKLIST
+from nn_doctor.report.text import CHECKLIST, missing_phrase
 
 if TYPE_CHECKING:
     from nn_doctor.engine.diagnosis import Diagnosis
@@ -300,7 +300,8 @@ def _finding(
     if f["missing_signals"]:
         out.append("<h4>Signals that would settle it</h4><ul class='marks'>")
         out += [
-            f'<li class="missing"><span class="m">?</span> <code>{_e(m["signal"])}</code> not logged: {_e(m["hint"])}</li>'
+            f'<li class="missing"><span class="m">?</span> <code>{_e(m["signal"])}</code> '
+            f"{missing_phrase(m['signal'], run)}: {_e(m['hint'])}</li>"
             for m in f["missing_signals"]
         ]
         out.append("</ul>")
@@ -364,7 +365,7 @@ def _run_section(ri: int, run: dict[str, Any], frame: RunFrame | None, plots: _P
         f"<b>{_e(r.get('text', ''))}</b></dd>"
     )
     out.append("</dl>")
-    out += [f"<p class='warning'>warning: {_e(w)}</p>" for w in run.get("warnings", [])]
+    out += [f"<p class='warn'>warning: {_e(w)}</p>" for w in run.get("warnings", [])]
     top = run["findings"][0] if run["findings"] else None
     key = curves.key_signals(frame)
     if key:
@@ -462,7 +463,7 @@ def render_html(diagnoses: list[Diagnosis], errors: list[dict[str, Any]] | None 
         "<header class='top'><h1>nn-doctor diagnosis</h1>",
         f"<p class='meta'>{len(runs)} run(s) · {n_find} finding(s) · nn-doctor {_e(__version__)}</p></header>",
         "<div id='nnd-errors' class='errors' hidden></div>",
-        "<noscript><p class='warning'>The charts need JavaScript; everything else on this page is complete without it.</p></noscript>",
+        "<noscript><p class='warn'>The charts need JavaScript; everything else on this page is complete without it.</p></noscript>",
         _summary(runs),
         *sections,
     ]
@@ -580,6 +581,17 @@ _APP_JS = """
         ctx.fillText("× NaN/inf", bx + (right ? -4 : 4) * px, b.top + b.height - 6 * px);
         ctx.textAlign = "left";
       }
+      // A finite point between two gaps draws no line: show it as a dot.
+      spec.series.forEach(function (name, si) {
+        var c = data.runs[spec.run].curves[name], y = c.y;
+        ctx.fillStyle = palette[si % palette.length];
+        for (var i = 0; i < y.length; i++) {
+          if (y[i] == null || (i > 0 && y[i - 1] != null) || (i + 1 < y.length && y[i + 1] != null)) continue;
+          ctx.beginPath();
+          ctx.arc(u.valToPos(c.x[i], "x", true), u.valToPos(y[i], "y", true), 3 * px, 0, 2 * Math.PI);
+          ctx.fill();
+        }
+      });
       spec.marks.forEach(function (m) {
         var mx = u.valToPos(m.step, "x", true), my = u.valToPos(m.y, "y", true);
         ctx.beginPath(); ctx.arc(mx, my, 4.5 * px, 0, 2 * Math.PI);
@@ -605,7 +617,12 @@ _APP_JS = """
       scales: { x: { time: false }, y: { distr: spec.log ? 3 : 1 } },
       axes: [
         { label: run.axis, labelSize: 18 },
-        { size: 64, values: function (u, vals) { return vals.map(fmt); } }
+        { values: function (u, vals) { return vals.map(fmt); },
+          size: function (u, vals) {
+            var w = 0;
+            (vals || []).forEach(function (v) { w = Math.max(w, String(v).length); });
+            return Math.max(40, 7 * w + 22);
+          } }
       ],
       series: series,
       cursor: { drag: { x: true, y: false } },
@@ -671,7 +688,7 @@ ul.marks li { margin: 0.2rem 0; padding-left: 1.4em; text-indent: -1.4em; }
 .where { font-size: 0.85rem; margin-left: 0.4rem; }
 ol.remedies li { margin: 0.3rem 0; } .why { display: block; font-size: 0.9rem; }
 .healthy { border-left: 6px solid var(--ok); background: #eef8f1; padding: 0.5rem 1rem; border-radius: 6px; }
-.warning, .note { margin: 0.3rem 0; } .warning { color: var(--warning); }
+.warn, .note { margin: 0.3rem 0; } .warn { color: var(--warning); }
 .unreadable { border: 1px solid var(--error); border-radius: 8px; padding: 1rem 1.25rem; }
 .err { color: var(--error); } .hint { color: var(--muted); } .more-n { color: var(--muted); font-size: 0.85rem; }
 footer { border-top: 1px solid var(--line); margin-top: 2rem; padding-top: 0.5rem; font-size: 0.85rem; }

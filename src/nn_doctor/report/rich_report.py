@@ -17,7 +17,7 @@ import os
 import shutil
 from typing import TYPE_CHECKING, Any
 
-from nn_doctor.report.text import CHECKLIST
+from nn_doctor.report.text import CHECKLIST, missing_phrase
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -302,7 +302,9 @@ def _marked_rows() -> Any:
     return grid
 
 
-def _finding(i: int, f: dict[str, Any], frame: RunFrame | None, width: int) -> RenderableType:
+def _finding(
+    i: int, f: dict[str, Any], run: dict[str, Any], frame: RunFrame | None, width: int
+) -> RenderableType:
     from rich.console import Group
     from rich.panel import Panel
     from rich.text import Text
@@ -328,7 +330,9 @@ def _finding(i: int, f: dict[str, Any], frame: RunFrame | None, width: int) -> R
     for m in f["missing_signals"][:4]:
         marks.add_row(
             Text("?", style="bold blue"),
-            _t((str(m["signal"]), "bold"), " not logged: ", str(m["hint"])),
+            _t(
+                (str(m["signal"]), "bold"), f" {missing_phrase(m['signal'], run)}: ", str(m["hint"])
+            ),
         )
     for d in f["differential"][:3]:
         note = d.get("note") or d.get("tell_apart_by", "")
@@ -407,7 +411,7 @@ def _run_parts(run: dict[str, Any], frame: RunFrame | None, width: int) -> list[
     if not run["findings"]:
         parts.append(_healthy())
     for i, f in enumerate(run["findings"], 1):
-        parts.append(_finding(i, f, frame, width))
+        parts.append(_finding(i, f, run, frame, width))
     if run["inconclusive"]:
         ids = ", ".join(
             f"{i['id']} (needs {', '.join(i['missing_signals']) or '?'})"

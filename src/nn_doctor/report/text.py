@@ -17,6 +17,16 @@ CHECKLIST = (
 )
 
 
+def missing_phrase(signal: str, run: dict[str, Any]) -> str:
+    """ "not logged", or "logged but unusable here" when the log has it (too short, all NaN)."""
+    names = run.get("signals") or []
+    if signal.endswith("/*"):
+        present = any(n.startswith(signal[:-1]) for n in names)
+    else:
+        present = signal in names
+    return "logged but not usable here" if present else "not logged"
+
+
 def _bar(score: float, width: int = 10) -> str:
     full = round(score * width)
     return "█" * full + "░" * (width - full)
@@ -123,7 +133,7 @@ def render_run(run: dict[str, Any], *, verbose: bool = False, frame: RunFrame | 
         for e in f["counter_evidence"]:
             lines.append(f"     ✗ {e['says']}")
         for m in f["missing_signals"][: 3 if not verbose else None]:
-            lines.append(f"     ? {m['signal']} not logged: {m['hint']}")
+            lines.append(f"     ? {m['signal']} {missing_phrase(m['signal'], run)}: {m['hint']}")
         for d in f["differential"][:2]:
             lines.append(
                 f"     ≈ vs {d.get('cause')}: {d.get('note') or d.get('tell_apart_by', '')}".rstrip()
@@ -198,7 +208,7 @@ def render_markdown(runs: list[dict[str, Any]], frames: list[RunFrame | None] | 
                 out.extend(f"- ✓ {e['says']}{_md_detail(e)}" for e in f["evidence"])
                 out.extend(f"- ✗ {e['says']}{_md_detail(e)}" for e in f["counter_evidence"])
                 out.extend(
-                    f"- ? {_md_code(m['signal'])} not logged: {m['hint']}"
+                    f"- ? {_md_code(m['signal'])} {missing_phrase(m['signal'], run)}: {m['hint']}"
                     for m in f["missing_signals"][:3]
                 )
                 out.extend(
