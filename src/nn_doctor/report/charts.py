@@ -37,7 +37,9 @@ _BRAILLE_BASE = 0x2800
 _BRAILLE_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
 
 
-def _arrays(steps: Sequence[float] | np.ndarray, values: Sequence[float] | np.ndarray):  # type: ignore[no-untyped-def]
+def _arrays(
+    steps: Sequence[float] | np.ndarray, values: Sequence[float] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     import numpy as np
 
     x = np.asarray(steps, dtype=float)
@@ -300,8 +302,8 @@ def braille_chart(
         body = "".join(chr(_BRAILLE_BASE + int(b)) for b in grid[r])
         lines.append(f"{lab:>{lw}} ┤{body}")
     axis = ["─"] * width
-    for j in np.flatnonzero(cols.nonfinite):
-        axis[j // 2] = NONFINITE
+    for bad in np.flatnonzero(cols.nonfinite).tolist():
+        axis[bad // 2] = NONFINITE
     lines.append(" " * lw + " └" + "".join(axis))
     onset_col = None
     labels = [" "] * (width + 1)
