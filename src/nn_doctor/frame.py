@@ -245,10 +245,12 @@ def build_frame(
                 )
 
     if len(rec):
+        codes, uniques = pd.factorize(rec["name"])
+        targets = np.array([rename.get(str(u), str(u)) for u in uniques], dtype=object)
         data = pd.DataFrame(
             {
                 "step": rec["step"].to_numpy(),
-                "signal": rec["name"].map(lambda n: rename.get(str(n), str(n))).to_numpy(),
+                "signal": targets[codes],
                 "value": rec["value"].to_numpy(dtype=float),
                 "wall_time": rec["wall_time"].to_numpy(dtype=float),
             }
@@ -284,6 +286,7 @@ def build_frame(
             }
         )
 
+    present = {str(x) for x in pd.unique(data["signal"])}
     config, config_notes = normalize_config(raw.config, config_overrides)
     notes.extend(config_notes)
     return RunFrame(
@@ -293,7 +296,7 @@ def build_frame(
         run=raw.run or raw.path,
         files=list(raw.files),
         config=config,
-        sources={k: v for k, v in sources.items() if k in set(data["signal"])},
+        sources={k: v for k, v in sources.items() if k in present},
         warnings=warnings,
         ignored=list(raw.ignored),
         notes=notes,

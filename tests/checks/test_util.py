@@ -42,3 +42,23 @@ def test_persistent_onset_and_tau() -> None:
     assert persistent_onset(mask, 4) is None
     assert kendall_tau(np.arange(10.0)) == pytest.approx(1.0)
     assert kendall_tau(np.arange(10.0)[::-1]) == pytest.approx(-1.0)
+
+
+def test_smooth_sym_matches_the_direct_definition() -> None:
+    """The fast edge/interior split equals the per-point median of a symmetric shrinking window."""
+    import numpy as np
+
+    from nn_doctor.checks._util import smooth_sym, window_len
+
+    def direct(v: np.ndarray, frac: float, floor: int) -> np.ndarray:
+        n = len(v)
+        half = window_len(n, frac, floor) // 2
+        if half < 1 or n < 3:
+            return v.copy()
+        return np.array([np.median(v[i - min(half, i, n - 1 - i) : i + min(half, i, n - 1 - i) + 1]) for i in range(n)])
+
+    rng = np.random.default_rng(1)
+    for n in (3, 4, 7, 31, 100, 1001):
+        for frac in (0.05, 0.5, 1.0):
+            v = rng.normal(size=n)
+            assert np.allclose(smooth_sym(v, frac, 3), direct(v, frac, 3))
