@@ -114,13 +114,13 @@ def discover(
         raise InputError(f"no such file or folder: {path}", hint="check the path")
     forced = by_format_name(input_format) if input_format else None
     if path.is_file():
-        module = forced or detect_file(path)
-        if module is None:
+        reader = forced or detect_file(path)
+        if reader is None:
             raise InputError(
                 f"not a training log nn-doctor recognizes: {path}",
                 hint="pass --input-format NAME (see `nn-doctor formats`) or point at the run folder",
             )
-        return [RunSource(module, path)]
+        return [RunSource(reader, path)]
     if not path.is_dir():
         raise InputError(f"not a regular file or folder: {path}")
     found: list[RunSource] = []

@@ -10,6 +10,7 @@ build_frame` the same column types (``step`` int64, ``name`` categorical of str,
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,14 +58,78 @@ def first_line(path: Path) -> str:
     return ""
 
 
+#: Environment variable overriding :data:`DEFAULT_MAX_FILE_BYTES` (``8G``, ``500M``, ``0`` = none).
+MAX_FILE_SIZE_ENV = "NN_DOCTOR_MAX_FILE_SIZE"
+#: Readers hold a whole log in memory (plus its parsed values, about as much again), so one file
+#: larger than this is refused with a message instead of exhausting memory. 2 GiB of event file
+#: is ~38 million scalars; training logs are rarely near it, and the override is one variable.
+DEFAULT_MAX_FILE_BYTES = 2 * 1024**3
+_UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def max_file_bytes() -> int | None:
+    """The per-file size limit in bytes (``None``: no limit), from :data:`MAX_FILE_SIZE_ENV`."""
+    raw = os.environ.get(MAX_FILE_SIZE_ENV, "").strip().upper().removesuffix("IB")
+    if not raw:
+        return DEFAULT_MAX_FILE_BYTES
+    if raw in {"0", "NONE", "OFF", "UNLIMITED"}:
+        return None
+    unit = raw[-1] if raw[-1] in _UNITS else ""
+    try:
+        value = float(raw[: len(raw) - len(unit)].strip())
+    except ValueError:
+        value = -1.0
+    if not value > 0 or not math.isfinite(value):
+        raise InputError(
+            f"{MAX_FILE_SIZE_ENV}={os.environ[MAX_FILE_SIZE_ENV]!r} is not a size",
+            hint=f"use a size such as 8G or 500M, or 0 for no limit (default {_human(DEFAULT_MAX_FILE_BYTES)})",
+        )
+    return int(value * _UNITS[unit])
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"
+
+
+def size_limit_hint() -> str:
+    """How to read a file over the size limit anyway."""
+    return f"set {MAX_FILE_SIZE_ENV} to a larger size (e.g. {MAX_FILE_SIZE_ENV}=8G; 0 = no limit)"
+
+
+def check_size(path: Path) -> None:
+    """Refuse a file over :func:`max_file_bytes` (an :class:`InputError`) before reading it."""
+    limit = max_file_bytes()
+    if limit is None:
+        return
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return  # the read reports it
+    if size > limit:
+        raise InputError(
+            f"{path}: {_human(size)} is over the {_human(limit)} size limit for one log file "
+            "(it would be read into memory whole)",
+            hint=size_limit_hint(),
+        )
+
+
 def read_bytes(path: Path) -> bytes:
-    """Read a whole log read-only; an unreadable file is an :class:`InputError`."""
+    """Read a whole log read-only; an unreadable or oversized file is an :class:`InputError`."""
+    check_size(path)
     try:
         with open(path, "rb") as fh:
             return fh.read()
     except OSError as exc:
         raise InputError(
             f"cannot read {path}: {exc.strerror or exc}", hint="check the path and its permissions"
+        ) from exc
+    except MemoryError as exc:
+        raise InputError(
+            f"cannot read {path}: not enough memory to hold it", hint=size_limit_hint()
         ) from exc
 
 

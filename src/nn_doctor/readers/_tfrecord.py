@@ -29,6 +29,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 _HEADER = struct.Struct("<QI")  # length, masked crc of the 8 length bytes
 _FOOTER = struct.Struct("<I")
@@ -67,12 +68,21 @@ def _crc32c_py(data: bytes | memoryview) -> int:
     return crc ^ 0xFFFFFFFF
 
 
-def _native_crc32c() -> Callable[[bytes | memoryview], int] | None:
+def native_crc32c() -> Callable[[Any], int] | None:
+    """The ``crc32c`` package's hardware CRC-32C, or ``None`` when it is not installed."""
     try:
         from crc32c import crc32c
     except ImportError:  # optional: see the module docstring
         return None
     return crc32c  # type: ignore[no-any-return]
+
+
+_native_crc32c = native_crc32c  # the name this module used first
+
+
+def crc32c_function() -> Callable[[Any], int]:
+    """A CRC-32C function: the native one, else the pure-Python table loop (short inputs only)."""
+    return native_crc32c() or _crc32c_py
 
 
 def mask(crc: int) -> int:
@@ -94,11 +104,13 @@ class Framing:
     offset where reading stopped early (``None`` when the file was framed cleanly to its end), with
     ``stop_reason`` ``"truncated"`` (the file ends inside a record: a crash mid-write) or
     ``"bad length checksum"`` (nothing after it can be located). ``bad_payload`` holds the header
-    offsets of records skipped because their payload checksum did not match.
+    offsets of records skipped because their payload checksum did not match. ``starts`` and
+    ``ends`` are lists from :func:`frame` and int64 arrays from the numpy framer
+    (:mod:`._tfrecord_np`), which returns the same framing.
     """
 
-    starts: list[int] = field(default_factory=list)
-    ends: list[int] = field(default_factory=list)
+    starts: Any = field(default_factory=list)
+    ends: Any = field(default_factory=list)
     size: int = 0
     stop: int | None = None
     stop_reason: str | None = None
@@ -113,6 +125,23 @@ class Framing:
         view = memoryview(buf)
         for s, e in zip(self.starts, self.ends, strict=True):
             yield view[s:e]
+
+
+def frame_one(view: memoryview, off: int, size: int) -> int | str:
+    """The offset after the record at ``off``, or why none can be read there.
+
+    One step of :func:`frame` without the payload check, for framers that verify payloads
+    separately: returns ``"truncated"`` or ``"bad length checksum"`` as :func:`frame` would stop.
+    """
+    if size - off < HEADER_SIZE:
+        return "truncated"
+    length, length_crc = _HEADER.unpack_from(view, off)
+    if mask(crc32c_function()(view[off : off + 8])) != length_crc or length >= _MAX_RECORD:
+        return "bad length checksum"
+    end = off + HEADER_SIZE + length
+    if end + FOOTER_SIZE > size:
+        return "truncated"
+    return int(end + FOOTER_SIZE)
 
 
 def frame(buf: bytes | memoryview, *, verify_payload: bool = True) -> Framing:
