@@ -172,3 +172,24 @@ def test_ranking_is_deterministic_and_findings_only_above_threshold() -> None:
 def test_builtin_rules_load() -> None:
     rules = load_rules()
     assert rules and all(r.source for r in rules)
+
+
+def test_says_template_fields_are_validated() -> None:
+    bad = {**RULE["evidence"][0], "says": "diverged {factr:.1f}x"}
+    with pytest.raises(RuleError, match="'\\{factr\\}' is not something check 'diverges' measures"):
+        rule(evidence=[bad])
+
+
+def test_missing_config_facts_are_named() -> None:
+    item = {
+        "id": "relu",
+        "check": "config_is",
+        "params": {"key": "hidden_activation", "values": ["relu"]},
+        "weight": 0.5,
+        "says": "relu",
+    }
+    up = [2.0 - 0.01 * i for i in range(100)] + [1.0 + 0.05 * i for i in range(100)]
+    d = diagnose_frame(frame(up), rules=[rule(evidence=[*RULE["evidence"], item])])
+    missing = {m["signal"]: m["hint"] for m in d.findings[0].missing_signals}
+    assert "config.hidden_activation" in missing
+    assert "--set hidden_activation=" in missing["config.hidden_activation"]

@@ -118,14 +118,17 @@ def _evidence_entry(r: Any, lang_says: dict[str, str]) -> dict[str, Any]:
 
 
 def _missing(result: RuleResult) -> list[dict[str, str]]:
+    """Signals and config facts whose absence left evidence unevaluated, with what they'd test."""
     seen: dict[str, str] = {}
     for r in result.items:
         if r.status != "unknown" or r.item.weight <= 0:
             continue
         for sig in r.missing or ([r.signal] if r.signal else []):
             if sig and sig not in seen:
-                seen[sig] = (
-                    r.item.hint or f"would test: {r.item.says.split('{')[0].strip() or r.item.id}"
+                seen[sig] = r.item.hint or (
+                    f"would test: {r.item.says.split('{')[0].strip() or r.item.id}"
+                    if not sig.startswith("config.")
+                    else f"set it (--set {sig[7:]}=…) to test: {r.item.says.split('{')[0].strip() or r.item.id}"
                 )
     return [{"signal": s, "hint": h} for s, h in seen.items()]
 

@@ -109,7 +109,10 @@ def _run_check(item: EvidenceItem, frame: RunFrame) -> ItemResult:
     spec = registry()[item.check or ""]
     params = dict(item.params)
     if spec.kind in ("config", "frame"):
-        return _status(item, spec.fn(Inputs(frame=frame), **params), None)
+        res = _status(item, spec.fn(Inputs(frame=frame), **params), None)
+        if res.status == "unknown":
+            res.missing = [f"config.{k}" for k in config_keys(params) if k not in frame.config]
+        return res
     if spec.kind == "layers":
         family = item.signals[0][:-2]
         names = [n for n in frame.signals if fnmatch.fnmatchcase(n, family + "/*")]
@@ -147,6 +150,20 @@ def _run_check(item: EvidenceItem, frame: RunFrame) -> ItemResult:
             best = res
     assert best is not None
     return best
+
+
+def config_keys(params: dict[str, Any]) -> list[str]:
+    """The config facts a config check reads, from its parameters (to name them when missing)."""
+    keys: list[str] = []
+    for name in ("key", "numerator", "denominator"):
+        if isinstance(params.get(name), str):
+            keys.append(params[name])
+    optional = set(params.get("optional") or [])
+    if isinstance(params.get("conditions"), dict):
+        keys += [k for k in params["conditions"] if k not in optional]
+    if "typical" in params:  # lr_vs_typical
+        keys.append("lr")
+    return keys
 
 
 def _status(item: EvidenceItem, outcome: Outcome | None, signal: str | None) -> ItemResult:

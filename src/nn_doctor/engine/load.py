@@ -149,6 +149,17 @@ def _item(raw: Any, where: str, err: _Path, *, negative: bool) -> EvidenceItem:
     missing = [p for p in spec.params if p not in params and p not in spec.defaults]
     if missing:
         raise err.fail([*chain, "params"], f"check '{name}' needs param '{missing[0]}'")
+    if spec.measures:
+        allowed = set(spec.measures) | set(spec.params) | {"value", "onset", "step", "signal"}
+        # config checks report facts under their own names (config_ratio: {hidden_units})
+        allowed |= {v for v in params.values() if isinstance(v, str)}
+        unknown_fields = sorted(_template_fields(str(raw["says"])) - allowed)
+        if unknown_fields:
+            raise err.fail(
+                [*chain, "says"],
+                f"'{{{unknown_fields[0]}}}' is not something check '{name}' measures "
+                f"(available: {', '.join(sorted(allowed))})",
+            )
     return EvidenceItem(
         id=str(raw["id"]),
         check=name,
@@ -160,6 +171,18 @@ def _item(raw: Any, where: str, err: _Path, *, negative: bool) -> EvidenceItem:
         hint=raw.get("hint"),
         group=raw.get("group"),
     )
+
+
+def _template_fields(template: str) -> set[str]:
+    """Field names used in a ``says`` template (``{factor:.0f}`` → ``factor``)."""
+    import string
+
+    try:
+        return {
+            f.split(".")[0].split("[")[0] for _, f, _, _ in string.Formatter().parse(template) if f
+        }
+    except ValueError:
+        return set()
 
 
 def parse_rule(data: Any, source: Path, *, strict_catalog: bool = False) -> Rule:
