@@ -1,10 +1,15 @@
-"""Fixtures for reader tests: the shared real-world logs, skipped cleanly where absent."""
+"""Fixtures for reader tests: the shared real-world logs, skipped cleanly where absent.
+
+Every event file a reader test reads is also read by the TensorBoard fast path and the general
+decoder, and all three reads must agree (:mod:`tests.readers.tb_agreement`).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from tests.readers.tb_agreement import install
 
 REALWORLD = Path(__file__).resolve().parents[2].parent / "shared" / "realworld"
 
@@ -15,3 +20,9 @@ def realworld() -> Path:
     if not REALWORLD.is_dir():
         pytest.skip("shared/realworld is not beside this checkout")
     return REALWORLD
+
+
+@pytest.fixture(autouse=True)
+def _tensorboard_fast_path_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Check fast == general on every event file read during the test."""
+    install(monkeypatch)
