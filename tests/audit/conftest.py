@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.audit.helpers import build_tree
@@ -26,7 +27,30 @@ def _cache_outside_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     folder = tmp_path / "cache"
     monkeypatch.setenv("NN_DOCTOR_CACHE_DIR", str(folder))
     monkeypatch.setattr("nn_doctor.audit.cache._package_hash", lambda: "fixed-for-tests")
+    _fast_rules(monkeypatch)
     return folder
+
+
+def _fast_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parse the rule files once per arguments: YAML parsing dominated these tests' run time.
+
+    Rules are frozen dataclasses, so sharing them between audits changes nothing they compute;
+    rule loading itself is tested in tests/test_engine.py.
+    """
+    from nn_doctor.engine import load
+
+    real = load.load_rules
+
+    def load_rules(*args: Any, **kwargs: Any) -> Any:
+        key = repr((args, sorted(kwargs.items())))
+        if key not in _RULES:
+            _RULES[key] = real(*args, **kwargs)
+        return list(_RULES[key])
+
+    monkeypatch.setattr(load, "load_rules", load_rules)
+
+
+_RULES: dict[str, Any] = {}
 
 
 @pytest.fixture

@@ -94,15 +94,20 @@ def _still_valid(source: RunSource, deps: dict[str, list[Any]]) -> bool:
 
 
 def _package_hash() -> str:
-    """Sizes and mtimes of nn-doctor's own modules: a code change invalidates the cache."""
+    """The content of nn-doctor's own modules: a code change invalidates the cache.
+
+    Content, not mtimes: a reinstall or a ``touch`` keeps the cache, an edit does not (a few
+    milliseconds for the whole package).
+    """
     root = Path(__file__).resolve().parent.parent
     h = hashlib.sha256()
     for p in sorted(root.rglob("*.py")):
         try:
-            st = p.stat()
+            data = p.read_bytes()
         except OSError:
             continue
-        h.update(f"{p.relative_to(root)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+        h.update(f"{p.relative_to(root).as_posix()}:{len(data)}\n".encode())
+        h.update(data)
     return h.hexdigest()
 
 

@@ -209,10 +209,10 @@ def run_dask(
             f"cannot reach the Dask scheduler {scheduler or '(default)'}: {exc}",
             hint="check --scheduler (e.g. tcp://host:8786) and that the cluster is up",
         ) from exc
+    futures: dict[Any, list[RunSource]] = {}
     try:
         threads = max(1, sum(client.nthreads().values()))
         spec_future = client.scatter(spec, broadcast=True, hash=False)
-        futures = {}
         for chunk in chunked(tasks, threads, cap=256):
             fut = client.submit(worker.process_chunk_with, spec_future, chunk, pure=False)
             futures[fut] = chunk
@@ -227,7 +227,7 @@ def run_dask(
             for source, result in zip(chunk, results, strict=True):
                 on_result(source, result)
     except BaseException:
-        client.cancel(list(futures) if "futures" in locals() else [])
+        client.cancel(list(futures))
         raise
     finally:
         client.close()

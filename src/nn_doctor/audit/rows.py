@@ -70,7 +70,10 @@ def top_finding(run: dict[str, Any]) -> dict[str, Any] | None:
     findings = run.get("findings") or []
     if not findings:
         return None
-    return min(findings, key=lambda f: (STATUS_ORDER.get(f["severity"], 9), -f["score"], f["id"]))
+    best: dict[str, Any] = min(
+        findings, key=lambda f: (STATUS_ORDER.get(f["severity"], 9), -f["score"], f["id"])
+    )
+    return best
 
 
 def to_row(run: dict[str, Any], *, cached: bool = False) -> Row:

@@ -37,7 +37,8 @@ def _split(values: list[str] | None) -> list[str]:
 
 def audit(
     dirs: Annotated[
-        list[Path], typer.Argument(help="Folders (or log files) to audit.", show_default=False)
+        list[Path],
+        typer.Argument(help="Folders (or log files) to audit.", show_default=False, metavar="DIR"),
     ],
     output: Annotated[
         Optional[list[Path]],  # noqa: UP045 - typer evaluates annotations at runtime on 3.10
@@ -288,11 +289,18 @@ def _render_rich(rows: list[list[str]]) -> str:
     from rich.table import Table
 
     style = {"error": "bold red", "warning": "yellow", "info": "cyan", "broken": "magenta"}
-    table = Table(box=None, header_style="bold")
+    table = Table(box=None, header_style="bold", pad_edge=False, collapse_padding=True)
     for i, head in enumerate(_HEAD):
-        table.add_column(head, justify="right" if i in _RIGHT else "left", overflow="fold")
+        if head == "run":
+            table.add_column(head, overflow="fold", min_width=16)
+        elif head == "top cause":
+            table.add_column(head, overflow="ellipsis", no_wrap=True, max_width=24)
+        else:
+            right = i in _RIGHT
+            table.add_column(head, justify="right" if right else "left", min_width=len(head))
     for r in rows:
-        table.add_row(*r, style=style.get(r[0]))
+        top = r[4] if len(r[4]) <= 24 else r[4][:23] + "…"
+        table.add_row(*r[:4], top, *r[5:], style=style.get(r[0]))
     console = Console(file=None, record=True, width=_term_width())
     with console.capture() as cap:
         console.print(table)
