@@ -50,7 +50,11 @@ from nn_doctor.readers._tblayout import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from nn_doctor.frame import RawRun
+    from nn_doctor.readers._tbdecode import Decoder
+    from nn_doctor.readers._tbfile import FileResult
 
 NAME = "tensorboard"
 
@@ -62,6 +66,7 @@ __all__ = [
     "KERAS_HALVES",
     "NAME",
     "OWNED_SUBDIRS",
+    "assemble_run",
     "folder_files",
     "histogram_stats",
     "is_event_file_name",
@@ -85,7 +90,11 @@ def sniff(path: Path) -> bool:
         return False
 
 
-def _read_run(path: Path) -> RawRun:
+def _read_run(
+    path: Path,
+    read_one: Callable[[Path, str, Decoder], FileResult] | None = None,
+    decoder: Decoder | None = None,
+) -> RawRun:
     from nn_doctor.readers._common import raw_run
     from nn_doctor.readers._tbdecode import Decoder
     from nn_doctor.readers._tbfile import NO_HEADER, read_file
@@ -110,9 +119,10 @@ def _read_run(path: Path) -> RawRun:
             f"no TensorBoard event files in {path}",
             hint="point at a folder holding events.out.tfevents.* files, or at one such file",
         )
-    parts = RunParts(Decoder())
+    read_one = read_one or read_file
+    parts = RunParts(decoder or Decoder())
     for prefix, group_files in files.groups:
-        results = [read_file(f, prefix, parts.decoder) for f in group_files]
+        results = [read_one(f, prefix, parts.decoder) for f in group_files]
         where = f" in {prefix}" if prefix else ""
         line = supersede_restarts(results, len(parts.decoder.names), where)
         for r in results:
@@ -120,7 +130,7 @@ def _read_run(path: Path) -> RawRun:
         if line:
             parts.warnings.append(line)
     for f in files.sessions:
-        parts.absorb(read_file(f, "", parts.decoder))
+        parts.absorb(read_one(f, "", parts.decoder))
 
     if parts.unreadable and parts.n_read == 0:
         bad, why = parts.unreadable[0]
@@ -179,6 +189,19 @@ def _hint_for(why: str) -> str | None:
     from nn_doctor.readers._common import size_limit_hint
 
     return size_limit_hint() if "size limit" in why else "check the path and its permissions"
+
+
+def assemble_run(
+    path: Path, read_one: Callable[[Path, str, Decoder], FileResult], decoder: Decoder
+) -> RawRun:
+    """The run at ``path`` from files that ``read_one`` hands over already decoded by ``decoder``.
+
+    ``nn-doctor watch`` reads event files incrementally and keeps each file's records; this applies
+    the run-level rules (restarts, duplicates, hparams, the axis) to them exactly as :func:`read`
+    does, without reading the files again. ``read_one(file, prefix, decoder)`` must return a fresh
+    :class:`~._tbfile.FileResult` per call (the restart rule trims its ``cols``).
+    """
+    return _read_run(path, read_one=read_one, decoder=decoder)
 
 
 def read(path: Path) -> list[RawRun]:
