@@ -51,13 +51,14 @@ def _root(
 
 
 def _register() -> None:
-    from nn_doctor.cli import audit, diagnose, formats, inspect, rules
+    from nn_doctor.cli import audit, diagnose, formats, inspect, rules, watch
 
     app.command("diagnose", help=diagnose.HELP, epilog=EXIT_CODES_HELP)(diagnose.diagnose)
     app.command("audit", help=audit.HELP, epilog=EXIT_CODES_HELP)(audit.audit)
     app.command("inspect", help=inspect.HELP)(inspect.inspect)
     app.command("formats", help=formats.HELP)(formats.formats)
     app.add_typer(rules.app, name="rules")
+    app.command("watch", help=watch.HELP, epilog=watch.EXIT_CODES_HELP)(watch.watch)
 
 
 _register()
