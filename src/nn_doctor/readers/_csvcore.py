@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import io
 import warnings as _warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -162,7 +162,13 @@ def _read(source: bytes | Path, sep: str, **kwargs: Any) -> tuple[pd.DataFrame, 
             )
         except pd.errors.EmptyDataError:
             df = pd.DataFrame()
-    bad = [str(w.message).strip() for w in caught if "Skipping line" in str(w.message)]
+    # "Length of ... names does not match": an over-long line when the names were given (the
+    # parallel reader's later parts); counted as a malformed line so that reader declines.
+    bad = [
+        str(w.message).strip()
+        for w in caught
+        if "Skipping line" in str(w.message) or "does not match length" in str(w.message)
+    ]
     return df, bad
 
 
@@ -176,6 +182,22 @@ def _has_nan_text(seg: bytes) -> bool:
 
 def _parse_segment(source: bytes | Path, seg: bytes, sep: str, text_columns: set[str]) -> Table:
     df, bad = _read(source, sep)
+    return classify(df, bad, lambda: source, lambda: seg, sep, text_columns)
+
+
+def classify(
+    df: pd.DataFrame,
+    bad: list[str],
+    source: Callable[[], bytes | Path],
+    seg: Callable[[], bytes],
+    sep: str,
+    text_columns: set[str],
+) -> Table:
+    """Numeric columns of a parsed segment, blank kept apart from NaN (the module's steps 1-3).
+
+    ``source`` gives what pandas can re-read for raw text, ``seg`` the segment's bytes; both are
+    called only when a column needs a second look, so a clean file is never held twice.
+    """
     header = [str(c).strip() for c in df.columns]
     table = Table(columns=[], n_rows=len(df), header=header)
     if not len(df):
@@ -197,7 +219,7 @@ def _parse_segment(source: bytes | Path, seg: bytes, sep: str, text_columns: set
             parsed[i] = (vals, ~nan)
             if kind == "f" and nan.any():
                 if nan_text is None:
-                    nan_text = _has_nan_text(seg)
+                    nan_text = _has_nan_text(seg())
                 if nan_text:
                     need_text.append(i)
         elif kind == "b":
@@ -205,13 +227,13 @@ def _parse_segment(source: bytes | Path, seg: bytes, sep: str, text_columns: set
         else:
             need_text.append(i)
     float_nan = [i for i in need_text if i in parsed]
-    by_line = _nan_cells_by_line(seg, sep, len(df), float_nan) if float_nan and not bad else None
+    by_line = _nan_cells_by_line(seg(), sep, len(df), float_nan) if float_nan and not bad else None
     if by_line is not None:  # few NaN spellings: found from their lines, no string re-read
         for i, rows in by_line.items():
             parsed[i][1][rows] = True
         need_text = [i for i in need_text if i not in parsed]
     if need_text:
-        text = _read_as_text(source, sep, need_text, len(df), bool(bad))
+        text = _read_as_text(source(), sep, need_text, len(df), bool(bad))
         for i in need_text:
             raw = text.iloc[:, i if text.shape[1] == df.shape[1] else need_text.index(i)]
             name = header[i]

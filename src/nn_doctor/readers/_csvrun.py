@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from nn_doctor.frame import RawRun
-from nn_doctor.readers._common import empty_warning, raw_run, read_bytes
-from nn_doctor.readers._csvcore import Column, Table, read_tables
+from nn_doctor.readers._common import empty_warning, raw_run
+from nn_doctor.readers._csvcore import Column, Table
+from nn_doctor.readers._csvpar import read_file_tables
 from nn_doctor.readers._wide import EPOCH_NAMES, to_long
 
 
@@ -54,7 +55,7 @@ def csv_runs(
     files: Sequence[Path] = (),
 ) -> list[RawRun]:
     """Read a wide CSV log into one :class:`RawRun` per appended run (at least one)."""
-    tables = read_tables(read_bytes(path), path=path)
+    tables = read_file_tables(path)
     if split_epoch_restart:
         tables = [part for t in tables for part in _split_at_epoch_restart(t)]
     runs: list[RawRun] = []

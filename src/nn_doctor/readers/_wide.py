@@ -124,8 +124,12 @@ def to_long(
     if not metrics or not n_rows:
         return Long(records([], [], [], []), axis, warnings, ignored)
 
-    logged = np.column_stack([c.logged for c in metrics])
-    values = np.column_stack([c.values for c in metrics])
+    k = len(metrics)
+    logged = np.empty((n_rows, k), dtype=bool)
+    values = np.empty((n_rows, k), dtype=np.float64)
+    for i, c in enumerate(metrics):  # row-major: records come out row by row
+        logged[:, i] = c.logged
+        values[:, i] = c.values
     if axis == "step" and epoch_col is not None and any(c is epoch_col for c in metrics):
         # The epoch counter is a metric here; emit it once per step, not once per row.
         e = next(i for i, c in enumerate(metrics) if c is epoch_col)
@@ -133,14 +137,24 @@ def to_long(
             False, (steps[1:] == steps[:-1]) & (epoch_col.values[1:] == epoch_col.values[:-1])
         ]
         logged[:, e] &= ~same
+    # Steps are whole numbers here (checked above, or row numbers): int64 before repeating.
+    row_steps = steps.astype(np.int64)
+    if keep.all() and logged.all():  # a dense table (the common case): no masks to apply
+        out = records(
+            np.repeat(row_steps, k),
+            np.tile(np.arange(k, dtype=np.int32), n_rows),
+            [c.name.strip() for c in metrics],
+            values.reshape(-1),
+            None if wall is None else np.repeat(wall, k),
+        )
+        return Long(out, axis, warnings, ignored)
     logged &= keep[:, None]
-    k = len(metrics)
-    flat = logged.ravel()
+    per_row = logged.sum(axis=1)
     out = records(
-        np.repeat(steps, k)[flat],
-        np.tile(np.arange(k), n_rows)[flat],
+        np.repeat(row_steps, per_row),
+        np.broadcast_to(np.arange(k, dtype=np.int32), (n_rows, k))[logged],
         [c.name.strip() for c in metrics],
-        values.ravel()[flat],
-        None if wall is None else np.repeat(wall, k)[flat],
+        values[logged],
+        None if wall is None else np.repeat(wall, per_row),
     )
     return Long(out, axis, warnings, ignored)

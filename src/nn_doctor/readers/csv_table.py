@@ -19,10 +19,10 @@ from nn_doctor.readers._common import (
     metricish,
     peek,
     raw_run,
-    read_bytes,
     records,
 )
-from nn_doctor.readers._csvcore import Table, header_fields, read_tables
+from nn_doctor.readers._csvcore import Table, header_fields
+from nn_doctor.readers._csvpar import read_file_tables
 from nn_doctor.readers._csvrun import csv_runs
 from nn_doctor.readers._wide import EPOCH_NAMES, STEP_NAMES, WALL_NAMES, wall_clock
 
@@ -101,7 +101,7 @@ def _long_run(path: Path, table: Table) -> RawRun:
 def _read_file(path: Path) -> list[RawRun]:
     fields = header_fields(first_line(path))
     if _is_long(fields):
-        tables = read_tables(read_bytes(path), text_columns=NAME_COLUMNS, path=path)
+        tables = read_file_tables(path, text_columns=NAME_COLUMNS)
         if tables and any(n in tables[0].text for n in NAME_COLUMNS) and tables[0].get("value"):
             runs = [_long_run(path, t) for t in tables]
             if len(runs) > 1:
