@@ -162,7 +162,7 @@ def read_large(path: Path, size: int, text_columns: set[str]) -> list[Table] | N
     frames = [df for df, _, _ in parts]
     if any(list(df.columns) != names for df in frames) or not _same_kinds(frames):
         return None
-    columns = {}
+    columns: dict[str, Any] = {}
     for i, name in enumerate(names):
         arrays = [df.iloc[:, i] for df in frames]
         if all(a.dtype.kind in "iuf" for a in arrays):
