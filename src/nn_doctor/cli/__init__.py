@@ -1,15 +1,14 @@
-"""The ``nn-doctor`` command line: one Typer app, one error handler (pre-commit's pattern).
+"""The ``nn-doctor`` command line: one Typer app (``cli/app.py``), one error handler here.
 
 Command modules import only the standard library and typer at module level; pandas, rich and
-protobuf are imported inside the commands, so ``--version`` and ``--help`` start fast.
+protobuf are imported inside the commands, so ``--help`` starts fast, and ``--version`` does not
+even build the app.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-
-import typer
 
 from nn_doctor import __version__
 from nn_doctor.exit_codes import ExitCode
@@ -19,49 +18,6 @@ EXIT_CODES_HELP = (
     "2 could not run (bad usage, unreadable log, no usable signal); 3 internal error; "
     "130 interrupted."
 )
-
-app = typer.Typer(
-    name="nn-doctor",
-    help="Diagnose failed neural-network training runs from their logs.\n\n" + EXIT_CODES_HELP,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        print(f"nn-doctor {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False,
-        "--version",
-        "-V",
-        callback=_version,
-        is_eager=True,
-        help="Show the version and exit.",
-    ),
-) -> None:
-    """Diagnose failed neural-network training runs from their logs."""
-
-
-def _register() -> None:
-    from nn_doctor.cli import audit, diagnose, formats, inspect, rules, watch
-
-    app.command("diagnose", help=diagnose.HELP, epilog=EXIT_CODES_HELP)(diagnose.diagnose)
-    app.command("audit", help=audit.HELP, epilog=EXIT_CODES_HELP)(audit.audit)
-    app.command("inspect", help=inspect.HELP)(inspect.inspect)
-    app.command("formats", help=formats.HELP)(formats.formats)
-    app.add_typer(rules.app, name="rules")
-    app.command("watch", help=watch.HELP, epilog=watch.EXIT_CODES_HELP)(watch.watch)
-
-
-_register()
 
 
 def _traceback_requested(argv: list[str]) -> bool:
@@ -73,6 +29,13 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     show_tb = _traceback_requested(args)
     args = [a for a in args if a != "--traceback"]
+    if args in (["--version"], ["-V"]):
+        # The one answer that needs nothing else: skip building the app (typer, click) entirely.
+        print(f"nn-doctor {__version__}")
+        sys.exit(ExitCode.OK)
+    import typer
+
+    from nn_doctor.cli.app import app
     from nn_doctor.errors import NnDoctorError
 
     try:
@@ -92,7 +55,9 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(exc, typer.Abort) or type(exc).__name__ == "Abort":
             _error("interrupted", None)
             sys.exit(ExitCode.INTERRUPTED)
-        if callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int):
+        if callable(getattr(exc, "show", None)) and isinstance(
+            getattr(exc, "exit_code", None), int
+        ):
             exc.show()  # type: ignore[attr-defined]  # usage errors: click's own message
             sys.exit(ExitCode.CANNOT_RUN)
         if show_tb:
