@@ -1,0 +1,179 @@
+"""Datasets for the zoo: scikit-learn's bundled sets and synthetic ``make_*`` data, no downloads.
+
+Every dataset comes out split (train/validation) and, unless a fault asks otherwise, standardized
+with the *training* statistics, as a careful practitioner would do it. Faults that live in the
+data (raw scales, noisy labels, a shifted validation set, a small training set) are applied here,
+so that the training loop stays the same for every cause.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn import datasets as skd
+from sklearn.model_selection import train_test_split
+
+#: name -> (task, loader). Loaders return raw (unscaled) X, y.
+CLASSIFICATION = {"iris", "wine", "breast_cancer", "digits", "synth_cls", "moons"}
+REGRESSION = {"diabetes", "friedman", "synth_reg", "seq_sum"}
+
+
+@dataclass
+class Data:
+    """A split dataset, as float32 inputs and int64 labels (or float32 targets)."""
+
+    name: str
+    task: str  # "classification" | "regression"
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    n_classes: int  # 0 for regression
+    normalized_inputs: bool
+    normalized_targets: bool
+
+    @property
+    def n_inputs(self) -> int:
+        return int(self.x_train.shape[-1])
+
+    @property
+    def n_outputs(self) -> int:
+        return self.n_classes if self.task == "classification" else int(self.y_train.shape[-1])
+
+
+def _raw(name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The dataset at its natural (raw) scale."""
+    if name == "iris":
+        return skd.load_iris(return_X_y=True)
+    if name == "wine":
+        return skd.load_wine(return_X_y=True)
+    if name == "breast_cancer":
+        return skd.load_breast_cancer(return_X_y=True)
+    if name == "digits":
+        x, y = skd.load_digits(return_X_y=True)
+        return x * (255.0 / 16.0), y  # as 8-bit pixels (0–255), the way images arrive
+    if name == "diabetes":
+        return skd.load_diabetes(return_X_y=True, scaled=False)
+    if name == "synth_cls":
+        # Fixed generator (random_state=7) so that every seed sees the same task; the seed only
+        # changes the split, the init and the batch order. Features get "physical units": scales
+        # spanning four orders of magnitude and offsets, as raw tabular data has.
+        x, y = skd.make_classification(
+            n_samples=1600, n_features=20, n_informative=10, n_redundant=4, n_classes=6,
+            n_clusters_per_class=1, class_sep=1.4, flip_y=0.02, random_state=7,
+        )  # fmt: skip
+        rng = np.random.default_rng(7)
+        scale = 10.0 ** rng.uniform(-1, 3, size=x.shape[1])
+        offset = rng.uniform(-50, 500, size=x.shape[1])
+        return x * scale + offset, y
+    if name == "moons":
+        return skd.make_moons(n_samples=1000, noise=0.2, random_state=11)
+    if name == "friedman":
+        x, y = skd.make_friedman1(n_samples=1500, n_features=10, noise=1.0, random_state=5)
+        return x, y * 10.0  # targets in the tens to hundreds, e.g. prices in units
+    if name == "synth_reg":
+        return skd.make_regression(
+            n_samples=1500, n_features=15, n_informative=10, noise=10.0, random_state=3
+        )
+    if name == "seq_sum":
+        # Sequence regression: a weighted sum over 15 steps of a noisy signal (needs memory).
+        rng = np.random.default_rng(13)
+        x = rng.normal(size=(1500, 15, 2))
+        w = np.linspace(1.0, 0.2, 15)
+        y = (x[:, :, 0] * w).sum(axis=1) + 0.5 * np.tanh(x[:, :, 1]).sum(axis=1)
+        return x, y * 25.0 + 100.0
+    raise ValueError(f"unknown dataset {name!r}")
+
+
+def _standardize(train: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scale with the training set's statistics; constant features get std 1 (no NaN)."""
+    axes = tuple(range(train.ndim - 1))
+    mean = train.mean(axis=axes, keepdims=True)
+    std = train.std(axis=axes, keepdims=True)
+    std = np.where(std < 1e-8, 1.0, std)
+    return (train - mean) / std, (other - mean) / std
+
+
+def load(
+    name: str,
+    seed: int,
+    *,
+    n_train: int | None = None,
+    raw_inputs: bool = False,
+    raw_targets: bool = False,
+    label_noise: float = 0.0,
+    val_shift: str | None = None,
+) -> Data:
+    """Load, split (80/20, stratified for classes) and prepare one dataset.
+
+    :param n_train: keep only this many training samples (overfitting scenarios).
+    :param raw_inputs: leave inputs at their raw scale (``no_normalization``).
+    :param raw_targets: leave regression targets at their raw scale (``no_normalization``).
+    :param label_noise: replace this fraction of training labels with random classes.
+    :param val_shift: draw validation from another distribution: ``"shift"`` (offset and
+        rescaled features), ``"invert"`` (mirrored feature values), ``"permute"`` (features in
+        another order).
+    """
+    task = "classification" if name in CLASSIFICATION else "regression"
+    x, y = _raw(name, seed)
+    x = np.asarray(x, dtype=np.float64)
+    strat = y if task == "classification" else None
+    x_tr, x_va, y_tr, y_va = train_test_split(
+        x, y, test_size=0.2, random_state=seed, stratify=strat
+    )
+    rng = np.random.default_rng(1000 + seed)
+    if n_train is not None and n_train < len(x_tr):
+        idx = rng.choice(len(x_tr), size=n_train, replace=False)
+        x_tr, y_tr = x_tr[idx], y_tr[idx]
+    if not raw_inputs:
+        x_tr, x_va = _standardize(x_tr, x_va)
+    if val_shift is not None:
+        x_va = _shift(x_va, x_tr, val_shift, rng)
+    n_classes = 0
+    if task == "classification":
+        n_classes = int(np.max(y) + 1)
+        y_tr = y_tr.astype(np.int64)
+        y_va = y_va.astype(np.int64)
+        if label_noise > 0:
+            flip = rng.random(len(y_tr)) < label_noise
+            y_tr = y_tr.copy()
+            y_tr[flip] = rng.integers(0, n_classes, size=int(flip.sum()))
+    else:
+        y_tr = np.asarray(y_tr, dtype=np.float64).reshape(len(y_tr), -1)
+        y_va = np.asarray(y_va, dtype=np.float64).reshape(len(y_va), -1)
+        if not raw_targets:
+            y_tr, y_va = _standardize(y_tr, y_va)
+        y_tr = y_tr.astype(np.float32)
+        y_va = y_va.astype(np.float32)
+    return Data(
+        name=name,
+        task=task,
+        x_train=x_tr.astype(np.float32),
+        y_train=y_tr,
+        x_val=x_va.astype(np.float32),
+        y_val=y_va,
+        n_classes=n_classes,
+        normalized_inputs=not raw_inputs,
+        normalized_targets=task == "regression" and not raw_targets,
+    )
+
+
+def _shift(
+    x_val: np.ndarray, x_train: np.ndarray, how: str, rng: np.random.Generator
+) -> np.ndarray:
+    """A validation set from another distribution than training (train_val_mismatch)."""
+    axes = tuple(range(x_train.ndim - 1))
+    std = x_train.std(axis=axes, keepdims=True)
+    std = np.where(std < 1e-8, 1.0, std)
+    if how == "shift":
+        # A different acquisition: every feature offset by 1.5 std and stretched by 1.5.
+        mean = x_train.mean(axis=axes, keepdims=True)
+        return (x_val - mean) * 1.5 + mean + 1.5 * std
+    if how == "invert":
+        mean = x_train.mean(axis=axes, keepdims=True)
+        return 2 * mean - x_val
+    if how == "permute":
+        perm = rng.permutation(x_val.shape[-1])
+        return x_val[..., perm]
+    raise ValueError(f"unknown val_shift {how!r}")

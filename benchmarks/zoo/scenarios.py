@@ -1,0 +1,460 @@
+"""The scenario catalogue: scenario families (dataset × architecture) × injected causes × seeds.
+
+A *family* is one dataset with one architecture and a healthy base recipe (optimizer, lr, batch
+size, epochs); its runs are the base itself (the healthy twin), healthy variants (schedules,
+small batches, early stopping …) and one injected cause per faulty run. The split is by family:
+holdout families are never used to calibrate, so the holdout numbers measure generalization to
+data and architectures the rules were not tuned on.
+
+Injections are chosen to really produce the failure on *this* family (verify.py checks that
+they did); several causes have two or more injections so that no cause is learned from a single
+recipe.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Family:
+    """One dataset × architecture with its healthy base recipe."""
+
+    name: str
+    split: str  # "calib" | "holdout"
+    base: dict[str, Any]
+    task: str
+    n_classes: int = 0
+    raw_inputs: bool = False  # raw features are badly scaled (a real no_normalization case)
+    raw_targets: bool = False  # raw regression targets are far from unit scale
+    relu: bool = True  # hidden ReLUs (dead_relu applies)
+    deep_ok: bool = True  # an MLP whose depth a scenario may change
+    small_n_train: int | None = None  # training-set size for the overfitting scenario
+    skip: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One training run to make: a family, a cause (or healthy) and a variant, with a seed."""
+
+    family: str
+    cause: str  # a catalog id or "healthy"
+    variant: str
+    seed: int
+    spec: dict[str, Any] = field(hash=False, compare=False)
+    twin_spec: dict[str, Any] = field(hash=False, compare=False)
+    split: str = "calib"
+    accepts: tuple[str, ...] = ()  # causes this injection makes an equally right answer
+
+    @property
+    def name(self) -> str:
+        return f"{self.family}/{self.cause}/{self.variant}"
+
+    @property
+    def run_id(self) -> str:
+        raw = f"{self.family}-{self.cause}-{self.variant}-s{self.seed}".replace("_", "-")
+        return re.sub(r"[^A-Za-z0-9.-]+", "-", raw)
+
+
+def spec_key(spec: dict[str, Any]) -> str:
+    """A stable key for a spec, so twins shared by several scenarios are trained once."""
+    blob = json.dumps(spec, sort_keys=True, default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()[:16]
+
+
+def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Overlay a scenario's settings on a base recipe; ``arch`` merges key by key."""
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if k == "arch":
+            out["arch"] = {**out.get("arch", {}), **v}
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+F = Family
+FAMILIES: dict[str, Family] = {
+    f.name: f
+    for f in [
+        F("iris_mlp", "calib", task="classification", n_classes=3, small_n_train=None,
+          base={"dataset": "iris", "arch": {"hidden": [16, 16], "act": "relu"},
+                "optimizer": "adam", "lr": 3e-3, "batch_size": 16, "epochs": 40, "log_every": 2},
+          skip=frozenset({"too_few_hidden_units", "oversized_batch", "overfitting"})),
+        F("cancer_mlp", "holdout", task="classification", n_classes=2, raw_inputs=True,
+          small_n_train=60,
+          base={"dataset": "breast_cancer", "arch": {"hidden": [32, 32], "act": "relu",
+                "names": "layers"}, "optimizer": "adam", "lr": 1e-3, "batch_size": 32,
+                "epochs": 30, "log_every": 2},
+          skip=frozenset({"too_few_hidden_units"})),
+        F("digits_mlp", "calib", task="classification", n_classes=10, raw_inputs=True,
+          small_n_train=120,
+          base={"dataset": "digits", "arch": {"hidden": [128, 64], "act": "relu"},
+                "optimizer": "momentum", "lr": 0.02, "momentum": 0.9, "batch_size": 32,
+                "epochs": 20, "log_every": 5}),
+        # Adam on a CNN copes with 0–255 pixels here, so raw inputs are no failure for this family.
+        F("digits_cnn", "calib", task="classification", n_classes=10,
+          deep_ok=False, small_n_train=120,
+          base={"dataset": "digits", "model": "cnn", "arch": {"act": "relu"},
+                "optimizer": "adam", "lr": 1e-3, "batch_size": 32, "epochs": 15,
+                "log_every": 5},
+          skip=frozenset({"too_deep", "vanishing_gradients"})),
+        F("synthcls_mlp", "calib", task="classification", n_classes=6, raw_inputs=True,
+          small_n_train=150,
+          base={"dataset": "synth_cls", "arch": {"hidden": [64, 64], "act": "relu",
+                "names": "layers"}, "optimizer": "sgd", "lr": 0.05, "batch_size": 32,
+                "epochs": 25, "log_every": 4}),
+        F("diabetes_mlp", "calib", task="regression", raw_inputs=True, raw_targets=True,
+          small_n_train=120,
+          base={"dataset": "diabetes", "arch": {"hidden": [32], "act": "relu"},
+                "optimizer": "adam", "lr": 1e-3, "weight_decay": 1e-4, "batch_size": 32,
+                "epochs": 40, "log_every": 2},
+          skip=frozenset({"too_few_hidden_units"})),
+        # make_regression is linear: one hidden unit suffices and a big net barely overfits it.
+        F("synthreg_mlp", "calib", task="regression", raw_targets=True,
+          base={"dataset": "synth_reg", "arch": {"hidden": [64, 64], "act": "relu"},
+                "optimizer": "momentum", "lr": 0.01, "momentum": 0.9, "batch_size": 32,
+                "epochs": 25, "log_every": 4},
+          skip=frozenset({"too_few_hidden_units"})),
+        F("seqsum_rnn", "calib", task="regression", raw_targets=True, relu=False,
+          deep_ok=False,
+          base={"dataset": "seq_sum", "model": "rnn", "arch": {"hidden_size": 32, "act": "tanh"},
+                "optimizer": "adam", "lr": 3e-3, "batch_size": 32, "epochs": 25,
+                "log_every": 4},
+          skip=frozenset({"too_deep", "vanishing_gradients", "dead_relu", "bad_init",
+                          "overfitting", "too_few_hidden_units"})),
+        # ---- holdout families: never used for calibration -----------------------------------
+        F("wine_mlp", "holdout", task="classification", n_classes=3, raw_inputs=True,
+          small_n_train=None,
+          base={"dataset": "wine", "arch": {"hidden": [32, 32], "act": "relu", "names": "layers"},
+                "optimizer": "adamw", "lr": 2e-3, "weight_decay": 1e-2, "batch_size": 16,
+                "epochs": 40, "log_every": 2},
+          skip=frozenset({"overfitting", "too_few_hidden_units"})),
+        F("moons_mlp", "holdout", task="classification", n_classes=2, small_n_train=None,
+          relu=False,
+          base={"dataset": "moons", "arch": {"hidden": [32, 32, 32], "act": "tanh"},
+                "optimizer": "momentum", "lr": 0.02, "momentum": 0.9, "batch_size": 32,
+                "epochs": 30, "log_every": 3},
+          skip=frozenset({"overfitting", "no_normalization"})),
+        F("digits_rnn", "holdout", task="classification", n_classes=10, raw_inputs=True,
+          deep_ok=False, relu=False, small_n_train=150,
+          base={"dataset": "digits", "model": "rnn",
+                "arch": {"hidden_size": 64, "act": "tanh", "seq_len": 8},
+                "optimizer": "adam", "lr": 3e-3, "batch_size": 32, "epochs": 15,
+                "log_every": 5},
+          skip=frozenset({"too_deep", "vanishing_gradients", "dead_relu"})),
+        F("friedman_mlp", "holdout", task="regression", raw_targets=True,
+          base={"dataset": "friedman", "arch": {"hidden": [64, 64], "act": "relu",
+                "names": "layers"}, "optimizer": "adamw", "lr": 3e-3, "weight_decay": 1e-2,
+                "batch_size": 32, "epochs": 30, "log_every": 4}),
+    ]
+}  # fmt: skip
+
+
+#: (cause, variant, overrides, twin overrides, causes the variant itself makes acceptable)
+Injection = tuple[str, str, dict[str, Any], dict[str, Any], tuple[str, ...]]
+
+
+def injections(fam: Family) -> dict[str, list[Injection]]:
+    """Injections per cause that apply to ``fam``; a run's seed picks one (see :func:`scenarios`).
+
+    Recipes were chosen by trying them on the calibration families: an injection that does not
+    produce its failure on most seeds is not worth its training time (verify.py drops it anyway).
+    """
+    b = fam.base
+    lr, model = b["lr"], b.get("model", "mlp")
+    clf = fam.task == "classification"
+    epochs = int(b["epochs"])
+    out: dict[str, list[Injection]] = {}
+
+    def add(
+        cause: str,
+        variant: str,
+        over: dict[str, Any],
+        twin: dict[str, Any] | None = None,
+        accepts: tuple[str, ...] = (),
+    ) -> None:
+        if cause not in fam.skip:
+            out.setdefault(cause, []).append((cause, variant, over, twin or {}, accepts))
+
+    # no_normalization: raw features (wildly different units, or 0–255 pixels) / raw targets.
+    if fam.raw_inputs:
+        add("no_normalization", "raw-inputs", {"raw_inputs": True})
+    if fam.raw_targets and not clf:
+        add("no_normalization", "raw-targets", {"raw_targets": True})
+    # lr_too_high: 20–100× a sensible rate for the optimizer.
+    add("lr_too_high", "sgd-lr3", {"optimizer": "sgd", "momentum": 0.0, "lr": 3.0})
+    add("lr_too_high", "momentum-lr1", {"optimizer": "momentum", "momentum": 0.9, "lr": 1.0})
+    add("lr_too_high", "adam-lr1", {"optimizer": "adam", "lr": 1.0})
+    # lr_too_low: 1e-5 for Adam, 3e-4 for plain SGD (100–1000× too small).
+    add("lr_too_low", "adam-1e-5", {"optimizer": "adam", "lr": 1e-5})
+    add("lr_too_low", "sgd-3e-4", {"optimizer": "sgd", "momentum": 0.0, "lr": 3e-4})
+    # dead_relu: negative bias init, or a high Adam rate that knocks units dead.
+    if fam.relu:
+        add("dead_relu", "neg-bias", {"arch": {"bias_init": -4.0}}, accepts=("bad_init",))
+        add("dead_relu", "adam-lr0.1", {"optimizer": "adam", "lr": 0.1}, accepts=("lr_too_high",))
+        add(
+            "dead_relu",
+            "adam-lr0.05-bias-1",
+            {"optimizer": "adam", "lr": 0.05, "arch": {"bias_init": -1.0}},
+            accepts=("lr_too_high",),
+        )
+    # exploding_gradients: deep net with a large init std; RNN with big recurrent weights.
+    if model == "mlp":
+        add(
+            "exploding_gradients",
+            "deep-init-std0.5",
+            {
+                "arch": {"hidden": [64] * 8, "act": "relu", "init": "normal:0.5"},
+                "epochs": min(epochs, 15),
+            },
+            accepts=("bad_init",),
+        )
+        add(
+            "exploding_gradients",
+            "deep-init-std0.3",
+            {
+                "arch": {"hidden": [48] * 12, "act": "relu", "init": "normal:0.3"},
+                "epochs": min(epochs, 15),
+            },
+            accepts=("bad_init",),
+        )
+    if model == "rnn":
+        add(
+            "exploding_gradients",
+            "recurrent-scale4",
+            {"arch": {"act": "relu", "recurrent_scale": 4.0}},
+            accepts=("bad_init",),
+        )
+        add(
+            "exploding_gradients",
+            "recurrent-scale3",
+            {"arch": {"act": "relu", "recurrent_scale": 3.0}},
+            accepts=("bad_init",),
+        )
+    # vanishing_gradients: deep sigmoid stacks trained with SGD (Adam would rescale them away).
+    if model == "mlp" and fam.deep_ok:
+        add(
+            "vanishing_gradients",
+            "sigmoid-8-momentum",
+            {
+                "arch": {"hidden": [64] * 8, "act": "sigmoid"},
+                "optimizer": "momentum",
+                "momentum": 0.9,
+                "lr": 0.05,
+                "epochs": min(epochs, 20),
+            },
+        )
+        add(
+            "vanishing_gradients",
+            "sigmoid-10-sgd",
+            {
+                "arch": {"hidden": [48] * 10, "act": "sigmoid"},
+                "optimizer": "sgd",
+                "momentum": 0.0,
+                "lr": 0.1,
+                "epochs": min(epochs, 20),
+            },
+            accepts=("too_deep",),
+        )
+        # too_deep: 24–32 plain layers, no residuals, no normalization.
+        add(
+            "too_deep",
+            "plain-relu-30",
+            {"arch": {"hidden": [32] * 30}, "epochs": min(epochs, 15)},
+            accepts=("vanishing_gradients",),
+        )
+        add(
+            "too_deep",
+            "plain-tanh-24",
+            {"arch": {"hidden": [32] * 24, "act": "tanh"}, "epochs": min(epochs, 15)},
+            accepts=("vanishing_gradients",),
+        )
+    # oversized_batch: full batch, or half the training set per step.
+    add("oversized_batch", "full-batch", {"batch_size": 100_000})
+    add("oversized_batch", "half-set", {"batch_size": "half"})
+    # wrong_output_activation: a squashing activation before softmax; ReLU/sigmoid regression head.
+    if clf:
+        add("wrong_output_activation", "sigmoid-before-softmax", {"arch": {"out_act": "sigmoid"}})
+        add("wrong_output_activation", "tanh-before-softmax", {"arch": {"out_act": "tanh"}})
+    else:
+        add("wrong_output_activation", "relu-output", {"arch": {"out_act": "relu"}})
+        add("wrong_output_activation", "sigmoid-output", {"arch": {"out_act": "sigmoid"}})
+    # bad_init: all-zero or constant weights (units stay identical).
+    if model != "rnn":
+        add("bad_init", "zeros", {"arch": {"init": "zeros"}})
+        add("bad_init", "constant", {"arch": {"init": "constant:0.1"}})
+    # too_few_hidden_units: 1–2 units where the task needs more.
+    if model == "mlp" and fam.deep_ok:
+        add(
+            "too_few_hidden_units",
+            "width-2" if clf else "width-1",
+            {"arch": {"hidden": [2] if clf else [1]}},
+        )
+        add("too_few_hidden_units", "width-1-1", {"arch": {"hidden": [1, 1]}})
+    # overfitting: a small training set, a big model, many epochs, no regularization.
+    if fam.small_n_train:
+        big = {"hidden": [256, 256], "fc": 256} if model != "rnn" else {"hidden_size": 128}
+        add(
+            "overfitting",
+            "small-set-big-model",
+            {
+                "n_train": fam.small_n_train,
+                "arch": {**big, "dropout": 0.0},
+                "epochs": 200,
+                "optimizer": "adam",
+                "lr": 3e-3,
+                "weight_decay": 0.0,
+            },
+        )
+        add(
+            "overfitting",
+            "tiny-set-long",
+            {
+                "n_train": max(40, fam.small_n_train // 2),
+                "arch": {**big, "dropout": 0.0},
+                "epochs": 250,
+                "batch_size": 16,
+                "optimizer": "adam",
+                "lr": 1e-3,
+                "weight_decay": 0.0,
+            },
+        )
+    # over_regularization: dropout 0.9, or weight decay far too strong.
+    add("over_regularization", "dropout-0.9", {"arch": {"dropout": 0.9}})
+    add(
+        "over_regularization",
+        "sgd-weight-decay-0.5",
+        {"optimizer": "momentum", "momentum": 0.9, "lr": min(lr, 0.02), "weight_decay": 0.5},
+    )
+    add(
+        "over_regularization",
+        "adamw-weight-decay-5",
+        {"optimizer": "adamw", "lr": 1e-3, "weight_decay": 5.0},
+    )
+    # unshuffled_data: the training set sorted by label (or target), never shuffled.
+    add("unshuffled_data", "sorted", {"shuffle": False, "sort_by_label": True})
+    # label_noise: 40–70% of training labels replaced by random classes (validation clean).
+    if clf:
+        add("label_noise", "noise-50", {"label_noise": 0.5})
+        add("label_noise", "noise-70", {"label_noise": 0.7})
+        add("label_noise", "noise-40", {"label_noise": 0.4})
+    # gradient_clipping_masks_lr: clip 0.2–0.3 with a 100–500× too-high lr.
+    add(
+        "gradient_clipping_masks_lr",
+        "sgd-lr10-clip0.3",
+        {"optimizer": "sgd", "momentum": 0.0, "lr": 10.0, "grad_clip": 0.3},
+        accepts=("lr_too_high",),
+    )
+    add(
+        "gradient_clipping_masks_lr",
+        "momentum-lr1-clip0.5",
+        {"optimizer": "momentum", "momentum": 0.9, "lr": 1.0, "grad_clip": 0.5},
+        accepts=("lr_too_high",),
+    )
+    add(
+        "gradient_clipping_masks_lr",
+        "sgd-lr5-clip0.2",
+        {"optimizer": "sgd", "momentum": 0.0, "lr": 5.0, "grad_clip": 0.2},
+        accepts=("lr_too_high",),
+    )
+    # insufficient_training: the healthy recipe stopped at 1/6–1/4 of its epochs.
+    add("insufficient_training", "stopped-at-one-sixth", {"epochs": max(2, epochs // 6)})
+    add(
+        "insufficient_training",
+        "stopped-at-one-quarter-low-lr",
+        {"epochs": max(2, epochs // 4), "lr": lr / 3},
+        {"lr": lr / 3},
+    )
+    # softmax_overflow_nan: a hand-written softmax without max-subtraction, high-ish lr.
+    if clf:
+        add(
+            "softmax_overflow_nan",
+            "naive-softmax-adam0.02",
+            {"loss": "naive_softmax", "optimizer": "adam", "lr": 0.02},
+            {"optimizer": "adam", "lr": 0.02},
+        )
+        add(
+            "softmax_overflow_nan",
+            "naive-softmax-momentum0.1",
+            {"loss": "naive_softmax", "optimizer": "momentum", "momentum": 0.9, "lr": 0.1},
+            {"optimizer": "momentum", "momentum": 0.9, "lr": 0.1},
+        )
+    # train_val_mismatch: validation from a shifted or mirrored distribution.
+    add("train_val_mismatch", "shifted", {"val_shift": "shift"})
+    add("train_val_mismatch", "inverted", {"val_shift": "invert"})
+    return out
+
+
+def healthy_variants(fam: Family) -> list[tuple[str, dict[str, Any]]]:
+    """Healthy runs beyond the base: the false-alarm probes real logs contain."""
+    b = fam.base
+    epochs = int(b["epochs"])
+    return [
+        ("warmup-cosine", {"schedule": {"kind": "warmup_cosine", "warmup": 0.1}}),
+        (
+            "step-decay",
+            {
+                "schedule": {"kind": "step", "milestones": (0.5, 0.8), "gamma": 0.1},
+                "lr": b["lr"] * 2,
+            },
+        ),
+        ("small-batch", {"batch_size": 8, "epochs": max(4, epochs // 2)}),
+        ("early-stopped", {"early_stop": 3, "epochs": epochs * 2}),
+        ("long-drift", {"epochs": epochs * 2}),
+        ("adamw", {"optimizer": "adamw", "lr": 2e-3, "weight_decay": 1e-2}),
+        (
+            "momentum-warmup",
+            {
+                "optimizer": "momentum",
+                "momentum": 0.9,
+                "lr": 0.02,
+                "schedule": {"kind": "warmup", "warmup": 0.05},
+            },
+        ),
+    ]
+
+
+HEALTHY_PER_SEED = 4  # healthy variants per family and seed, besides the base run
+
+
+def scenarios(seeds: tuple[int, ...] = (0, 1), families: list[str] | None = None) -> list[Scenario]:
+    """Every scenario of the catalogue, for the given seeds.
+
+    Each family × cause gets one run per seed; the seed also picks the injection (rotating
+    through the cause's recipes), so two seeds already give two different injections. Healthy
+    variants rotate the same way.
+    """
+    out: list[Scenario] = []
+    for fam in FAMILIES.values():
+        if families and fam.name not in families:
+            continue
+        variants = healthy_variants(fam)
+        for seed in seeds:
+            base = {**fam.base, "seed": seed}
+            out.append(Scenario(fam.name, "healthy", "base", seed, base, base, fam.split))
+            for k in range(HEALTHY_PER_SEED):
+                variant, over = variants[(seed * HEALTHY_PER_SEED + k) % len(variants)]
+                out.append(
+                    Scenario(fam.name, "healthy", variant, seed, merge(base, over), base, fam.split)
+                )
+            for recipes in injections(fam).values():
+                cause, variant, over, twin, accepts = recipes[seed % len(recipes)]
+                out.append(
+                    Scenario(
+                        fam.name,
+                        cause,
+                        variant,
+                        seed,
+                        merge(base, over),
+                        merge(base, twin),
+                        fam.split,
+                        accepts,
+                    )
+                )
+    return out

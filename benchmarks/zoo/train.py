@@ -1,0 +1,343 @@
+"""Train one zoo scenario with torch on CPU and keep everything the writers and verifiers need.
+
+The loop is an ordinary mini-batch loop (no DataLoader: on tiny tabular data its per-batch
+overhead would dominate the run time). It keeps every step's batch loss (cheap, and what the
+verifiers and HF's interval averaging need), the recorder's rows every ``log_every`` steps, and
+one row per epoch with the validation metrics. Nothing here is drawn from a formula: every
+number is measured on the model being trained.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from benchmarks.zoo import data as zdata
+from benchmarks.zoo.models import build
+from nn_doctor.record.torch import TorchRecorder, config_facts
+
+#: Every setting a scenario may change, with its default.
+DEFAULTS: dict[str, Any] = {
+    "dataset": "iris",
+    "model": "mlp",
+    "arch": {},
+    "optimizer": "adam",
+    "lr": 1e-3,
+    "momentum": 0.0,
+    "weight_decay": 0.0,
+    "schedule": None,  # {"kind": "warmup_cosine"|"step"|"warmup", ...}
+    "batch_size": 32,
+    "epochs": 20,
+    "shuffle": True,
+    "sort_by_label": False,
+    "grad_clip": None,
+    "loss": "auto",  # "ce" | "naive_softmax" | "mse"
+    "n_train": None,
+    "label_noise": 0.0,
+    "raw_inputs": False,
+    "raw_targets": False,
+    "val_shift": None,
+    "early_stop": None,  # patience in epochs
+    "log_every": 5,
+    "seed": 0,
+    "init_name": None,  # what the config says about init, when the scenario knows it
+}
+
+# After the loss first goes non-finite the run is kept going to the end of the next epoch (the
+# weights are NaN by then), as a user who was not watching would have let it.
+_EPOCHS_AFTER_NAN = 1
+
+
+def make_optimizer(spec: dict[str, Any], params: Any) -> torch.optim.Optimizer:
+    """SGD, SGD with momentum, Adam or AdamW from the spec."""
+    name, lr, wd = spec["optimizer"], spec["lr"], spec["weight_decay"]
+    # foreach: one fused call per step instead of a Python loop over tensors (deep nets).
+    if name == "sgd":
+        return torch.optim.SGD(
+            params, lr=lr, momentum=spec["momentum"], weight_decay=wd, foreach=True
+        )
+    if name == "momentum":
+        return torch.optim.SGD(
+            params, lr=lr, momentum=spec["momentum"] or 0.9, weight_decay=wd, foreach=True
+        )
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, weight_decay=wd, foreach=True)
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr=lr, weight_decay=wd, foreach=True)
+    raise ValueError(f"unknown optimizer {name!r}")
+
+
+def lr_at(spec: dict[str, Any], step: int, n_steps: int) -> float:
+    """The learning rate for ``step`` under the spec's schedule (warm-up, step decay, cosine)."""
+    base = float(spec["lr"])
+    sched = spec.get("schedule")
+    if not sched:
+        return base
+    kind = sched["kind"]
+    warm = int(sched.get("warmup", 0.0) * n_steps)
+    if warm and step < warm:
+        return base * (step + 1) / warm
+    if kind == "warmup":
+        return base
+    if kind == "warmup_cosine":
+        t = (step - warm) / max(1, n_steps - warm)
+        floor = sched.get("floor", 0.02)
+        return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * t)))
+    if kind == "step":
+        factor = 1.0
+        for milestone in sched.get("milestones", (0.5, 0.75)):
+            if step >= milestone * n_steps:
+                factor *= sched.get("gamma", 0.1)
+        return base * factor
+    raise ValueError(f"unknown schedule {kind!r}")
+
+
+def naive_softmax_ce(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy through a hand-written softmax, *without* subtracting the max logit.
+
+    This is the bug behind ``softmax_overflow_nan``: exp() overflows float32 once a logit
+    passes ~88.7 (inf/inf = NaN), and underflows to 0 for very negative ones (log 0 = -inf).
+    """
+    e = torch.exp(logits)
+    p = e / e.sum(dim=1, keepdim=True)
+    return -torch.log(p[torch.arange(len(y)), y]).mean()
+
+
+#: Softmax temperature of the ``*_t`` losses (logits / τ, as in contrastive losses).
+TEMPERATURE = 0.05
+
+
+def _loss_fn(spec: dict[str, Any], task: str) -> tuple[str, Any]:
+    loss = spec["loss"]
+    if loss == "auto":
+        loss = "ce" if task == "classification" else "mse"
+    fns = {
+        "ce": F.cross_entropy,
+        "naive_softmax": naive_softmax_ce,
+        "ce_t": lambda z, y: F.cross_entropy(z / TEMPERATURE, y),
+        "naive_softmax_t": lambda z, y: naive_softmax_ce(z / TEMPERATURE, y),
+        "mse": F.mse_loss,
+    }
+    return loss, fns[loss]
+
+
+def batch_size(spec: dict[str, Any], n: int) -> int:
+    """The spec's batch size on ``n`` samples (``"half"`` = half the set; capped at ``n``)."""
+    bs = spec["batch_size"]
+    if bs == "half":
+        return math.ceil(n / 2)
+    return min(int(bs), n)
+
+
+def _batches(
+    spec: dict[str, Any], y: np.ndarray, rng: np.random.Generator, order: np.ndarray
+) -> list[np.ndarray]:
+    n = len(y)
+    bs = batch_size(spec, n)
+    idx = rng.permutation(n) if spec["shuffle"] else order
+    batches = [idx[i : i + bs] for i in range(0, n, bs)]
+    # A last batch of a handful of samples gives one wild loss per epoch, a period that has
+    # nothing to do with the data order; fold it into the batch before it.
+    if len(batches) > 1 and len(batches[-1]) < bs // 2:
+        batches[-2] = np.concatenate([batches[-2], batches.pop()])
+    return batches
+
+
+def _fixed_order(spec: dict[str, Any], data: zdata.Data) -> np.ndarray:
+    """The order an unshuffled loader sees: as stored, or sorted by label/target."""
+    if not spec["sort_by_label"]:
+        return np.arange(len(data.y_train))
+    key = data.y_train if data.task == "classification" else data.y_train[:, 0]
+    return np.argsort(key, kind="stable")
+
+
+def _evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: Any, task: str) -> dict:
+    model.eval()
+    with torch.no_grad():
+        out = model(x)
+        loss = float(loss_fn(out, y))
+        res: dict[str, float] = {"loss": loss}
+        if task == "classification":
+            res["acc"] = float((out.argmax(1) == y).float().mean())
+            res["score"] = res["acc"]
+        else:
+            err = out - y
+            res["mae"] = float(err.abs().mean())
+            var = float(((y - y.mean()) ** 2).mean())
+            mse = float((err**2).mean())
+            res["score"] = 1.0 - mse / var if var > 0 and math.isfinite(mse) else -math.inf
+            res["pred_min"] = float(out.min())
+            res["pred_max"] = float(out.max())
+            inside = (y >= out.min()) & (y <= out.max())
+            res["targets_outside_pred_range"] = float(1 - inside.float().mean())
+    model.train()
+    return res
+
+
+def train(spec_in: dict[str, Any]) -> dict[str, Any]:
+    """Train one scenario; return its history as plain data (picklable, JSON-able)."""
+    spec = {**DEFAULTS, **spec_in}
+    seed = int(spec["seed"])
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    data = zdata.load(
+        spec["dataset"],
+        seed,
+        n_train=spec["n_train"],
+        raw_inputs=spec["raw_inputs"],
+        raw_targets=spec["raw_targets"],
+        label_noise=spec["label_noise"],
+        val_shift=spec["val_shift"],
+    )
+    arch = dict(spec["arch"])
+    # Features per sample (MLP, CNN) or per time step (RNN on (N, T, F) sequences).
+    model = build(spec["model"], int(data.x_train.shape[-1]), data.n_outputs, arch)
+    opt = make_optimizer(spec, model.parameters())
+    loss_name, loss_fn = _loss_fn(spec, data.task)
+    every = int(spec["log_every"])
+    rec = TorchRecorder(model, every=every, optimizer=opt, grad_clip=spec["grad_clip"])
+
+    x_tr, y_tr = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
+    x_va, y_va = torch.from_numpy(data.x_val), torch.from_numpy(data.y_val)
+    order = _fixed_order(spec, data)
+    bs = batch_size(spec, len(y_tr))
+    steps_per_epoch = math.ceil(len(y_tr) / bs)
+    if steps_per_epoch > 1 and len(y_tr) % bs and len(y_tr) % bs < bs // 2:
+        steps_per_epoch -= 1
+    n_steps = steps_per_epoch * int(spec["epochs"])
+
+    losses: list[float] = []
+    accs: list[float] = []
+    lrs: list[float] = []
+    rows: list[dict[str, float]] = []
+    epochs: list[dict[str, Any]] = []
+    nonfinite_step: int | None = None
+    stopped = "completed"
+    best_val, since_best = math.inf, 0
+    t0 = time.time()
+    step = 0
+    model.train()
+    for epoch in range(int(spec["epochs"])):
+        ep_losses, ep_accs = [], []
+        for b in _batches(spec, data.y_train, rng, order):
+            lr = lr_at(spec, step, n_steps)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            xb, yb = x_tr[b], y_tr[b]
+            # Recorded steps are the last of each logging window (1-based step % every == 0),
+            # the step HF and Lightning attach a window's grad_norm and lr to.
+            rec.start(step + 1, targets=yb)
+            out = model(xb)
+            loss = loss_fn(out, yb)
+            opt.zero_grad()
+            loss.backward()
+            if spec["grad_clip"] is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), float(spec["grad_clip"]))
+            opt.step()
+            row = rec.finish(loss=loss)
+            lv = float(loss.detach())
+            losses.append(lv)
+            lrs.append(lr)
+            ep_losses.append(lv)
+            if data.task == "classification":
+                acc = float((out.detach().argmax(1) == yb).float().mean())
+                accs.append(acc)
+                ep_accs.append(acc)
+            if row is not None:
+                row["_s"] = float(step)
+                row["_time"] = time.time()
+                rows.append(row)
+            if nonfinite_step is None and not math.isfinite(lv):
+                nonfinite_step = step
+            step += 1
+        t_eval = time.time()
+        ev = _evaluate(model, x_va, y_va, loss_fn, data.task)
+        t_eval = time.time() - t_eval
+        ep_row: dict[str, Any] = {
+            "epoch": epoch,
+            "step": step,
+            "train_loss": float(np.mean(ep_losses)),
+            "val_loss": ev["loss"],
+            "val_score": ev["score"],
+            "_time": time.time(),
+            "_eval_seconds": t_eval,
+        }
+        if data.task == "classification":
+            ep_row["train_acc"] = float(np.mean(ep_accs))
+            ep_row["val_acc"] = ev["acc"]
+        else:
+            ep_row["val_mae"] = ev["mae"]
+            ep_row["val_pred_min"] = ev["pred_min"]
+            ep_row["val_pred_max"] = ev["pred_max"]
+            ep_row["targets_outside_pred_range"] = ev["targets_outside_pred_range"]
+        epochs.append(ep_row)
+        if (
+            nonfinite_step is not None
+            and epoch >= nonfinite_step // steps_per_epoch + _EPOCHS_AFTER_NAN
+        ):
+            stopped = "nan"
+            break
+        if spec["early_stop"]:
+            if ev["loss"] < best_val:
+                best_val, since_best = ev["loss"], 0
+            else:
+                since_best += 1
+                if since_best >= int(spec["early_stop"]):
+                    stopped = "early_stopping"
+                    break
+    rec.close()
+
+    facts = config_facts(
+        model,
+        opt,
+        loss_fn=loss_name,
+        task=data.task,
+        batch_size=batch_size(spec, len(y_tr)),
+        n_train=len(y_tr),
+        n_val=len(y_va),
+        epochs=int(spec["epochs"]),
+        grad_clip=spec["grad_clip"],
+        shuffle=bool(spec["shuffle"]),
+        normalize_inputs=data.normalized_inputs,
+        normalize_targets=data.normalized_targets if data.task == "regression" else None,
+        n_classes=data.n_classes or None,
+        init=spec["init_name"] or _init_name(arch),
+        residual=False,
+    )
+    facts["lr"] = float(spec["lr"])  # the configured (peak) lr, not where a schedule ended
+    if spec["schedule"]:
+        facts["lr_schedule"] = spec["schedule"]["kind"]
+    if spec["early_stop"]:
+        facts["early_stopping_patience"] = int(spec["early_stop"])
+    return {
+        "spec": spec,
+        "task": data.task,
+        "n_classes": data.n_classes,
+        "n_train": len(y_tr),
+        "n_val": len(y_va),
+        "steps_per_epoch": steps_per_epoch,
+        "n_steps_planned": n_steps,
+        "loss": losses,
+        "acc": accs,
+        "lr": lrs,
+        "rows": rows,
+        "epochs": epochs,
+        "config": facts,
+        "nonfinite_step": nonfinite_step,
+        "stopped": stopped,
+        "t0": t0,
+        "seconds": time.time() - t0,
+    }
+
+
+def _init_name(arch: dict[str, Any]) -> str | None:
+    scheme = str(arch.get("init", "default"))
+    if scheme == "default":
+        return None  # torch's default init: a config would not mention it
+    return scheme.replace(":", "_")
