@@ -112,7 +112,14 @@ class Watcher:
     # -- the loop --------------------------------------------------------------------------
 
     def run(self) -> int:
-        """Watch until an exit condition; returns the exit code."""
+        """Watch until an exit condition; returns the exit code (Ctrl-C propagates: 130)."""
+        try:
+            return self._run()
+        except KeyboardInterrupt:
+            self.status("interrupted")
+            raise
+
+    def _run(self) -> int:
         start = self.clock()
         tailer = self._appear(start)
         if isinstance(tailer, int):
