@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -117,3 +119,38 @@ def test_an_empty_file_that_never_grows_ends_with_2_after_idle(tmp_path: Path, r
     assert code == 2
     assert "is there but" in err and "has not grown for 5 s" in err
     assert sim.now - 1000.0 >= 5.0  # --idle, not --wait, applies to a file that exists
+
+
+def test_json_alerts_stay_strict_json_when_the_loss_turns_nan(tmp_path: Path, rules) -> None:  # type: ignore[no-untyped-def]
+    log = tmp_path / "run.csv"
+    rows = [f"{i},{2.3 * math.exp(-i / 30) + 0.1!r},{1.0 + i / 100!r}" for i in range(80)]
+    rows += [f"{i},nan,{1e6!r}" for i in range(80, 100)]
+    log.write_text("step,loss,grad_norm\n" + "\n".join(rows) + "\n")
+    code, _, out, _ = run(log, rules, SimClock(), interval=1.0, idle=3.0, output="json")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines
+    for line in lines:
+        alert = json.loads(line, parse_constant=lambda c: pytest.fail(f"not strict JSON: {c}"))
+        assert alert["event"] == "alert" and alert["severity"] == "error"
+
+
+def test_a_rotated_log_is_followed_into_the_new_file(tmp_path: Path, rules) -> None:  # type: ignore[no-untyped-def]
+    log = tmp_path / "run.csv"
+    log.write_text("step,loss\n" + "".join(f"{i},{loss(i)!r}\n" for i in range(150)))
+
+    def rotate(n: int) -> None:  # the job restarts with a new log at the same path
+        if n == 2:
+            fresh = tmp_path / "run.csv.tmp"
+            rows = [
+                2.3 * math.exp(-i / 30) + 0.1 if i < 100 else 0.15 * math.exp((i - 100) / 20)
+                for i in range(200)
+            ]
+            fresh.write_text("step,loss\n" + "".join(f"{i},{v!r}\n" for i, v in enumerate(rows)))
+            os.replace(fresh, log)
+
+    code, watcher, out, err = run(log, rules, SimClock(rotate), interval=1.0, idle=5.0)
+    assert code == 1, err
+    assert "was replaced by a new file" in err
+    assert "ALERT lr_too_high" in out
+    assert watcher.last is not None and watcher.last.steps["last"] == 199

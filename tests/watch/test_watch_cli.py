@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -156,7 +156,7 @@ def test_no_exit_on_error_keeps_watching_alerts_once_and_exits_1_at_the_end(
     tmp_path: Path,
 ) -> None:
     log = tmp_path / "run.csv"
-    writer = Writer(log, csv_lines(diverging(until=400)), delay=0.002)
+    writer = Writer(log, csv_lines(diverging(until=400)), delay=0.001)
     writer.start()
     watch = WatchProcess(str(log), *FAST, "--idle", "1.5", "--no-exit-on-error")
     assert watch.finish() == 1, watch.stderr
@@ -186,14 +186,12 @@ def test_bad_options_exit_2(tmp_path: Path, args: tuple[str, str]) -> None:
     assert exc.value.code == 2
 
 
-@pytest.mark.parametrize("value", [math.nan])
-def test_nonfinite_evidence_stays_strict_json(tmp_path: Path, value: float) -> None:
-    """A loss that turns NaN: the alert line is still strict JSON (NaN as a string)."""
-    log = tmp_path / "run.csv"
-    rows = [f"{i},{2.3 * math.exp(-i / 30) + 0.1!r},{1.0 + i / 100!r}" for i in range(80)]
-    rows += [f"{i},{value},{1e6!r}" for i in range(80, 100)]
-    log.write_text("step,loss,grad_norm\n" + "\n".join(rows) + "\n")
-    watch = WatchProcess(str(log), *FAST, "--idle", "1", "--format", "json")
-    assert watch.finish() == 1, watch.stderr
-    for line in watch.stdout.splitlines():
-        json.loads(line, parse_constant=lambda c: pytest.fail(f"non-strict JSON: {c}"))
+def test_watch_help_does_not_import_pandas_or_protobuf() -> None:
+    code = (
+        "import sys; from nn_doctor.cli import main\n"
+        "try:\n    main(['watch', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print('HEAVY=' + ','.join(m for m in ('pandas', 'google.protobuf') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY=\n" in out.stdout + "\n"
+    assert "--on-error" in out.stdout

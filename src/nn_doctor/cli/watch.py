@@ -39,12 +39,18 @@ def watch(
         float,
         typer.Option(
             "--interval",
-            help="Seconds between polls; the rules run at most this often, and only on new records.",
+            help=(
+                "Seconds between polls; the rules run at most this often, only when new "
+                "records arrived (and less often when one diagnosis takes longer than this)."
+            ),
         ),
     ] = 2.0,
     wait: Annotated[
         float,
-        typer.Option("--wait", help="Seconds to wait for PATH to appear before exiting 2."),
+        typer.Option(
+            "--wait",
+            help="Seconds to wait for PATH (for a folder: a log in it) to appear before exiting 2.",
+        ),
     ] = 60.0,
     idle: Annotated[
         float,

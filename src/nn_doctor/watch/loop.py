@@ -131,7 +131,8 @@ class Watcher:
             f"{self.opt.idle:g} s without growth"
         )
         last_growth = self.clock()
-        last_eval: float | None = None
+        last_start: float | None = None  # when the last diagnosis started …
+        last_end = 0.0  # … and ended
         dirty = False
         while True:
             progress = tailer.poll()
@@ -142,10 +143,20 @@ class Watcher:
                 last_growth = now
             if progress.records or progress.reset:
                 dirty = True
-            if dirty and (last_eval is None or now - last_eval >= self.opt.interval * 0.999):
+            # At most every --interval, and never busier than half the time: on a log of
+            # millions of steps one diagnosis takes seconds, and watch must not take a core
+            # away from the training it watches.
+            if dirty and (
+                last_start is None
+                or (
+                    now - last_start >= self.opt.interval * 0.999
+                    and now - last_end >= last_end - last_start
+                )
+            ):
                 dirty = False
-                last_eval = now
+                last_start = now
                 code = self._evaluate()
+                last_end = self.clock()
                 if code is not None:
                     return code
             if now - last_growth >= self.opt.idle:
