@@ -16,7 +16,8 @@ Each contender runs in a fresh process, so imports are part of the bill as they 
   ("the loss ended far above its minimum, or is not finite"), serial, as a script would do it.
 
 Run: ``python benchmarks/audit_speed.py`` (``--small 1000 --large 50 --jobs 2``; ``--keep DIR``
-leaves the trees there). Prints a table of seconds and runs per second.
+leaves the trees there). Prints a table of seconds, runs per second and CPU seconds; on a shared
+machine the wall-clock figures depend on the load (printed first), the CPU seconds much less.
 """
 
 from __future__ import annotations
@@ -161,10 +162,18 @@ print(json.dumps({"runs": runs, "flagged": flagged, "seconds": time.perf_counter
 """
 
 
+_CPU = [0.0]  # CPU seconds of the last command (its process and the children it waited for)
+
+
 def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
     elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    _CPU[0] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}")
     return elapsed, proc.stdout
@@ -180,19 +189,19 @@ def _audit(tree: Path, jobs: int, cache: Path | None) -> tuple[float, int]:
     return elapsed, max(0, len(out.strip().splitlines()) - 1)
 
 
-def bench(tree: Path, jobs: int, work: Path) -> list[tuple[str, float, int]]:
-    """(contender, seconds, runs) for one tree."""
+def bench(tree: Path, jobs: int, work: Path) -> list[tuple[str, float, int, float]]:
+    """(contender, seconds, runs, CPU seconds) for one tree."""
     rows = []
     t, n = _audit(tree, 1, None)
-    rows.append(("nn-doctor audit, 1 process (cold)", t, n))
+    rows.append(("nn-doctor audit, 1 process (cold)", t, n, _CPU[0]))
     t, n = _audit(tree, jobs, None)
-    rows.append((f"nn-doctor audit --jobs {jobs} (cold)", t, n))
+    rows.append((f"nn-doctor audit --jobs {jobs} (cold)", t, n, _CPU[0]))
     cache = work / f"cache-{tree.name}"
     _audit(tree, jobs, cache)  # fill
     t, n = _audit(tree, jobs, cache)
-    rows.append((f"nn-doctor audit --jobs {jobs} (warm cache)", t, n))
+    rows.append((f"nn-doctor audit --jobs {jobs} (warm cache)", t, n, _CPU[0]))
     t, out = _timed([sys.executable, "-c", BASELINE, str(tree)])
-    rows.append(("baseline: pd.read_csv/json loop + check", t, json.loads(out)["runs"]))
+    rows.append(("baseline: pd.read_csv/json loop + check", t, json.loads(out)["runs"], _CPU[0]))
     return rows
 
 
@@ -215,11 +224,21 @@ def main(argv: list[str] | None = None) -> None:
             n = args.large_steps
             trees.append(("large", make_tree(work / "large", args.large, (n, n), seed=2)))
         print(f"generated in {time.perf_counter() - t0:.1f} s under {work}", file=sys.stderr)
-        print(f"{'tree':<6} {'contender':<42} {'runs':>6} {'seconds':>8} {'runs/s':>8}")
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"{os.cpu_count()} CPUs, load average {load:.1f} at start", file=sys.stderr)
+        print(
+            f"{'tree':<6} {'contender':<42} {'runs':>6} {'seconds':>8} {'runs/s':>8} {'cpu s':>7}"
+        )
         for label, tree in trees:
-            for name, seconds, runs in bench(tree, args.jobs, work):
+            for name, seconds, runs, cpu in bench(tree, args.jobs, work):
                 rate = runs / seconds if seconds > 0 else math.inf
-                print(f"{label:<6} {name:<42} {runs:>6} {seconds:>8.2f} {rate:>8.1f}")
+                line = f"{label:<6} {name:<42} {runs:>6} {seconds:>8.2f} {rate:>8.1f} {cpu:>7.1f}"
+                print(line, flush=True)
+        print(
+            "cpu s: CPU time of the command and the children it waited for (pool workers forked"
+            " by the forkserver are not all counted)",
+            file=sys.stderr,
+        )
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
