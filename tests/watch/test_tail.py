@@ -212,3 +212,16 @@ def test_find_refuses_a_folder_of_several_runs(tmp_path: Path) -> None:
         (tmp_path / name / "run.csv").write_text("step,loss\n0,1.0\n")
     with pytest.raises(InputError, match="2 runs"):
         find(tmp_path)
+
+
+def test_a_padded_header_repeated_later_is_recognized(tmp_path: Path) -> None:
+    """Ultralytics pads its header with spaces; the repeat must match it byte for byte."""
+    log = tmp_path / "results.csv"
+    head = "      epoch,  train/box_loss,    metrics/mAP50(B),   lr/pg0"
+    log.write_text(f"\n{head}\n        1,   1.5,   0.1,  0.01\n        2,   1.2,   0.2,  0.01\n")
+    tail = csv_tail(log, "yolo")
+    assert tail.poll().records == 2
+    append(log, f"{head}\n        1,   3.0,   0.0,  0.01\n")
+    assert any("new run" in n for n in tail.poll().notes)
+    frame = build_frame(tail.raw())
+    assert dict(frame.series("train_loss")) == {1: 3.0}

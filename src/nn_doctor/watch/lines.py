@@ -217,12 +217,15 @@ class LineTail:
         if self.header is None:
             if chunk.startswith(b"\xef\xbb\xbf"):
                 chunk = chunk[3:]
-            body = chunk.lstrip(b"\r\n \t")
-            if not body:
-                return 0  # blank lines only: the header is still to come
-            nl = body.find(b"\n")
-            self.header = body[:nl].rstrip(b"\r")
-            chunk = body[nl + 1 :]
+            while True:  # the header is the first non-blank line, leading spaces kept (YOLO)
+                nl = chunk.find(b"\n")  # complete lines: there is one
+                if chunk[:nl].strip():
+                    break
+                chunk = chunk[nl + 1 :]
+                if not chunk:
+                    return 0  # blank lines only: the header is still to come
+            self.header = chunk[:nl].rstrip(b"\r")
+            chunk = chunk[nl + 1 :]
         n = 0
         for k, piece in enumerate(self._split_runs(chunk)):
             if k:
