@@ -168,7 +168,10 @@ def number(value: Any) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer beyond float range (JSON allows any length)
+            return math.copysign(math.inf, value)
     if isinstance(value, str):
         return token_value(value)
     return None

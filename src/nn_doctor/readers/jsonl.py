@@ -22,7 +22,7 @@ from nn_doctor.readers._common import (
     metricish,
     peek,
     raw_run,
-    read_text,
+    read_bytes,
 )
 from nn_doctor.readers._jsonrows import columns, parse_lines
 from nn_doctor.readers._wide import STEP_NAMES, WALL_NAMES, to_long
@@ -91,12 +91,22 @@ def _wandb_config(path: Path) -> tuple[dict[str, Any], list[str], list[str]]:
 
 
 def read_file(path: Path) -> RawRun:
-    """Read one JSON-lines log."""
-    rows = parse_lines(read_text(path))
-    cols, warnings, ignored = columns(rows)
+    """Read one JSON-lines log (flat numeric lines through the vectorized fast path)."""
+    from nn_doctor.readers._jsonfast import flat_columns
+
+    buf = read_bytes(path)
+    flat = flat_columns(buf)
+    if flat is not None:
+        cols, n_rows, first_keys = flat.columns, flat.n_rows, flat.first_keys
+        row_warnings, warnings, ignored = flat.warnings, [], flat.ignored
+    else:
+        rows = parse_lines(buf.decode("utf-8", errors="replace").lstrip("\ufeff"))
+        cols, warnings, ignored = columns(rows)
+        n_rows, row_warnings = len(rows.rows), rows.warnings
+        first_keys = list(rows.rows[0]) if rows.rows else []
     long = to_long(
         cols,
-        len(rows.rows),
+        n_rows,
         step_names=_STEP_KEYS,
         wall_names=("_timestamp", *WALL_NAMES),
         skip=("_runtime",),
@@ -104,9 +114,9 @@ def read_file(path: Path) -> RawRun:
     config: dict[str, Any] = {}
     sources: list[str] = []
     config_warnings: list[str] = []
-    if path.name == _WANDB_HISTORY or any("_step" in r for r in rows.rows[:1]):
+    if path.name == _WANDB_HISTORY or "_step" in first_keys:
         config, sources, config_warnings = _wandb_config(path)
-    all_warnings = [*config_warnings, *rows.warnings, *warnings, *long.warnings]
+    all_warnings = [*config_warnings, *row_warnings, *warnings, *long.warnings]
     if not len(long.records):
         all_warnings.append(empty_warning(path, "no numeric metric in any line"))
     return raw_run(
