@@ -96,9 +96,10 @@ def read_file(path: Path) -> RawRun:
 
     buf = read_bytes(path)
     flat = flat_columns(buf)
+    warnings: list[str] = []
     if flat is not None:
         cols, n_rows, first_keys = flat.columns, flat.n_rows, flat.first_keys
-        row_warnings, warnings, ignored = flat.warnings, [], flat.ignored
+        row_warnings, ignored = flat.warnings, flat.ignored
     else:
         rows = parse_lines(buf.decode("utf-8", errors="replace").lstrip("\ufeff"))
         cols, warnings, ignored = columns(rows)
