@@ -151,29 +151,27 @@ def _drop_superseded(steps: np.ndarray) -> np.ndarray:
     return ~(later <= steps)
 
 
-def _reduce_repeats(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+def _reduce_repeats(df: pd.DataFrame, names: list[str]) -> tuple[pd.DataFrame, list[str]]:
     """Reduce several values of one signal at one step to one: the mean, or the first non-finite."""
-    dup = df.duplicated(["signal", "step"], keep=False)
+    dup = df.duplicated(["code", "step"], keep=False)
     if not dup.any():
         return df, []
     import pandas as pd
 
     rep = df[dup]
-    counts = rep.groupby("signal", sort=False, observed=True).size()
+    counts = rep.groupby("code", sort=False).size()
     finite = np.isfinite(rep["value"].to_numpy())
-    agg = rep.assign(_f=finite).groupby(["signal", "step"], sort=False, observed=True)
+    agg = rep.assign(_f=finite).groupby(["code", "step"], sort=False)
     means = agg["value"].mean()
     all_finite = agg["_f"].all()
-    firsts_nonfinite = (
-        rep[~finite].groupby(["signal", "step"], sort=False, observed=True)["value"].first()
-    )
+    firsts_nonfinite = rep[~finite].groupby(["code", "step"], sort=False)["value"].first()
     value = means.where(all_finite, firsts_nonfinite.reindex(means.index))
     wall = agg["wall_time"].max()
     reduced = pd.DataFrame({"value": value, "wall_time": wall}).reset_index()
     out = pd.concat([df[~dup], reduced], ignore_index=True)
     notes = [
-        f"{sig}: several values per step at {int(n)} points; averaged per step"
-        for sig, n in counts.items()
+        f"{names[int(code)]}: several values per step at {int(n)} points; averaged per step"
+        for code, n in counts.items()
     ]
     return out, notes
 
@@ -245,20 +243,25 @@ def build_frame(
                 )
 
     if len(rec):
+        # Work on integer signal codes (factorize keeps first-written order, so per-layer families
+        # stay in model order); strings only come back as the categories of the final column.
         codes, uniques = pd.factorize(rec["name"])
-        targets = np.array([rename.get(str(u), str(u)) for u in uniques], dtype=object)
+        targets = [rename.get(str(u), str(u)) for u in uniques]
+        steps = np.round(rec["step"].to_numpy(dtype=float)).astype(np.int64)
         data = pd.DataFrame(
             {
-                "step": rec["step"].to_numpy(),
-                "signal": targets[codes],
+                "code": codes.astype(np.int64),
+                "step": steps,
                 "value": rec["value"].to_numpy(dtype=float),
                 "wall_time": rec["wall_time"].to_numpy(dtype=float),
             }
         )
         # Resumed runs: per signal, the later write wins from the step where the counter went back.
         keep = np.ones(len(data), dtype=bool)
-        for _, idx in data.groupby("signal", sort=False).indices.items():
-            keep[idx] = _drop_superseded(data["step"].to_numpy()[idx])
+        order = np.argsort(codes, kind="stable")
+        bounds = np.flatnonzero(np.diff(codes[order])) + 1
+        for idx in np.split(order, bounds):
+            keep[idx] = _drop_superseded(steps[idx])
         dropped = int((~keep).sum())
         if dropped:
             warnings.append(
@@ -266,16 +269,17 @@ def build_frame(
                 "records were superseded by later writes at the same steps"
             )
         data = data[keep]
-        data, repeat_notes = _reduce_repeats(data)
+        data, repeat_notes = _reduce_repeats(data, targets)
         notes.extend(repeat_notes)
-        data["step"] = np.round(data["step"].to_numpy(dtype=float)).astype(np.int64)
-        # Signals in the order they were first written (per-layer families: model order).
-        first_seen: dict[str, int] = {}
-        for n in names:
-            first_seen.setdefault(rename.get(str(n), str(n)), len(first_seen))
-        rank = data["signal"].map(first_seen).to_numpy()
-        data = data.iloc[np.lexsort((data["step"].to_numpy(), rank))].reset_index(drop=True)
-        data = data.drop_duplicates(["signal", "step"], keep="last")
+        data = data.sort_values(["code", "step"], kind="stable")
+        data = pd.DataFrame(
+            {
+                "step": data["step"].to_numpy(),
+                "signal": pd.Categorical.from_codes(data["code"].to_numpy(), categories=targets),
+                "value": data["value"].to_numpy(),
+                "wall_time": data["wall_time"].to_numpy(),
+            }
+        )
     else:
         data = pd.DataFrame(
             {
@@ -286,7 +290,7 @@ def build_frame(
             }
         )
 
-    present = {str(x) for x in pd.unique(data["signal"])}
+    present = {str(x) for x in pd.unique(data["signal"].astype(object))}
     config, config_notes = normalize_config(raw.config, config_overrides)
     notes.extend(config_notes)
     return RunFrame(
