@@ -170,8 +170,10 @@ def _reduce_repeats(df: pd.DataFrame, names: list[str]) -> tuple[pd.DataFrame, l
     reduced = pd.DataFrame({"value": value, "wall_time": wall}).reset_index()
     out = pd.concat([df[~dup], reduced], ignore_index=True)
     notes = [
-        f"{names[int(code)]}: several values per step at {int(n)} points; averaged per step"
-        for code, n in counts.items()
+        f"{names[code]}: several values per step at {n} points; averaged per step"
+        for code, n in zip(
+            counts.index.to_numpy(dtype=np.int64).tolist(), counts.to_numpy().tolist()
+        )
     ]
     return out, notes
 
@@ -246,7 +248,10 @@ def build_frame(
         # Work on integer signal codes (factorize keeps first-written order, so per-layer families
         # stay in model order); strings only come back as the categories of the final column.
         codes, uniques = pd.factorize(rec["name"])
-        targets = [rename.get(str(u), str(u)) for u in uniques]
+        named = [rename.get(str(u), str(u)) for u in uniques]
+        targets = list(dict.fromkeys(named))  # unique, first-written order
+        position = {t: i for i, t in enumerate(targets)}
+        codes = np.array([position[t] for t in named], dtype=np.int64)[codes]
         steps = np.round(rec["step"].to_numpy(dtype=float)).astype(np.int64)
         data = pd.DataFrame(
             {
@@ -275,7 +280,9 @@ def build_frame(
         data = pd.DataFrame(
             {
                 "step": data["step"].to_numpy(),
-                "signal": pd.Categorical.from_codes(data["code"].to_numpy(), categories=targets),
+                "signal": pd.Categorical.from_codes(
+                    data["code"].to_numpy(dtype=np.int64), categories=pd.Index(targets)
+                ),
                 "value": data["value"].to_numpy(),
                 "wall_time": data["wall_time"].to_numpy(),
             }
