@@ -57,7 +57,8 @@ def write_tb_scalars(path: Path, n_steps: int = 50_000, n_tags: int = 20) -> Pat
 
     rng = np.random.default_rng(0)
     tags = [f"train/metric_{k:02d}" for k in range(n_tags)]
-    tags[:4] = ["train/loss", "val/loss", "train/lr", "train/grad_norm"]
+    named = ["train/loss", "val/loss", "train/lr", "train/grad_norm"][:n_tags]
+    tags[: len(named)] = named
     values = rng.standard_normal((n_steps, n_tags)).astype(np.float32)
     writer, write = _record_writer(path)
     for step in range(n_steps):

@@ -44,10 +44,9 @@ _TRUNCATED = (
 
 
 def _workers() -> int:
-    try:
-        return max(1, min(2, len(os.sched_getaffinity(0))))
-    except (AttributeError, OSError):  # not Linux
-        return max(1, min(2, os.cpu_count() or 1))
+    from nn_doctor.readers._common import spare_workers
+
+    return spare_workers()
 
 
 def _read_range(path: Path, start: int, end: int) -> bytes:

@@ -256,15 +256,18 @@ def _parse_values(buf: bytes, vs: Any, ve: Any) -> Any:
     (``+1``, ``.5``, ``1.``, ``01``, ``inf``): :func:`_json_numbers` rules those out first, so a
     file the general reader would skip lines of is declined instead. Values longer than a float
     repr (20+ digit integers) decline too: the general reader converts those from exact ints.
-    Large files are parsed in two halves on two threads (numpy and pandas release the GIL).
+    Large files are parsed in two halves on two threads when a core is free (numpy and pandas
+    release the GIL; see :func:`._common.spare_workers`).
     """
     import warnings
     from concurrent.futures import ThreadPoolExecutor
 
     if int((ve - vs).max()) > _MAX_VALUE_LEN:
         return None
+    from nn_doctor.readers._common import spare_workers
+
     n = len(vs)
-    cuts = [0, n // 2, n] if n >= _THREADED_VALUES else [0, n]
+    cuts = [0, n // 2, n] if n >= _THREADED_VALUES and spare_workers() > 1 else [0, n]
     jobs = [(vs[a:b], ve[a:b]) for a, b in pairwise(cuts)]
     with warnings.catch_warnings():  # pandas' warnings, if any, are not the user's business
         warnings.simplefilter("ignore")
