@@ -143,3 +143,30 @@ def test_cli_reports_cache_hits(cli, tree: Path, tmp_path: Path) -> None:  # typ
     second = cli(*args)
     assert first[1] == second[1]  # the same table
     assert "from cache" not in first[2] and "6 source(s) from cache" in second[2]
+
+
+def test_a_growing_file_in_a_sub_folder_is_seen(tmp_path: Path, reads: Counter[str]) -> None:
+    """Keras' TensorBoard ``train/``+``validation/`` pair is one run: its halves count too."""
+    from tensorboardX import SummaryWriter
+
+    run = tmp_path / "keras_tb" / "run"
+    for half in ("train", "validation"):
+        writer = SummaryWriter(str(run / half))
+        for i in range(40):
+            writer.add_scalar("epoch_loss", 2 * 0.9**i + 0.1, i)
+        writer.close()
+    extra = tmp_path / "later"
+    writer = SummaryWriter(str(extra))
+    for i in range(40, 60):
+        writer.add_scalar("epoch_loss", 50.0, i)  # the loss blows up after a resume
+    writer.close()
+    first = _audit(run.parent)
+    assert [r.top_cause for r in first.rows] == [None]
+    (train_log,) = (run / "train").iterdir()
+    (more,) = extra.iterdir()
+    with open(train_log, "ab") as fh:  # the writer appends to its file: no new folder entry
+        fh.write(more.read_bytes())
+    reads.clear()
+    second = _audit(run.parent)
+    assert list(reads) == [str(run)]
+    assert [r.top_cause for r in second.rows] == ["lr_too_high"]

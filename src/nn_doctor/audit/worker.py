@@ -122,6 +122,25 @@ def _error_run(path: str, fmt: str | None, exc: BaseException) -> dict[str, Any]
     return row
 
 
+def _run_files(source: RunSource) -> list[str]:
+    """The files that make the folder a run for its reader (Keras' ``train/`` halves, …).
+
+    Listed even when a reader does not name them in ``RawRun.files``: an event file that grows
+    inside a sub-folder changes no entry of the run folder itself.
+    """
+    import os
+
+    from nn_doctor.readers import load
+
+    if not source.path.is_dir():
+        return []
+    try:
+        names = frozenset(os.listdir(source.path))
+        return [str(p) for p in load(source.reader).folder_files(source.path, names)]
+    except Exception:  # the read already reported what is wrong with this run
+        return []
+
+
 def diagnose_source(spec: WorkSpec, source: RunSource) -> SourceResult:
     """Read every run of ``source`` and diagnose each; failures become error rows."""
     from nn_doctor.audit.cache import probe, stat_stamps
@@ -163,6 +182,7 @@ def diagnose_source(spec: WorkSpec, source: RunSource) -> SourceResult:
             runs.append(_error_run(raw.run or path, fmt, exc))
     deps: dict[str, list[Any]] | None = None
     if spec.fingerprint and not internal:
+        read_files.extend(_run_files(source))
         deps = {**before, **stat_stamps(f for f in read_files if f not in before)}
         # A file that changed while we read it: the stamps may not match what we read.
         if probe(source.path) != before:
