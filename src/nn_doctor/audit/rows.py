@@ -9,6 +9,7 @@ are not a finding, but "could not check" must not hide among the runs that were 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,6 +99,14 @@ def to_row(run: dict[str, Any], *, cached: bool = False) -> Row:
     )
 
 
-def sort_key(row: Row) -> tuple[int, float, str]:
-    """Severity, then score (descending), then the run's name."""
-    return (STATUS_ORDER.get(row.status, 9), -(row.score or 0.0), row.run)
+def _natural(name: str) -> tuple[tuple[int, int | str], ...]:
+    """``file.csv#2`` before ``file.csv#10``, ``version_9`` before ``version_10``."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in _DIGITS.split(name) if p)
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def sort_key(row: Row) -> tuple[int, float, tuple[tuple[int, int | str], ...]]:
+    """Severity, then score (descending), then the run's name in natural order."""
+    return (STATUS_ORDER.get(row.status, 9), -(row.score or 0.0), _natural(row.run))
