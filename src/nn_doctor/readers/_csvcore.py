@@ -164,10 +164,12 @@ def _read(source: bytes | Path, sep: str, **kwargs: Any) -> tuple[pd.DataFrame, 
             df = pd.DataFrame()
     # "Length of ... names does not match": an over-long line when the names were given (the
     # parallel reader's later parts); counted as a malformed line so that reader declines.
+    # pandas puts several skipped lines in one message, one per text line: one entry each.
     bad = [
-        str(w.message).strip()
+        line.strip()
         for w in caught
-        if "Skipping line" in str(w.message) or "does not match length" in str(w.message)
+        for line in str(w.message).splitlines()
+        if "Skipping line" in line or "does not match length" in line
     ]
     return df, bad
 

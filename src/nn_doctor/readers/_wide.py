@@ -48,9 +48,17 @@ def _find(columns: Sequence[Column], names: Sequence[str]) -> Column | None:
     return None
 
 
+_STEP_LIMIT = 2.0**62  # steps must fit int64 (with room): 1e300 is not a step counter
+
+
 def _integral(col: Column) -> bool:
     v = col.values[col.logged]
-    return bool(len(v)) and bool(np.all(np.isfinite(v))) and bool(np.all(v == np.round(v)))
+    return (
+        bool(len(v))
+        and bool(np.all(np.isfinite(v)))
+        and bool(np.all(np.abs(v) < _STEP_LIMIT))
+        and bool(np.all(v == np.round(v)))
+    )
 
 
 def wall_clock(col: Column) -> np.ndarray | None:
@@ -138,7 +146,7 @@ def to_long(
         ]
         logged[:, e] &= ~same
     # Steps are whole numbers here (checked above, or row numbers): int64 before repeating.
-    row_steps = steps.astype(np.int64)
+    row_steps = np.where(keep, steps, 0).astype(np.int64)
     if keep.all() and logged.all():  # a dense table (the common case): no masks to apply
         out = records(
             np.repeat(row_steps, k),
