@@ -11,7 +11,9 @@ Anything else is a bug.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from hypothesis import given
@@ -58,11 +60,18 @@ def mutate(data: bytes, ops: list[tuple]) -> bytes:
     return bytes(buf)
 
 
+def attempt(fn: Callable[[], Any]) -> tuple[Any, BaseException | None]:
+    """``fn()``'s result, or the exception it raised (asserted on outside the handler)."""
+    try:
+        return fn(), None
+    except Exception as exc:
+        return None, exc
+
+
 def check_runs(path: Path, fmt: str | None) -> None:
     """Read ``path``; only well-typed runs or a one-line NnDoctorError may come out."""
-    try:
-        raws = read_raw(path, input_format=fmt)
-    except Exception as exc:
+    raws, exc = attempt(lambda: read_raw(path, input_format=fmt))
+    if exc is not None:
         assert expected_failure(exc), f"{type(exc).__name__}: {exc}"
         return
     for raw in raws:
@@ -70,9 +79,8 @@ def check_runs(path: Path, fmt: str | None) -> None:
         assert list(rec.columns) == ["step", "name", "value", "wall_time"]
         assert rec["value"].dtype == np.float64 and rec["wall_time"].dtype == np.float64
         assert all(isinstance(w, str) and "\n" not in w for w in raw.warnings)
-    try:
-        frames = read_runs(path, input_format=fmt)
-    except Exception as exc:
+    frames, exc = attempt(lambda: read_runs(path, input_format=fmt))
+    if exc is not None:
         assert expected_failure(exc), f"{type(exc).__name__}: {exc}"
         return
     for frame in frames:
