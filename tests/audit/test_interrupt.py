@@ -68,3 +68,40 @@ def test_ctrl_c_in_the_pool_stops_the_workers(tree: Path, monkeypatch: pytest.Mo
     for p in procs:
         p.join(timeout=10)
     assert procs and not any(p.is_alive() for p in procs)
+
+
+def test_a_worker_killed_mid_audit_loses_no_run(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGKILL one worker (as the OOM killer would): the runs in flight are retried, not lost."""
+    import os
+    import signal
+
+    from nn_doctor.audit import executor
+    from nn_doctor.audit.discovery import find_sources
+    from nn_doctor.audit.worker import WorkSpec
+    from nn_doctor.engine.load import load_rules
+    from nn_doctor.settings import load_settings
+
+    pools: list[Any] = []
+
+    class Recording(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            pools.append(self)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recording)
+    spec = WorkSpec(load_settings(), tuple(load_rules()), fingerprint=False)
+    sources = find_sources([tree]).sources
+    results: dict[str, Any] = {}
+
+    def on_result(source: Any, result: Any) -> None:
+        if not results:  # after the first result, kill a worker of the first pool
+            pid = next(iter(pools[0]._processes))
+            os.kill(pid, signal.SIGKILL)
+        results[str(source.path)] = result
+
+    executor.run_pool(sources, spec, on_result, jobs=2)
+    assert len(pools) >= 2  # a fresh pool took over
+    assert sorted(results) == sorted(str(s.path) for s in sources)
+    assert not any(r.internal_errors for r in results.values())

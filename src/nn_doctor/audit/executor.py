@@ -146,12 +146,24 @@ def run_pool(
                 if suspects:
                     if not in_flight:
                         one = [suspects.popleft()]
-                        alone = ex.submit(worker.process_chunk, one)
+                        try:
+                            alone = ex.submit(worker.process_chunk, one)
+                        except BrokenProcessPool:  # broke before we could submit: retry
+                            suspects.appendleft(one[0])
+                            broken = True
+                            break
                         in_flight[alone] = one
                 else:
                     while pending and len(in_flight) < 2 * jobs:
                         chunk = pending.popleft()
-                        in_flight[ex.submit(worker.process_chunk, chunk)] = chunk
+                        try:
+                            in_flight[ex.submit(worker.process_chunk, chunk)] = chunk
+                        except BrokenProcessPool:  # a worker died meanwhile: new pool
+                            pending.appendleft(chunk)
+                            broken = True
+                            break
+                if not in_flight:
+                    continue
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for fut in done:
                     chunk = in_flight.pop(fut)
