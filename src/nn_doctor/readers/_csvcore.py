@@ -321,7 +321,8 @@ def coerce_text(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, int, str] | Non
     import pandas as pd
 
     stripped = raw.astype(str).str.strip()
-    vals = pd.to_numeric(stripped, errors="coerce").to_numpy(dtype=np.float64)
+    # A copy: pandas 3 may hand back a read-only view, and NaN/inf spellings are filled in below.
+    vals = pd.to_numeric(stripped, errors="coerce").to_numpy(dtype=np.float64, copy=True)
     logged = ~np.isnan(vals)
     rows = np.flatnonzero(~logged)
     # Blanks and missing-tokens are the bulk of the NaN cells: classify them in one vector op,

@@ -231,7 +231,8 @@ def _finish(
     names = [raw.decode("utf-8") for raw in raw_names]
     is_null = lead == ord("n")
     filled = slot >= 0
-    columns, ignored = [], []
+    columns: list[Column] = []
+    ignored: list[str] = []
     for c, name in enumerate(names):
         rows = filled[:, c]
         idx = slot[rows, c]
@@ -240,8 +241,9 @@ def _finish(
         logged = np.zeros(n_rows, dtype=bool)
         logged[rows] = ~is_null[idx]
         if not logged.any():
-            ignored.append(f"'{name}': not numeric (e.g. 'no value')")
-            continue
+            # Only nulls: whether pandas makes that an object column (ignored) or a float one
+            # (kept, empty) depends on which rows lack the key; the general reader decides.
+            return None
         columns.append(Column(name, vals, logged))
     first_keys = [names[c] for c in codes[line == 0].tolist()]
     return Flat(columns, n_rows, first_keys, warnings, ignored)
