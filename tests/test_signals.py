@@ -17,6 +17,8 @@ from nn_doctor.signals import canonical_name, higher_is_better
         ("training_loss", "train_loss"),
         ("train_loss_step", "train_loss"),
         ("train_loss_epoch", "train_loss"),
+        ("loss_step", "train_loss"),
+        ("loss_epoch", "train_loss"),
         ("val_loss", "val_loss"),
         ("eval_loss", "val_loss"),
         ("valid_loss", "val_loss"),

@@ -225,6 +225,13 @@ def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None =
     for canonical, names in ALIASES.items():
         if low in names:
             return Resolved(canonical, 10 + names.index(low))
+    # Lightning's on_step/on_epoch twins of a bare name: `loss_step`, `loss_epoch`, `acc_epoch`
+    for suffix, extra in (("_step", 20), ("_epoch", 25)):
+        if low.endswith(suffix):
+            base = low[: -len(suffix)]
+            for canonical, names in ALIASES.items():
+                if base in names:
+                    return Resolved(canonical, extra + names.index(base))
     if low.startswith("lr-") and "/" not in low and _LR_OPT_RE.match(low):
         return Resolved("lr", 40)
     m = _LAYER_RE.match(name.strip())

@@ -60,9 +60,13 @@ def trend(values: np.ndarray) -> str:
     start, end = float(np.median(half[:k])), float(np.median(half[-k:]))
     ref = max(abs(start), abs(end), float(np.ptp(values)) * 0.1, 1e-12)
     change = (end - start) / ref
-    if change <= -FLAT_TOLERANCE:
+    # Mini-batch noise: a difference of two medians of k noisy points is only real when it
+    # clears about two standard errors of that noise, as well as the flat tolerance.
+    noise = 1.4826 * float(np.median(np.abs(np.diff(half)))) / np.sqrt(2) if len(half) > 2 else 0.0
+    tolerance = max(FLAT_TOLERANCE, 2 * 1.25 * noise * np.sqrt(2 / k) / ref)
+    if change <= -tolerance:
         return "falling"
-    if change >= FLAT_TOLERANCE:
+    if change >= tolerance:
         return "rising"
     return "flat"
 
