@@ -197,5 +197,6 @@ SEEDS: dict[str, Callable[[Path], Seed]] = {
 
 
 def write_seed(fmt: str, root: Path) -> Seed:
-    """Write the seed of ``fmt`` under ``root`` (an empty folder)."""
+    """Write the seed of ``fmt`` under ``root`` (an empty or new folder)."""
+    root.mkdir(parents=True, exist_ok=True)
     return SEEDS[fmt](root)

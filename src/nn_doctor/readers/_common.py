@@ -112,7 +112,7 @@ def check_size(path: Path) -> None:
     if size > limit:
         raise InputError(
             f"{path}: {_human(size)} is over the {_human(limit)} size limit for one log file "
-            "(it would be read into memory whole)",
+            f"(it is read into memory whole); set {MAX_FILE_SIZE_ENV}=8G (or 0) to read it",
             hint=size_limit_hint(),
         )
 

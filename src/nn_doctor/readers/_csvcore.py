@@ -17,6 +17,7 @@ line cut short by a crash is dropped with a warning.
 
 from __future__ import annotations
 
+import csv
 import io
 import warnings as _warnings
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nn_doctor.errors import InputError
 from nn_doctor.readers._common import MISSING_TOKENS, NAN_TOKENS, token_value
 
 if TYPE_CHECKING:
@@ -162,6 +164,15 @@ def _read(source: bytes | Path, sep: str, **kwargs: Any) -> tuple[pd.DataFrame, 
             )
         except pd.errors.EmptyDataError:
             df = pd.DataFrame()
+        except pd.errors.ParserError as exc:
+            # An unbalanced quote (a damaged file) makes the tokenizer give up: read quotes as
+            # plain text instead; the cells they spoil are then reported as not numbers.
+            if kwargs.get("quoting") == csv.QUOTE_NONE or not isinstance(source, (bytes, Path)):
+                if not isinstance(source, (bytes, Path)):
+                    raise  # a stream cannot be re-read: the caller falls back
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "parser error"
+                raise InputError(f"not readable as CSV ({reason})") from exc
+            return _read(source, sep, quoting=csv.QUOTE_NONE, **kwargs)
     # "Length of ... names does not match": an over-long line when the names were given (the
     # parallel reader's later parts); counted as a malformed line so that reader declines.
     # pandas puts several skipped lines in one message, one per text line: one entry each.

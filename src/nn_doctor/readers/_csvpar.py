@@ -154,9 +154,16 @@ def read_large(path: Path, size: int, text_columns: set[str]) -> list[Table] | N
                 df, bad = _read(stream, sep, header=None, names=names)  # type: ignore[arg-type]
             return df, bad, stream.quoted
 
+    def attempt(k: int) -> tuple[pd.DataFrame, list[str], bool] | None:
+        try:
+            return parse(k)
+        except Exception:  # e.g. an unbalanced quote: the whole-file reader knows what to do
+            return None
+
     with ThreadPoolExecutor(max_workers=len(cuts) - 1) as pool:
-        parts = list(pool.map(parse, range(len(cuts) - 1)))
-    if any(bad or quoted for _, bad, quoted in parts):
+        results = list(pool.map(attempt, range(len(cuts) - 1)))
+    parts = [r for r in results if r is not None]
+    if len(parts) < len(results) or any(bad or quoted for _, bad, quoted in parts):
         return None
     frames = [df for df, _, _ in parts]
     if any(list(df.columns) != names for df in frames) or not _same_kinds(frames):
