@@ -77,10 +77,10 @@ def _raw(name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
             n_samples=1500, n_features=15, n_informative=10, noise=10.0, random_state=3
         )
     if name == "seq_sum":
-        # Sequence regression: a weighted sum over 15 steps of a noisy signal (needs memory).
+        # Sequence regression: a weighted sum over 10 steps of a noisy signal (needs memory).
         rng = np.random.default_rng(13)
-        x = rng.normal(size=(1500, 15, 2))
-        w = np.linspace(1.0, 0.2, 15)
+        x = rng.normal(size=(1500, 10, 2))
+        w = np.linspace(1.0, 0.2, 10)
         y = (x[:, :, 0] * w).sum(axis=1) + 0.5 * np.tanh(x[:, :, 1]).sum(axis=1)
         return x, y * 25.0 + 100.0
     raise ValueError(f"unknown dataset {name!r}")

@@ -254,6 +254,10 @@ def _summary(
         "healthy_share": round(
             sum(o.scenario.cause == "healthy" for o in kept) / max(1, len(kept)), 3
         ),
+        "slowest_runs": [
+            f"{o.scenario.run_id}: {o.seconds:.1f} s"
+            for o in sorted(outcomes, key=lambda o: -o.seconds)[:15]
+        ],
         "seconds_training_cpu": round(train_seconds, 1),
         "seconds_wall_train_verify": round(t_trained - t_start, 1),
         "seconds_wall_total": round(time.time() - t_start, 1),

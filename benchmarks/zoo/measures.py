@@ -108,13 +108,13 @@ def tail_progress(h: History, frac: float = 0.25, key: str = "loss") -> float:
 
     Scale-free where a plain relative drop is not: a loss going 0.065 → 0.050 at the end of a run
     that started at 1.0 is converged, while 0.8 → 0.6 after starting at 1.1 is not. ``key`` is
-    ``"loss"`` (step losses, smoothed over an epoch or 5% of the run) or ``"val_loss"``.
+    ``"loss"`` (step losses, smoothed over an epoch or at most 1/8 of the run) or ``"val_loss"``.
     """
     if key == "loss":
         x = losses(h)
         if not np.all(np.isfinite(x)) or len(x) < 8:
             return math.nan
-        x = smoothed(x, max(int(h["steps_per_epoch"]), len(x) // 20))
+        x = smoothed(x, max(3, min(int(h["steps_per_epoch"]), len(x) // 8)))
     else:
         x = epoch_series(h, key)
         if len(x) < 4 or not np.all(np.isfinite(x)):

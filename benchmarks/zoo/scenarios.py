@@ -36,6 +36,8 @@ class Family:
     deep_ok: bool = True  # an MLP whose depth a scenario may change
     small_n_train: int | None = None  # training-set size for the overfitting scenario
     skip: frozenset[str] = frozenset()
+    # Causes that few families produce get extra seeds on the families that do produce them.
+    boost: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -79,81 +81,96 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 F = Family
+B = frozenset
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in [
-        F("iris_mlp", "calib", task="classification", n_classes=3, small_n_train=None,
+        F("iris_mlp", "calib", task="classification", n_classes=3, small_n_train=50,
           base={"dataset": "iris", "arch": {"hidden": [16, 16], "act": "relu"},
                 "optimizer": "adam", "lr": 3e-3, "batch_size": 16, "epochs": 40, "log_every": 2},
-          skip=frozenset({"too_few_hidden_units", "oversized_batch", "overfitting"})),
+          skip=B({"too_few_hidden_units", "oversized_batch"}),
+          boost=B({"overfitting", "insufficient_training"})),
         F("cancer_mlp", "holdout", task="classification", n_classes=2, raw_inputs=True,
           small_n_train=60,
           base={"dataset": "breast_cancer", "arch": {"hidden": [32, 32], "act": "relu",
                 "names": "layers"}, "optimizer": "adam", "lr": 1e-3, "batch_size": 32,
                 "epochs": 30, "log_every": 2},
-          skip=frozenset({"too_few_hidden_units"})),
+          skip=B({"too_few_hidden_units"}),
+          boost=B({"softmax_overflow_nan", "overfitting", "insufficient_training"})),
         F("digits_mlp", "calib", task="classification", n_classes=10, raw_inputs=True,
           small_n_train=120,
           base={"dataset": "digits", "arch": {"hidden": [128, 64], "act": "relu"},
                 "optimizer": "momentum", "lr": 0.02, "momentum": 0.9, "batch_size": 32,
-                "epochs": 20, "log_every": 5}),
+                "epochs": 20, "log_every": 5},
+          boost=B({"softmax_overflow_nan", "too_few_hidden_units"})),
         # Adam on a CNN copes with 0–255 pixels here, so raw inputs are no failure for this family.
         F("digits_cnn", "calib", task="classification", n_classes=10,
-          deep_ok=False, small_n_train=120,
+          deep_ok=False, small_n_train=100,
           base={"dataset": "digits", "model": "cnn", "arch": {"act": "relu"},
                 "optimizer": "adam", "lr": 1e-3, "batch_size": 32, "epochs": 15,
                 "log_every": 5},
-          skip=frozenset({"too_deep", "vanishing_gradients"})),
+          skip=B({"too_deep", "vanishing_gradients"}),
+          boost=B({"softmax_overflow_nan", "overfitting", "insufficient_training",
+                   "too_few_hidden_units"})),
         F("synthcls_mlp", "calib", task="classification", n_classes=6, raw_inputs=True,
-          small_n_train=150,
+          small_n_train=100,
           base={"dataset": "synth_cls", "arch": {"hidden": [64, 64], "act": "relu",
                 "names": "layers"}, "optimizer": "sgd", "lr": 0.05, "batch_size": 32,
-                "epochs": 25, "log_every": 4}),
+                "epochs": 25, "log_every": 4},
+          boost=B({"overfitting", "insufficient_training", "too_few_hidden_units"})),
         F("diabetes_mlp", "calib", task="regression", raw_inputs=True, raw_targets=True,
           small_n_train=120,
           base={"dataset": "diabetes", "arch": {"hidden": [32], "act": "relu"},
                 "optimizer": "adam", "lr": 1e-3, "weight_decay": 1e-4, "batch_size": 32,
                 "epochs": 40, "log_every": 2},
-          skip=frozenset({"too_few_hidden_units"})),
+          skip=B({"too_few_hidden_units"})),
         # make_regression is linear: one hidden unit suffices and a big net barely overfits it.
         F("synthreg_mlp", "calib", task="regression", raw_targets=True,
           base={"dataset": "synth_reg", "arch": {"hidden": [64, 64], "act": "relu"},
                 "optimizer": "momentum", "lr": 0.01, "momentum": 0.9, "batch_size": 32,
                 "epochs": 25, "log_every": 4},
-          skip=frozenset({"too_few_hidden_units"})),
+          skip=B({"too_few_hidden_units"})),
         F("seqsum_rnn", "calib", task="regression", raw_targets=True, relu=False,
           deep_ok=False,
           base={"dataset": "seq_sum", "model": "rnn", "arch": {"hidden_size": 32, "act": "tanh"},
-                "optimizer": "adam", "lr": 3e-3, "batch_size": 32, "epochs": 25,
+                "optimizer": "adam", "lr": 3e-3, "batch_size": 32, "epochs": 20,
                 "log_every": 4},
-          skip=frozenset({"too_deep", "vanishing_gradients", "dead_relu", "bad_init",
-                          "overfitting", "too_few_hidden_units"})),
+          skip=B({"too_deep", "vanishing_gradients", "dead_relu", "bad_init",
+                  "overfitting", "too_few_hidden_units"})),
         # ---- holdout families: never used for calibration -----------------------------------
         F("wine_mlp", "holdout", task="classification", n_classes=3, raw_inputs=True,
           small_n_train=None,
           base={"dataset": "wine", "arch": {"hidden": [32, 32], "act": "relu", "names": "layers"},
                 "optimizer": "adamw", "lr": 2e-3, "weight_decay": 1e-2, "batch_size": 16,
                 "epochs": 40, "log_every": 2},
-          skip=frozenset({"overfitting", "too_few_hidden_units"})),
+          skip=B({"overfitting", "too_few_hidden_units"}),
+          boost=B({"insufficient_training"})),
         F("moons_mlp", "holdout", task="classification", n_classes=2, small_n_train=None,
           relu=False,
           base={"dataset": "moons", "arch": {"hidden": [32, 32, 32], "act": "tanh"},
-                "optimizer": "momentum", "lr": 0.02, "momentum": 0.9, "batch_size": 32,
-                "epochs": 30, "log_every": 3},
-          skip=frozenset({"overfitting", "no_normalization"})),
+                "optimizer": "adam", "lr": 3e-3, "batch_size": 32, "epochs": 35,
+                "log_every": 3},
+          skip=B({"overfitting", "no_normalization"}),
+          boost=B({"too_few_hidden_units"})),
         F("digits_rnn", "holdout", task="classification", n_classes=10, raw_inputs=True,
-          deep_ok=False, relu=False, small_n_train=150,
+          deep_ok=False, relu=False, small_n_train=100,
           base={"dataset": "digits", "model": "rnn",
                 "arch": {"hidden_size": 64, "act": "tanh", "seq_len": 8},
-                "optimizer": "adam", "lr": 3e-3, "batch_size": 32, "epochs": 15,
+                "optimizer": "adam", "lr": 3e-3, "batch_size": 32, "epochs": 12,
                 "log_every": 5},
-          skip=frozenset({"too_deep", "vanishing_gradients", "dead_relu"})),
+          skip=B({"too_deep", "vanishing_gradients", "dead_relu"}),
+          boost=B({"overfitting", "insufficient_training", "too_few_hidden_units"})),
         F("friedman_mlp", "holdout", task="regression", raw_targets=True,
           base={"dataset": "friedman", "arch": {"hidden": [64, 64], "act": "relu",
                 "names": "layers"}, "optimizer": "adamw", "lr": 3e-3, "weight_decay": 1e-2,
-                "batch_size": 32, "epochs": 30, "log_every": 4}),
+                "batch_size": 32, "epochs": 25, "log_every": 4},
+          skip=B({"overfitting"}),
+          boost=B({"too_few_hidden_units"})),
     ]
 }  # fmt: skip
+
+#: Extra seeds for a family's ``boost`` causes.
+BOOST_SEEDS = (2, 3)
 
 
 #: (cause, variant, overrides, twin overrides, causes the variant itself makes acceptable)
@@ -306,7 +323,7 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
             {
                 "n_train": fam.small_n_train,
                 "arch": {**big, "dropout": 0.0},
-                "epochs": 200,
+                "epochs": 150,
                 "optimizer": "adam",
                 "lr": 3e-3,
                 "weight_decay": 0.0,
@@ -344,7 +361,7 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
         add("label_noise", "noise-50", {"label_noise": 0.5})
         add("label_noise", "noise-70", {"label_noise": 0.7})
         add("label_noise", "noise-40", {"label_noise": 0.4})
-    # gradient_clipping_masks_lr: clip 0.2–0.3 with a 100–500× too-high lr.
+    # gradient_clipping_masks_lr: clip 0.1–0.3 with a 50–1000× too-high lr.
     add(
         "gradient_clipping_masks_lr",
         "sgd-lr10-clip0.3",
@@ -353,17 +370,17 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
     )
     add(
         "gradient_clipping_masks_lr",
-        "momentum-lr1-clip0.5",
-        {"optimizer": "momentum", "momentum": 0.9, "lr": 1.0, "grad_clip": 0.5},
+        "momentum-lr1-clip0.1",
+        {"optimizer": "momentum", "momentum": 0.9, "lr": 1.0, "grad_clip": 0.1},
         accepts=("lr_too_high",),
     )
     add(
         "gradient_clipping_masks_lr",
-        "sgd-lr5-clip0.2",
-        {"optimizer": "sgd", "momentum": 0.0, "lr": 5.0, "grad_clip": 0.2},
+        "sgd-lr20-clip0.1",
+        {"optimizer": "sgd", "momentum": 0.0, "lr": 20.0, "grad_clip": 0.1},
         accepts=("lr_too_high",),
     )
-    # insufficient_training: the healthy recipe stopped at 1/6–1/4 of its epochs.
+    # insufficient_training: the healthy recipe stopped at 1/8–1/4 of its epochs.
     add("insufficient_training", "stopped-at-one-sixth", {"epochs": max(2, epochs // 6)})
     add(
         "insufficient_training",
@@ -371,6 +388,7 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
         {"epochs": max(2, epochs // 4), "lr": lr / 3},
         {"lr": lr / 3},
     )
+    add("insufficient_training", "stopped-at-one-eighth", {"epochs": max(2, epochs // 8)})
     # softmax_overflow_nan: a hand-written softmax without max-subtraction, high-ish lr.
     if clf:
         add(
@@ -406,7 +424,7 @@ def healthy_variants(fam: Family) -> list[tuple[str, dict[str, Any]]]:
         ),
         ("small-batch", {"batch_size": 8, "epochs": max(4, epochs // 2)}),
         ("early-stopped", {"early_stop": 3, "epochs": epochs * 2}),
-        ("long-drift", {"epochs": epochs * 2}),
+        ("long-drift", {"epochs": int(epochs * 1.6)}),
         ("adamw", {"optimizer": "adamw", "lr": 2e-3, "weight_decay": 1e-2}),
         (
             "momentum-warmup",
@@ -428,7 +446,8 @@ def scenarios(seeds: tuple[int, ...] = (0, 1), families: list[str] | None = None
 
     Each family × cause gets one run per seed; the seed also picks the injection (rotating
     through the cause's recipes), so two seeds already give two different injections. Healthy
-    variants rotate the same way.
+    variants rotate the same way. With the default seeds (0, 1), a family's ``boost`` causes
+    get runs for :data:`BOOST_SEEDS` too (causes that few families produce).
     """
     out: list[Scenario] = []
     for fam in FAMILIES.values():
@@ -457,4 +476,16 @@ def scenarios(seeds: tuple[int, ...] = (0, 1), families: list[str] | None = None
                         accepts,
                     )
                 )
+        for seed in BOOST_SEEDS if seeds == (0, 1) and fam.boost else ():
+            base = {**fam.base, "seed": seed}  # the twin is trained anyway: keep it as healthy
+            out.append(Scenario(fam.name, "healthy", "base", seed, base, base, fam.split))
+            for cause, recipes in injections(fam).items():
+                if cause in fam.boost:
+                    _, variant, over, twin, accepts = recipes[seed % len(recipes)]
+                    spec, twin_spec = merge(base, over), merge(base, twin)
+                    out.append(
+                        Scenario(
+                            fam.name, cause, variant, seed, spec, twin_spec, fam.split, accepts
+                        )
+                    )
     return out

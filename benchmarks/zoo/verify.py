@@ -39,13 +39,13 @@ def _diverged(h: History) -> bool:
 
 
 def _overfit_shape(h: History) -> bool:
-    """Validation loss up ≥ 20% from its (smoothed) minimum, and ≥ 10% of its earlier fall, while
-    the train loss ends below where it was at that minimum."""
+    """Validation loss up ≥ 10% from its (smoothed) minimum, and ≥ 10% of its earlier fall, while
+    the train loss ends at or below where it was at that minimum (falling, or at its floor)."""
     rise, i = m.val_rise(h)
     t = m.epoch_series(h, "train_loss")
     if not math.isfinite(rise) or i < 0:
         return False
-    return rise >= 0.2 and m.val_rise_of_range(h) >= 0.1 and t[-1] < t[i]
+    return rise >= 0.1 and m.val_rise_of_range(h) >= 0.1 and t[-1] <= 1.05 * t[i] + 1e-4
 
 
 # -- one criterion per cause -------------------------------------------------------------------
@@ -208,8 +208,8 @@ def too_few_hidden_units(h: History, twin: History) -> Verdict:
 
 
 def overfitting(h: History, twin: History) -> Verdict:
-    """Val loss rises ≥ 20% from its minimum while train keeps falling; accuracy not improving;
-    the twin's val loss rises < 10%.
+    """Val loss rises ≥ 10% from its minimum while train keeps falling; accuracy not improving;
+    the twin's val loss rises < 20% and less than half as much.
 
     Why: the catalog's reading (train falling, validation rising) — and, per DECISIONS §6, a
     rising val loss with a still-improving task metric is not overfitting, so it must not.
@@ -218,7 +218,7 @@ def overfitting(h: History, twin: History) -> Verdict:
     trise, _ = m.val_rise(twin)
     s = m.epoch_series(h, "val_score")
     not_improving = len(s) > 0 and s[-1] <= s[i] + 0.01
-    ok = _overfit_shape(h) and not_improving and trise < 0.1
+    ok = _overfit_shape(h) and not_improving and trise < min(0.2, 0.5 * rise)
     return Verdict(
         ok,
         _fmt(val_rise=rise, min_epoch=i, twin_val_rise=trise, score_end=s[-1], score_at_min=s[i]),
@@ -281,21 +281,21 @@ def gradient_clipping_masks_lr(h: History, twin: History) -> Verdict:
 
 
 def insufficient_training(h: History, twin: History) -> Verdict:
-    """Still falling: ≥ 15% of the run's progress made in its last quarter; and the twin, trained
-    on, ends ≤ 0.6× lower.
+    """Still falling: ≥ 10% of the run's progress made in its last quarter (a converged run makes
+    < 10%, see :func:`healthy`); and the twin, trained on, ends ≤ 0.6× lower.
 
     Why: "stopped too early" is only true if more training would have helped; the twin is the
     same run continued, so it measures exactly that.
     """
     tail = m.tail_progress(h)
     end, tend = m.end_loss(h), m.end_loss(twin)
-    ok = m.finite(h) and tail >= 0.15 and tend <= 0.6 * end
+    ok = m.finite(h) and tail >= 0.1 and tend <= 0.6 * end
     return Verdict(ok, _fmt(tail_progress=tail, end=end, twin_end=tend))
 
 
 def softmax_overflow_nan(h: History, twin: History) -> Verdict:
-    """Finite and learning for a while, then NaN/inf abruptly, without a gradual rise before;
-    the twin (same run, stable cross-entropy) stays finite.
+    """Finite and learning for ≥ 1 epoch (loss down ≥ 30%), then NaN/inf abruptly, without a
+    gradual rise before; the twin (same run, stable cross-entropy) stays finite.
 
     Why: overflow in exp() is sudden: the loss is fine until a logit passes ~88.7; a gradual rise
     first would be divergence (lr_too_high) instead.
@@ -308,7 +308,7 @@ def softmax_overflow_nan(h: History, twin: History) -> Verdict:
     best = m.min_loss_before(h, k)
     window = x[max(0, k - max(5, k // 10)) : k]
     no_rise = len(window) > 0 and float(window.max()) <= max(2.5 * best, 0.8 * start)
-    ok = k >= 2 * h["steps_per_epoch"] and best <= 0.7 * start and no_rise
+    ok = k >= max(h["steps_per_epoch"], 20) and best <= 0.7 * start and no_rise
     return Verdict(ok, _fmt(nan_step=k, start=start, best_before=best, no_rise=no_rise))
 
 
