@@ -138,7 +138,7 @@ def assign_formats(kept: list[Outcome]) -> dict[str, tuple[str, str]]:
         )  # fmt: skip
         for i, o in enumerate(runs):
             fmt = FORMATS[(i + c_idx) % len(FORMATS)]
-            config = CONFIG_MODES[(i + i // len(FORMATS)) % len(CONFIG_MODES)]
+            config = CONFIG_MODES[(i + i // len(FORMATS) + c_idx) % len(CONFIG_MODES)]
             out[o.scenario.run_id] = (fmt, config)
     return out
 
@@ -173,6 +173,7 @@ def generate(
         train_seconds += o.seconds
     t_trained = time.time()
     kept = [o for o in outcomes if o.ok]
+    verified = dict(sorted(Counter(o.scenario.cause for o in kept).items()))
     if select is not None:
         kept = select(kept)
     assignment = assign_formats(kept)
@@ -197,6 +198,7 @@ def generate(
     if not keep_cache:
         shutil.rmtree(cache, ignore_errors=True)
     summary = _summary(outcomes, kept, labels, assignment, t_start, t_trained, train_seconds)
+    summary["verified_per_cause"] = verified
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
 
@@ -266,12 +268,13 @@ def _summary(
 
 def print_summary(summary: dict[str, Any], log: Callable[[str], None] = print) -> None:
     """The tally a person reads after a generation run."""
-    log(f"\n{summary['kept_runs']} runs kept of {summary['scenarios']} scenarios "
+    log(f"\n{summary['kept_runs']} runs written of {summary['scenarios']} scenarios "
         f"({summary['label_rows']} labeled folders); healthy share {summary['healthy_share']:.0%}")  # fmt: skip
-    log(f"{'cause':28s} {'kept':>5s} {'tried':>6s} {'dropped':>8s}")
+    log(f"{'cause':28s} {'tried':>6s} {'verified':>9s} {'dropped':>8s} {'written':>8s}")
     for cause, tried in summary["tried_per_cause"].items():
-        kept = summary["kept_per_cause"].get(cause, 0)
-        log(f"{cause:28s} {kept:5d} {tried:6d} {tried - kept:8d}")
+        ok = summary["verified_per_cause"].get(cause, 0)
+        written = summary["kept_per_cause"].get(cause, 0)
+        log(f"{cause:28s} {tried:6d} {ok:9d} {tried - ok:8d} {written:8d}")
     log(f"per format: {summary['per_format']}")
     log(f"per config: {summary['per_config']}")
     log(f"per split:  {summary['per_split']}")
@@ -284,7 +287,7 @@ def print_summary(summary: dict[str, Any], log: Callable[[str], None] = print) -
 # -- the committed subset -----------------------------------------------------------------------
 
 SUBSET_PER_CAUSE = 2
-SUBSET_HEALTHY = 6
+SUBSET_HEALTHY = 8
 
 
 def subset_select(kept: list[Outcome]) -> list[Outcome]:
