@@ -16,12 +16,12 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
-from benchmarks.zoo import generate as gen  # noqa: E402
-from benchmarks.zoo.scenarios import FAMILIES, Scenario, merge  # noqa: E402
-from benchmarks.zoo.train import train  # noqa: E402
-from benchmarks.zoo.verify import verify  # noqa: E402
-from benchmarks.zoo.writers import FORMATS, WRITERS  # noqa: E402
-from benchmarks.zoo.writers.hf_trainer import masked_window_loss  # noqa: E402
+from benchmarks.zoo import generate as gen
+from benchmarks.zoo.scenarios import FAMILIES, Scenario, merge
+from benchmarks.zoo.train import train
+from benchmarks.zoo.verify import verify
+from benchmarks.zoo.writers import FORMATS, WRITERS
+from benchmarks.zoo.writers.hf_trainer import masked_window_loss
 
 FAM = FAMILIES["iris_mlp"]
 BASE = {**FAM.base, "seed": 0, "epochs": 20}
