@@ -67,7 +67,10 @@ def main(argv: list[str] | None = None) -> None:
             "this is a bug in nn-doctor; rerun with --traceback and report it",
         )
         sys.exit(ExitCode.INTERNAL)
-    sys.exit(int(rv) if isinstance(rv, int) else 0)
+    code = int(rv) if isinstance(rv, int) else 0
+    if code == ExitCode.INTERRUPTED:  # typer >= 0.24 turns Ctrl-C into Exit(130) itself
+        _error("interrupted", None)
+    sys.exit(code)
 
 
 def _error(message: str, hint: str | None) -> None:
