@@ -13,7 +13,6 @@ reaches its report threshold; a missing required signal makes it inconclusive, n
 
 from __future__ import annotations
 
-import fnmatch
 import math
 import string
 from dataclasses import dataclass, field
@@ -114,8 +113,7 @@ def _run_check(item: EvidenceItem, frame: RunFrame) -> ItemResult:
             res.missing = [f"config.{k}" for k in config_keys(params) if k not in frame.config]
         return res
     if spec.kind == "layers":
-        family = item.signals[0][:-2]
-        names = [n for n in frame.signals if fnmatch.fnmatchcase(n, family + "/*")]
+        names = frame.layers(item.signals[0][:-2])
         if not names:
             return ItemResult(item, "unknown", missing=[item.signals[0]])
         layers = [frame.series(n) for n in names]
