@@ -23,8 +23,8 @@ def general(buf: bytes):
     return cols, len(rows.rows), [*rows.warnings, *warnings], ignored
 
 
-def assert_agrees(buf: bytes, *, taken: bool | None = None) -> None:
-    fast = flat_columns(buf)
+def assert_agrees(buf: bytes, *, taken: bool | None = None, reader=flat_columns) -> None:
+    fast = reader(buf)
     if taken is True:
         assert fast is not None
     if taken is False:
@@ -50,59 +50,58 @@ ROWS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "buf", "taken"),
-    [
-        ("json.dumps", lines(*ROWS), True),
-        ("compact", lines(*ROWS, separators=(",", ":")), True),
-        ("crlf", lines(*ROWS, sep="\r\n"), True),
-        ("no final newline", lines(*ROWS)[:-1], True),
-        ("bom", b"\xef\xbb\xbf" + lines(*ROWS), True),
-        ("keys vary", lines({"a": 1}, {"b": 2.5}, {"a": 3, "b": 4}, {}), True),
-        ("nan inf null", lines({"a": math.nan, "b": None}, {"a": math.inf, "b": -math.inf}), True),
-        ("only null", lines({"a": None, "b": 1}, {"a": None, "b": 2}), False),
-        (
-            "unicode keys",
-            lines({"损失": 1.0, "ü/acc": 0.5}, {"损失": 0.5}, ensure_ascii=False),
-            True,
-        ),
-        ("escaped unicode", lines({"损失": 1.0}), False),  # \u escapes: the general reader
-        ("tiny and huge", lines({"a": 5e-324, "b": 1.7976931348623157e308, "c": -0.0}), True),
-        ("ints", lines({"a": 2**53 + 1, "b": -(2**63), "c": 0}), True),
-        ("big int", lines({"a": 10**30}), False),
-        ("string value", lines({"a": 1, "tag": "x"}), False),
-        ("bool value", lines({"a": 1, "done": True}), False),
-        ("nested", lines({"a": {"b": 1}}), False),
-        ("list", lines({"a": [1, 2]}), False),
-        ("repeated key", b'{"a": 1, "a": 2}\n', False),
-        ("blank line", lines(*ROWS[:2]) + b"\n" + lines(*ROWS[2:4]), False),
-        ("truncated tail", lines(*ROWS) + b'{"_step": 12, "loss": 0.0', True),
-        ("truncated mid-number", lines(*ROWS) + b'{"_step": 12, "loss": 0.', True),
-        ("truncated in key", lines(*ROWS) + b'{"_step": 12, "lo', True),
-        ("not an object last", lines(*ROWS) + b"[1, 2]", False),
-        ("broken line inside", lines(*ROWS[:3]) + b'{"a": }\n' + lines(*ROWS[3:]), False),
-        ("plus sign", b'{"a": +1}\n', False),
-        ("leading dot", b'{"a": .5}\n', False),
-        ("trailing dot", b'{"a": 1.}\n', False),
-        ("leading zero", b'{"a": 01}\n', False),
-        ("negative leading zero", b'{"a": -01}\n', False),
-        ("exponents", b'{"a": 1e5, "b": 1E+05, "c": -2.5e-3, "d": 0e0}\n', True),
-        ("bad exponent", b'{"a": 1e}\n', False),
-        ("two dots", b'{"a": 1.2.3}\n', False),
-        ("lowercase inf", b'{"a": inf}\n', False),
-        ("nan spelled", b'{"a": nan}\n', False),
-        ("space before colon", b'{"a" : 1}\n', False),
-        ("two spaces", b'{"a":  1}\n', False),
-        ("tab", b'{"a":\t1}\n', False),
-        ("control char in key", b'{"a\x01": 1}\n', False),
-        ("invalid utf8 key", b'{"\xff": 1}\n', False),
-        ("line separator in key", '{"a\u2028b": 1}\n'.encode(), False),
-        ("empty file", b"", False),
-        ("only newlines", b"\n\n", False),
-        ("empty objects", b"{}\n{}\n", False),
-    ],
-    ids=lambda v: v if isinstance(v, str) and len(v) < 40 else "",
-)
+CASES = [
+    ("json.dumps", lines(*ROWS), True),
+    ("compact", lines(*ROWS, separators=(",", ":")), True),
+    ("crlf", lines(*ROWS, sep="\r\n"), True),
+    ("no final newline", lines(*ROWS)[:-1], True),
+    ("bom", b"\xef\xbb\xbf" + lines(*ROWS), True),
+    ("keys vary", lines({"a": 1}, {"b": 2.5}, {"a": 3, "b": 4}, {}), True),
+    ("nan inf null", lines({"a": math.nan, "b": None}, {"a": math.inf, "b": -math.inf}), True),
+    ("only null", lines({"a": None, "b": 1}, {"a": None, "b": 2}), False),
+    (
+        "unicode keys",
+        lines({"损失": 1.0, "ü/acc": 0.5}, {"损失": 0.5}, ensure_ascii=False),
+        True,
+    ),
+    ("escaped unicode", lines({"损失": 1.0}), False),  # \u escapes: the general reader
+    ("tiny and huge", lines({"a": 5e-324, "b": 1.7976931348623157e308, "c": -0.0}), True),
+    ("ints", lines({"a": 2**53 + 1, "b": -(2**63), "c": 0}), True),
+    ("big int", lines({"a": 10**30}), False),
+    ("string value", lines({"a": 1, "tag": "x"}), False),
+    ("bool value", lines({"a": 1, "done": True}), False),
+    ("nested", lines({"a": {"b": 1}}), False),
+    ("list", lines({"a": [1, 2]}), False),
+    ("repeated key", b'{"a": 1, "a": 2}\n', False),
+    ("blank line", lines(*ROWS[:2]) + b"\n" + lines(*ROWS[2:4]), False),
+    ("truncated tail", lines(*ROWS) + b'{"_step": 12, "loss": 0.0', True),
+    ("truncated mid-number", lines(*ROWS) + b'{"_step": 12, "loss": 0.', True),
+    ("truncated in key", lines(*ROWS) + b'{"_step": 12, "lo', True),
+    ("not an object last", lines(*ROWS) + b"[1, 2]", False),
+    ("broken line inside", lines(*ROWS[:3]) + b'{"a": }\n' + lines(*ROWS[3:]), False),
+    ("plus sign", b'{"a": +1}\n', False),
+    ("leading dot", b'{"a": .5}\n', False),
+    ("trailing dot", b'{"a": 1.}\n', False),
+    ("leading zero", b'{"a": 01}\n', False),
+    ("negative leading zero", b'{"a": -01}\n', False),
+    ("exponents", b'{"a": 1e5, "b": 1E+05, "c": -2.5e-3, "d": 0e0}\n', True),
+    ("bad exponent", b'{"a": 1e}\n', False),
+    ("two dots", b'{"a": 1.2.3}\n', False),
+    ("lowercase inf", b'{"a": inf}\n', False),
+    ("nan spelled", b'{"a": nan}\n', False),
+    ("space before colon", b'{"a" : 1}\n', False),
+    ("two spaces", b'{"a":  1}\n', False),
+    ("tab", b'{"a":\t1}\n', False),
+    ("control char in key", b'{"a\x01": 1}\n', False),
+    ("invalid utf8 key", b'{"\xff": 1}\n', False),
+    ("line separator in key", '{"a\u2028b": 1}\n'.encode(), False),
+    ("empty file", b"", False),
+    ("only newlines", b"\n\n", False),
+    ("empty objects", b"{}\n{}\n", False),
+]
+
+
+@pytest.mark.parametrize(("case", "buf", "taken"), CASES, ids=[c[0] for c in CASES])
 def test_fast_path_agrees_or_declines(case: str, buf: bytes, taken: bool | None) -> None:
     assert_agrees(buf, taken=taken)
 
@@ -125,3 +124,15 @@ def test_large_file_in_two_threads_agrees(monkeypatch: pytest.MonkeyPatch) -> No
     assert fast is not None  # 360k values: parsed in two halves
     np.testing.assert_array_equal(fast.columns[1].values, vals[:, 0])
     assert_agrees(buf)
+
+
+def test_pyarrow_path_agrees_or_declines() -> None:
+    """The optional pyarrow reader on the same cases: equal to json.loads, or it declines."""
+    pytest.importorskip("pyarrow.json")
+    from nn_doctor.readers._jsonarrow import arrow_columns
+
+    for _, buf, _ in CASES:
+        assert_agrees(buf, reader=arrow_columns)
+    for name in ("json.dumps", "compact", "crlf", "keys vary", "nan inf null", "escaped unicode"):
+        buf = next(b for n, b, _ in CASES if n == name)
+        assert_agrees(buf, reader=arrow_columns, taken=True)

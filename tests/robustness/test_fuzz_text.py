@@ -13,6 +13,7 @@ declines).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import tempfile
@@ -190,14 +191,32 @@ def jsonl_bytes(draw: st.DrawFn) -> bytes:
     return buf
 
 
-@fuzz(max_examples=250)
+def _arrow_columns(buf: bytes):
+    pytest.importorskip("pyarrow.json")
+    from nn_doctor.readers._jsonarrow import arrow_columns
+
+    return arrow_columns(buf)
+
+
+@fuzz(max_examples=200)
 @given(buf=jsonl_bytes())
 def test_jsonl_fast_path_agrees_with_json_loads(buf: bytes) -> None:
-    tried("JSON lines: fast path vs json.loads")
-    fast = flat_columns(buf)
+    tried("JSON lines: numpy path vs json.loads")
+    assert_same_as_json_loads(buf, flat_columns(buf), "numpy")
+
+
+@fuzz(max_examples=150)
+@given(buf=jsonl_bytes())
+def test_jsonl_pyarrow_path_agrees_with_json_loads(buf: bytes) -> None:
+    """pyarrow is optional: skipped where it is not installed."""
+    tried("JSON lines: pyarrow path vs json.loads")
+    assert_same_as_json_loads(buf, _arrow_columns(buf), "pyarrow")
+
+
+def assert_same_as_json_loads(buf: bytes, fast, label: str) -> None:
     if fast is None:
         return
-    tried("JSON lines: fast path taken")
+    tried(f"JSON lines: {label} path taken")
     rows = parse_lines(buf.decode("utf-8", errors="replace").lstrip("\ufeff"))
     cols, warnings, ignored = columns(rows)
     assert fast.n_rows == len(rows.rows)
@@ -234,10 +253,18 @@ def test_jsonl_fast_path_takes_flat_numeric_logs(rows: list[dict], seps: tuple |
     """What JSON writers emit for numeric logs is always read by the fast path, exactly."""
     tried("JSON lines: flat numeric logs")
     buf = "".join(json.dumps(r, separators=seps, ensure_ascii=False) + "\n" for r in rows).encode()
-    fast = flat_columns(buf)
-    if any(not r for r in rows) and all(not r for r in rows):
+    if all(not r for r in rows):
         return  # only "{}" lines: nothing to read either way
+    fast = flat_columns(buf)
     assert fast is not None
+    check_flat(fast, rows)
+    if importlib.util.find_spec("pyarrow") is not None:
+        arrow = _arrow_columns(buf)
+        assert arrow is not None
+        check_flat(arrow, rows)
+
+
+def check_flat(fast, rows: list[dict]) -> None:
     by_key: dict[str, list[float]] = {}
     for r in rows:
         for k, v in r.items():

@@ -57,9 +57,10 @@ class Flat:
     ignored: list[str] = field(default_factory=list)
 
 
-def _clean_bytes(buf: bytes, arr: Any) -> bool:
-    """No escapes, no control characters but line ends, valid UTF-8 without exotic breaks."""
-    if b"\\" in buf:
+def clean_bytes(buf: bytes, arr: Any, *, escapes: bool = False) -> bool:
+    """No control characters but line ends, valid UTF-8 without exotic breaks; no escapes
+    (backslashes) unless ``escapes`` (then no ``\\uD...`` surrogate escapes either)."""
+    if b"\\" in buf and (not escapes or b"\\ud" in buf or b"\\uD" in buf):
         return False
     n_ctrl = int(np.count_nonzero(arr < 0x20))
     n_cr = buf.count(b"\r") if b"\r" in buf else 0
@@ -144,7 +145,7 @@ def flat_columns(buf: bytes) -> Flat | None:
         buf = buf[3:]
     arr = np.frombuffer(buf, dtype=np.uint8)
     size = len(arr)
-    if size < 2 or not _clean_bytes(buf, arr):
+    if size < 2 or not clean_bytes(buf, arr):
         return None
     spans = _lines(arr, size)
     if spans is None or not len(spans[0]):

@@ -91,11 +91,12 @@ def _wandb_config(path: Path) -> tuple[dict[str, Any], list[str], list[str]]:
 
 
 def read_file(path: Path) -> RawRun:
-    """Read one JSON-lines log (flat numeric lines through the vectorized fast path)."""
+    """Read one JSON-lines log: pyarrow (if installed), else numpy, for flat numeric lines."""
+    from nn_doctor.readers._jsonarrow import arrow_columns
     from nn_doctor.readers._jsonfast import flat_columns
 
     buf = read_bytes(path)
-    flat = flat_columns(buf)
+    flat = arrow_columns(buf) or flat_columns(buf)
     warnings: list[str] = []
     if flat is not None:
         cols, n_rows, first_keys = flat.columns, flat.n_rows, flat.first_keys
