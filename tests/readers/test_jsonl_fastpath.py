@@ -65,6 +65,8 @@ CASES = [
         True,
     ),
     ("escaped unicode", lines({"损失": 1.0}), False),  # \u escapes: the general reader
+    ("surrogate pair", b'{"\\ud83d\\ude00": 1}\n', False),
+    ("lone surrogate", b'{"\\ud800": 1}\n', False),
     ("tiny and huge", lines({"a": 5e-324, "b": 1.7976931348623157e308, "c": -0.0}), True),
     ("ints", lines({"a": 2**53 + 1, "b": -(2**63), "c": 0}), True),
     ("big int", lines({"a": 10**30}), False),
