@@ -6,7 +6,7 @@ unicode, blank or repeated; separators, line ends, a BOM and a cut-off last line
 lines hold numbers, NaN/Infinity, null, booleans, strings and nested values under unicode keys.
 
 Properties: the reader returns well-typed records or a one-line ``InputError``; a purely
-numeric table comes back cell for cell; the two-thread CSV path gives what the whole-file path
+numeric table comes back cell for cell; the streamed CSV path for large files gives what the whole-file path
 gives (or declines); the vectorized JSON-lines path gives what ``json.loads`` per line gives (or
 declines).
 """
@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from tests.robustness.fuzz import fuzz, tried
 
 from nn_doctor.errors import InputError
-from nn_doctor.readers import _csvpar, csv_table, jsonl
+from nn_doctor.readers import _csvlarge, csv_table, jsonl
 from nn_doctor.readers._csvcore import read_tables
 from nn_doctor.readers._jsonfast import flat_columns
 from nn_doctor.readers._jsonrows import columns, parse_lines
@@ -127,22 +127,21 @@ def _whole_numbers(lines: list[str], j: int) -> bool:
 
 @fuzz(max_examples=80)
 @given(case=csv_text())
-def test_two_thread_csv_path_matches_the_whole_file(
+def test_streamed_csv_path_matches_the_whole_file(
     case: tuple[bytes, bool],
 ) -> None:
-    tried("CSV: two-thread path vs whole file")
+    tried("CSV: streamed path vs whole file")
     data, _ = case
     with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_csvpar, "PARALLEL_MIN_BYTES", 0)
-        mp.setattr(_csvpar, "_workers", lambda: 2)
+        mp.setattr(_csvlarge, "LARGE_BYTES", 0)
         path = Path(tmp) / "log.csv"
         path.write_bytes(data)
-        parallel = _csvpar.read_large(path, len(data), set()) if data else None
-        if parallel is None:
+        streamed = _csvlarge.read_large(path, len(data), set()) if data else None
+        if streamed is None:
             return
         whole = read_tables(data, path=path)
-        assert len(parallel) == len(whole) == 1
-        a, b = parallel[0], whole[0]
+        assert len(streamed) == len(whole) == 1
+        a, b = streamed[0], whole[0]
         assert (a.n_rows, a.header, a.warnings, a.ignored) == (
             b.n_rows,
             b.header,

@@ -53,9 +53,15 @@ def _training_args(train: dict[str, Any], h: common.History, config: str) -> dic
         args["logging_steps"] = int(h["spec"]["log_every"])
         args["eval_strategy"] = "epoch"
         sched = h["spec"].get("schedule")
-        args["lr_scheduler_type"] = {"warmup_cosine": "cosine", "step": "step"}.get(
-            sched["kind"] if sched else "", "constant"
-        )
+        # HF has no step decay among its scheduler types (a custom scheduler is not named here).
+        kind = sched["kind"] if sched else "constant"
+        named = {
+            "warmup_cosine": "cosine",
+            "warmup": "constant_with_warmup",
+            "constant": "constant",
+        }
+        if kind in named:
+            args["lr_scheduler_type"] = named[kind]
     return args
 
 

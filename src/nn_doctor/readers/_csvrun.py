@@ -18,7 +18,7 @@ import numpy as np
 from nn_doctor.frame import RawRun
 from nn_doctor.readers._common import empty_warning, raw_run
 from nn_doctor.readers._csvcore import Column, Table
-from nn_doctor.readers._csvpar import read_file_tables
+from nn_doctor.readers._csvlarge import read_file_tables
 from nn_doctor.readers._wide import EPOCH_NAMES, to_long
 
 

@@ -259,8 +259,9 @@ def _parse_values(buf: bytes, vs: Any, ve: Any) -> Any:
     (``+1``, ``.5``, ``1.``, ``01``, ``inf``): :func:`_json_numbers` rules those out first, so a
     file the general reader would skip lines of is declined instead. Values longer than a float
     repr (20+ digit integers) decline too: the general reader converts those from exact ints.
-    Large files are parsed in two halves on two threads when a core is free (numpy and pandas
-    release the GIL; see :func:`._common.spare_workers`).
+    Large files are parsed in two halves on two threads when a core is free: numpy releases
+    the GIL for the masks, gathers and checks (pandas' parse itself does not), see
+    :func:`._common.spare_workers`.
     """
     import warnings
     from concurrent.futures import ThreadPoolExecutor

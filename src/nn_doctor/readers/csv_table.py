@@ -22,7 +22,7 @@ from nn_doctor.readers._common import (
     records,
 )
 from nn_doctor.readers._csvcore import Table, header_fields
-from nn_doctor.readers._csvpar import read_file_tables
+from nn_doctor.readers._csvlarge import read_file_tables
 from nn_doctor.readers._csvrun import csv_runs
 from nn_doctor.readers._wide import EPOCH_NAMES, STEP_NAMES, WALL_NAMES, wall_clock
 

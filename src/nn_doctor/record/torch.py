@@ -198,6 +198,10 @@ class TorchRecorder:
     :param activations: ``"auto"`` hooks activation modules (ReLU, Sigmoid, Tanh, RNNs …), or the
         parametric layers' outputs when the model has no activation modules (functional
         activations); ``"layers"`` always hooks the parametric layers; ``"none"`` skips them.
+
+    One activation *module* reused at several places (``self.relu`` called after every layer)
+    is one series: its statistics pool every call. Give each layer its own activation module
+    for per-layer dead-unit and saturation fractions.
     """
 
     def __init__(

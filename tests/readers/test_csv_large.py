@@ -1,7 +1,7 @@
-"""Large CSV logs parsed in two threads must give what the whole-file reader gives.
+"""Large CSV logs, streamed, must give what the whole-file reader gives.
 
-The parallel path only runs on files over ``PARALLEL_MIN_BYTES``; here the threshold is lowered
-so small files exercise it, and every result is compared with :func:`read_tables` on the whole
+The streamed path only runs on files over ``LARGE_BYTES``; here the threshold is lowered so
+small files exercise it, and every result is compared with :func:`read_tables` on the whole
 file's bytes: columns, logged masks, values (NaN == NaN), warnings, ignored columns.
 """
 
@@ -12,14 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nn_doctor.readers import _csvpar
+from nn_doctor.readers import _csvlarge
 from nn_doctor.readers._csvcore import Table, read_tables
 
 
 @pytest.fixture(autouse=True)
-def _parallel_for_small_files(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_csvpar, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(_csvpar, "_workers", lambda: 2)
+def _streamed_for_small_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_csvlarge, "LARGE_BYTES", 0)
 
 
 def same_tables(a: list[Table], b: list[Table]) -> None:
@@ -37,8 +36,8 @@ def same_tables(a: list[Table], b: list[Table]) -> None:
 
 def both(path: Path) -> tuple[list[Table], list[Table] | None]:
     whole = read_tables(path.read_bytes(), path=path)
-    parallel = _csvpar.read_large(path, path.stat().st_size, set())
-    return whole, parallel
+    streamed = _csvlarge.read_large(path, path.stat().st_size, set())
+    return whole, streamed
 
 
 ROWS = [f"{i},{1.0 / (i + 1)},{'' if i % 3 else 0.5 * i},{i % 7}" for i in range(400)]
@@ -57,7 +56,7 @@ CASES = [
         "step,loss\n" + "".join(f"{i},{i}\n" for i in range(300)) + "300,oops\n",
         None,
     ),
-    ("quotes", 'step,loss\n0,"1.0"\n' + "".join(f"{i},{i}\n" for i in range(1, 300)), None),
+    ("quotes", 'step,loss\n0,"1.0"\n' + "".join(f"{i},{i}\n" for i in range(1, 300)), True),
     (
         "repeated header",
         "step,loss\n0,1\n1,2\nstep,loss\n" + "".join(f"{i},{i}\n" for i in range(300)),
@@ -82,24 +81,24 @@ CASES = [
 
 
 @pytest.mark.parametrize(("name", "text", "taken"), CASES, ids=[c[0] for c in CASES])
-def test_parallel_parse_matches_the_whole_file(
+def test_streamed_parse_matches_the_whole_file(
     tmp_path: Path, name: str, text: str, taken: bool | None
 ) -> None:
     path = tmp_path / "log.csv"
     path.write_bytes(text.encode("utf-8"))
-    whole, parallel = both(path)
+    whole, streamed = both(path)
     if taken:
-        assert parallel is not None, name
-    if parallel is None:  # declined: the entry point falls back to the whole-file reader
-        same_tables(_csvpar.read_file_tables(path), whole)
+        assert streamed is not None, name
+    if streamed is None:  # declined: the entry point falls back to the whole-file reader
+        same_tables(_csvlarge.read_file_tables(path), whole)
     else:
-        same_tables(parallel, whole)
-        same_tables(_csvpar.read_file_tables(path), whole)
+        same_tables(streamed, whole)
+        same_tables(_csvlarge.read_file_tables(path), whole)
 
 
-def test_declines_what_it_cannot_split_exactly(tmp_path: Path) -> None:
+def test_declines_what_the_whole_file_reader_must_read(tmp_path: Path) -> None:
     path = tmp_path / "log.csv"
-    path.write_text('step,loss\n0,"1.0"\n' + "".join(f"{i},{i}\n" for i in range(1, 300)))
-    assert _csvpar.read_large(path, path.stat().st_size, set()) is None  # a quote
+    path.write_text('step,loss\n0,"1.0\n' + "".join(f"{i},{i}\n" for i in range(1, 300)))
+    assert _csvlarge.read_large(path, path.stat().st_size, set()) is None  # unbalanced quote
     path.write_text("step,loss\n" + "".join(f"{i},{i}\n" for i in range(300)) + "x,y\nstep,loss\n")
-    assert _csvpar.read_large(path, path.stat().st_size, set()) is None  # a repeated header
+    assert _csvlarge.read_large(path, path.stat().st_size, set()) is None  # a repeated header
