@@ -109,8 +109,14 @@ def _write_run(job: tuple[str, str, str, str, str, list[str]]) -> list[tuple[str
 def _map(fn: Callable[[Any], Any], jobs: list[Any], workers: int) -> Iterable[Any]:
     """Map in a spawn pool (or inline for one worker, as the smoke test does)."""
     if workers <= 1 or len(jobs) <= 1:
-        _init_worker()
-        yield from map(fn, jobs)
+        import torch
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # tiny models: extra threads only add contention
+        try:
+            yield from map(fn, jobs)
+        finally:
+            torch.set_num_threads(threads)
         return
     with mp.get_context("spawn").Pool(workers, initializer=_init_worker) as pool:
         yield from pool.imap_unordered(fn, jobs, chunksize=1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,8 +30,15 @@ BAD = merge(BASE, {"arch": {"init": "zeros"}})
 
 
 @pytest.fixture(scope="module")
-def histories() -> dict[str, dict]:
-    return {"healthy": train(BASE), "bad_init": train(BAD)}
+def histories() -> Iterator[dict[str, dict]]:
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny models: more threads only add contention on a busy machine
+    try:
+        yield {"healthy": train(BASE), "bad_init": train(BAD)}
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_verification_tells_the_fault_from_its_twin(histories: dict[str, dict]) -> None:
