@@ -109,6 +109,7 @@ def test_header_only_and_mixed_type_csv(tmp_path: Path) -> None:
         code, out, err = cli("diagnose", str(path), "--format", "json")
         assert_clean(code, err)
         if name != "header.csv":
+            assert out.lstrip().startswith("{"), (name, code, out[:300], err[:300])
             assert json.loads(out)["runs"], name
 
 
