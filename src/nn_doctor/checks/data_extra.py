@@ -1,0 +1,243 @@
+"""Checks for the data and regularization rules: how far a curve ever improved, and whether a
+validation task metric is still improving at the end of the run (not merely once after the
+validation-loss minimum)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nn_doctor.checks import Inputs, Outcome, check
+from nn_doctor.checks._util import EPS, finite_prefix, head_level, scale, window_len
+from nn_doctor.checks._util import smooth as _smooth
+
+_NUM = (int, float)
+
+
+@check(
+    "best_improvement",
+    kind="series",
+    measures=("improvement", "best"),
+    defaults={"frac": 0.1, "smooth": 0.1, "min": -math.inf, "max": math.inf},
+    frac=_NUM,
+    smooth=_NUM,
+    min=_NUM,
+    max=_NUM,
+)
+def best_improvement(
+    x: Inputs, *, frac: float, smooth: float, min: float, max: float
+) -> Outcome | None:
+    """Relative drop from the start level to the best (smoothed minimum) level, in [min, max].
+
+    Unlike ``improvement`` (start vs end), this asks whether the curve *ever* got better: a
+    validation loss that improved before it turned up has, one that never left its first value
+    has not. 1 = fell to 0, 0 = never went below its start.
+    """
+    assert x.series is not None
+    steps, v = finite_prefix(x.series)
+    if len(v) < 3:
+        return None
+    sm = _smooth(v, smooth) if smooth > 0 else v
+    i = int(np.argmin(sm))
+    start, best = head_level(v, frac), float(sm[i])
+    imp = (start - best) / scale(start, best)
+    return Outcome(
+        min <= imp <= max,
+        step=int(steps[i]),
+        value=imp,
+        measures={"improvement": imp, "best": best},
+    )
+
+
+@check(
+    "metric_improving_at_end",
+    kind="pair",
+    measures=("gain", "late_gain", "metric", "onset"),
+    defaults={"min_gain": 0.01, "min_late_gain": 0.002, "tail": 0.2},
+    min_gain=_NUM,
+    min_late_gain=_NUM,
+    tail=_NUM,
+)
+def metric_improving_at_end(
+    x: Inputs, *, min_gain: float, min_late_gain: float, tail: float
+) -> Outcome | None:
+    """A validation task metric improved after the val-loss minimum and is still rising at the end.
+
+    ``series`` is the validation loss, ``other`` the metric oriented so that higher is better.
+    ``gain``: the metric's best after the val-loss minimum relative to its best up to it.
+    ``late_gain``: the metric's level over the last ``tail`` of its points relative to the
+    window just before it — positive while the metric still improves, about 0 once it has plateaued (a
+    memorizing model's accuracy), negative once it declines. Both must hold: a metric that
+    improved once after the minimum and then stalled is not "still improving".
+    """
+    assert x.series is not None and x.other is not None
+    ls, lv = finite_prefix(x.series)
+    ms, mv = finite_prefix(x.other)
+    if len(lv) < 3 or len(mv) < 4:
+        return None
+    m_step = ls[int(np.argmin(_smooth(lv, 0.1)))]
+    before = mv[ms <= m_step]
+    if len(before) == 0 or (ms > m_step).sum() < 2:
+        return None
+    w = window_len(len(mv), tail, 1)
+    end = float(np.median(mv[-w:]))
+    prev_part = mv[-2 * w : -w] if len(mv) >= 2 * w else mv[:-w]
+    if len(prev_part) == 0:
+        return None
+    prev = float(np.median(prev_part))
+    best_before = float(np.max(before))
+    best_after = float(np.max(mv[ms > m_step]))
+    gain = (best_after - best_before) / max(abs(best_before), EPS)
+    late_gain = (end - prev) / max(abs(prev), EPS)
+    return Outcome(
+        gain >= min_gain and late_gain >= min_late_gain,
+        step=int(m_step),
+        value=gain,
+        measures={
+            "gain": gain,
+            "late_gain": late_gain,
+            "metric": str(x.other.name),
+            "onset": int(m_step),
+        },
+    )
+
+
+@check(
+    "epoch_periodicity",
+    kind="series",
+    measures=("acf", "period", "lag"),
+    defaults={"min_acf": 0.3, "min_periods": 3, "min_points_per_period": 4, "tolerance": 0.1},
+    min_acf=_NUM,
+    min_periods=int,
+    min_points_per_period=int,
+    tolerance=_NUM,
+)
+def epoch_periodicity(
+    x: Inputs, *, min_acf: float, min_periods: int, min_points_per_period: int, tolerance: float
+) -> Outcome | None:
+    """Autocorrelation of the detrended curve at a lag of about one epoch, best lag within ±tolerance.
+
+    The epoch length is estimated (from a sparse or integer epoch counter, from the step count),
+    so it can be off by a few steps; at the exact estimated lag a fixed data order then drifts
+    out of phase and its repeating pattern is missed. The best autocorrelation over the lags
+    within ``tolerance`` (relative) of the estimate is taken instead.
+    """
+    assert x.series is not None
+    spe = x.frame.steps_per_epoch
+    steps, v = finite_prefix(x.series)
+    if spe is None or len(v) < 8 or x.frame.axis == "epoch":
+        return None
+    cadence = float(np.median(np.diff(steps))) if len(steps) > 1 else 1.0
+    lag0 = spe / max(cadence, EPS)
+    lags = range(
+        int(np.floor(lag0 * (1 - tolerance))) if tolerance > 0 else round(lag0),
+        (int(np.ceil(lag0 * (1 + tolerance))) if tolerance > 0 else round(lag0)) + 1,
+    )
+    lags = [lag for lag in lags if lag >= min_points_per_period and len(v) >= lag * min_periods]
+    if not lags:
+        return None
+    best, best_lag = -math.inf, lags[0]
+    for lag in lags:
+        trend = _smooth(v, 0.0, floor=lag) if lag > 1 else v
+        r = v - trend
+        r = r - r.mean()
+        denom = float(np.dot(r, r))
+        if denom <= EPS:
+            continue
+        acf = float(np.dot(r[:-lag], r[lag:]) / denom)
+        if acf > best:
+            best, best_lag = acf, lag
+    if not math.isfinite(best):
+        return Outcome(False, measures={"acf": 0.0, "period": spe, "lag": best_lag})
+    return Outcome(
+        best >= min_acf,
+        step=int(steps[best_lag]),
+        value=best,
+        measures={"acf": best, "period": best_lag * cadence, "lag": best_lag},
+    )
+
+
+@check(
+    "train_learns_val_never",
+    kind="pair",
+    measures=("train_improvement", "val_improvement"),
+    defaults={"min_train_improvement": 0.3, "max_val_improvement": 0.05},
+    min_train_improvement=_NUM,
+    max_val_improvement=_NUM,
+)
+def train_learns_val_never(
+    x: Inputs, *, min_train_improvement: float, max_val_improvement: float
+) -> Outcome | None:
+    """Training loss falls while validation loss never gets below its first evaluations.
+
+    ``train_improvement``: start-to-end drop of the training loss over the evaluated span; ``val_improvement``: drop of
+    the validation loss from its first evaluations to its best (smoothed) point. What is learned
+    on the training data never helped on the validation data: a validation set from another
+    distribution. Overfitting improves validation first and loses it later.
+    """
+    assert x.series is not None and x.other is not None
+    ts, tv = finite_prefix(x.series)
+    vs, vv = finite_prefix(x.other)
+    if len(vv) < 3:
+        return None
+    # training progress over the span validation observes: a first evaluation made after the
+    # training loss had converged (fine-tuning) cannot show what the early drop carried over
+    tv = tv[(ts >= vs[0]) & (ts <= vs[-1])]
+    if len(tv) < 4:
+        return None
+    t0, t1 = head_level(tv, 0.1), float(np.median(tv[-window_len(len(tv), 0.1, 1) :]))
+    ti = (t0 - t1) / scale(t0, t1)
+    v0 = head_level(vv, 0.1)
+    vbest = float(np.min(_smooth(vv, 0.1)))
+    vi = (v0 - vbest) / scale(v0, vbest)
+    return Outcome(
+        ti >= min_train_improvement and vi <= max_val_improvement,
+        step=int(vs[0]),
+        value=vi,
+        measures={"train_improvement": ti, "val_improvement": vi},
+    )
+
+
+@check(
+    "give_back",
+    kind="series",
+    measures=("give_back", "rise", "gain"),
+    defaults={"frac": 0.1, "tail": 0.2, "min": -math.inf, "max": math.inf},
+    frac=_NUM,
+    tail=_NUM,
+    min=_NUM,
+    max=_NUM,
+)
+def give_back(x: Inputs, *, frac: float, tail: float, min: float, max: float) -> Outcome | None:
+    """Share of its own improvement a loss gives back by the end: (end - best) / (start - best).
+
+    0 = ends at its best, 1 = back at its starting level, above 1 = worse than it started
+    (infinite if it never improved). Scale-free in both directions: a 15 % rise off a minimum
+    that is 97 % below the start is a 0.5 % give-back (noise around a converged minimum), while
+    the same 15 % rise off a minimum only 20 % below the start gives back most of what was gained.
+    """
+    assert x.series is not None
+    steps, v = finite_prefix(x.series)
+    if len(v) < 4:
+        return None
+    sm = _smooth(v, 0.1)
+    i = int(np.argmin(sm))
+    start, best = head_level(v, frac), float(sm[i])
+    end = float(np.median(v[-window_len(len(v), tail, 1) :]))
+    gain = start - best
+    rise = end - best
+    if gain <= EPS * scale(start, best):
+        gb = math.inf if rise > EPS * scale(best) else 0.0
+    else:
+        gb = rise / gain
+    return Outcome(
+        min <= gb <= max,
+        step=int(steps[i]),
+        value=gb,
+        measures={
+            "give_back": gb,
+            "rise": rise / scale(best),
+            "gain": gain / scale(start),
+        },
+    )

@@ -1,0 +1,66 @@
+"""Unit tests for the data/regularization checks in checks/data_extra.py."""
+
+from __future__ import annotations
+
+import math
+import random
+
+TRAIN = [2.3 * math.exp(-i / 20) + 0.05 for i in range(100)]
+EVAL_STEPS = list(range(0, 100, 10))
+
+
+def test_best_improvement(run_check):
+    u_shape = (EVAL_STEPS, [2.0, 1.5, 1.0, 0.8, 0.9, 1.1, 1.3, 1.5, 1.7, 1.9])
+    out = run_check("best_improvement", {"val_loss": u_shape}, min=0.3)
+    assert out.matched and 0.45 < out.measures["improvement"] < 0.65
+    never = (EVAL_STEPS, [2.0, 2.0, 2.1, 2.2, 2.3, 2.4, 2.5, 2.6, 2.7, 2.8])
+    assert run_check("best_improvement", {"val_loss": never}, max=0.05).matched
+    assert run_check("best_improvement", {"val_loss": ([0, 1], [1.0, 2.0])}) is None
+
+
+def test_give_back(run_check):
+    bump = (EVAL_STEPS, [2.0, 0.6, 0.2, 0.1, 0.08, 0.08, 0.085, 0.09, 0.092, 0.093])
+    out = run_check("give_back", {"val_loss": bump}, max=0.1)
+    assert out.matched and out.measures["give_back"] < 0.02
+    memorize = (EVAL_STEPS, [1.0, 0.8, 0.7, 0.72, 0.76, 0.8, 0.85, 0.9, 0.95, 1.0])
+    out = run_check("give_back", {"val_loss": memorize}, min=0.5)
+    assert out.matched
+    never = (EVAL_STEPS, [1.0, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8])
+    assert math.isinf(run_check("give_back", {"val_loss": never}).measures["give_back"])
+
+
+def test_train_learns_val_never(run_check):
+    never = (EVAL_STEPS, [2.2, 2.21, 2.3, 2.4, 2.6, 2.8, 3.0, 3.2, 3.4, 3.6])
+    out = run_check("train_learns_val_never", {"train_loss": TRAIN, "val_loss": never})
+    assert out.matched and out.measures["train_improvement"] > 0.9
+    improves = (EVAL_STEPS, [2.2, 1.5, 1.1, 0.9, 0.85, 0.9, 1.0, 1.15, 1.3, 1.5])
+    assert not run_check(
+        "train_learns_val_never", {"train_loss": TRAIN, "val_loss": improves}
+    ).matched
+    # evaluations only after training converged: the evaluated span shows little training progress
+    converged = [2.0 * 0.8**i for i in range(20)] + [0.03 - 0.0001 * j for j in range(80)]
+    late = ([60, 70, 80, 90], [0.31, 0.33, 0.36, 0.4])
+    out = run_check("train_learns_val_never", {"train_loss": converged, "val_loss": late})
+    assert not out.matched
+
+
+def test_metric_improving_at_end(run_check):
+    val = (EVAL_STEPS, [2.2, 1.5, 1.1, 0.9, 0.85, 0.9, 1.0, 1.15, 1.3, 1.5])
+    rising = (EVAL_STEPS, [0.3, 0.5, 0.6, 0.65, 0.7, 0.72, 0.74, 0.76, 0.78, 0.8])
+    assert run_check("metric_improving_at_end", {"val_loss": val, "val_acc": rising}).matched
+    stalled = (EVAL_STEPS, [0.3, 0.5, 0.6, 0.65, 0.7, 0.75, 0.75, 0.75, 0.75, 0.75])
+    out = run_check("metric_improving_at_end", {"val_loss": val, "val_acc": stalled})
+    assert not out.matched and out.measures["gain"] > 0.01 and out.measures["late_gain"] == 0.0
+
+
+def test_epoch_periodicity_tolerates_an_inexact_epoch_length(run_check):
+    # the pattern repeats every 11 steps; the config implies 10 steps per epoch
+    loss = [1.5 - 0.002 * i + 0.35 * math.sin(2 * math.pi * i / 11) for i in range(220)]
+    cfg = {"n_train": 1000, "batch_size": 100}
+    out = run_check("epoch_periodicity", {"train_loss": loss}, config=cfg)
+    assert out.matched and out.measures["acf"] > 0.5
+    exact = run_check("epoch_periodicity", {"train_loss": loss}, config=cfg, tolerance=0.0)
+    assert exact.measures["acf"] < out.measures["acf"]
+    rng = random.Random(0)
+    flat = [1.0 - 0.001 * i + 0.02 * rng.gauss(0, 1) for i in range(220)]
+    assert not run_check("epoch_periodicity", {"train_loss": flat}, config=cfg).matched
