@@ -1,0 +1,182 @@
+"""Optimization checks: loss blow-ups that recover, and robust (Theil–Sen) trend statistics.
+
+Both read a curve the way a noisy per-step or per-epoch log needs: the median of pairwise
+slopes ignores single noisy points that move end-to-end differences, and every measure is a
+share of the curve's own drop or starting level, so thresholds are scale-free.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nn_doctor.checks import Inputs, Outcome, check
+from nn_doctor.checks._util import EPS, finite_prefix, finite_values, kendall_tau, scale, smooth
+
+_NUM = (int, float)
+
+
+def theil_sen(x: np.ndarray, y: np.ndarray, max_points: int = 300) -> float:
+    """Median of pairwise slopes (Theil–Sen): robust to single outliers, O(n^2) on a subsample."""
+    n = len(y)
+    if n < 2:
+        return 0.0
+    if n > max_points:
+        idx = np.linspace(0, n - 1, max_points).astype(int)
+        x, y = x[idx], y[idx]
+    dx = x[None, :] - x[:, None]
+    dy = y[None, :] - y[:, None]
+    iu = np.triu_indices(len(y), 1)
+    ok = dx[iu] != 0
+    if not ok.any():
+        return 0.0
+    return float(np.median(dy[iu][ok] / dx[iu][ok]))
+
+
+@check(
+    "peak_rise",
+    kind="series",
+    measures=("factor", "peak", "best_before"),
+    defaults={"min": 10.0},
+    min=_NUM,
+)
+def peak_rise(x: Inputs, *, min: float) -> Outcome | None:
+    """Largest climb of the (finite) curve above its best-so-far, in units of its starting level.
+
+    A loss that once jumped ten starting levels above where it had been is a blow-up, even when
+    it later comes back down (a run that recovers, or settles at chance): mini-batch noise and
+    schedule bumps stay well below one starting level.
+    """
+    assert x.series is not None
+    steps, v = finite_values(x.series)
+    if len(v) < 4:
+        return None
+    best = np.minimum.accumulate(v)
+    rise = (v - best) / scale(v[0], float(np.median(v)))
+    i = int(np.argmax(rise))
+    factor = float(rise[i])
+    return Outcome(
+        factor >= min,
+        step=int(steps[i]),
+        value=factor,
+        measures={"factor": factor, "peak": float(v[i]), "best_before": float(best[i])},
+    )
+
+
+@check(
+    "tail_trend",
+    kind="series",
+    measures=("share", "tau", "drop"),
+    defaults={"tail": 0.3, "min_share": 0.1, "max_tau": -0.2, "min_total_drop": 0.1},
+    tail=_NUM,
+    min_share=_NUM,
+    max_tau=_NUM,
+    min_total_drop=_NUM,
+)
+def tail_trend(
+    x: Inputs, *, tail: float, min_share: float, max_tau: float, min_total_drop: float
+) -> Outcome | None:
+    """Whether the curve was still falling at the end: robust slope over the last ``tail``.
+
+    ``share`` is the drop the Theil–Sen line over the last ``tail`` of the points implies across
+    that window, as a share of the curve's total drop (start level to its smoothed best); ``tau``
+    (Kendall, on the tail) says how steady it is; ``drop`` is the total drop relative to the start.
+    """
+    assert x.series is not None
+    steps, v = finite_prefix(x.series)
+    if len(v) < 6 or len(v) < len(x.series):
+        return None
+    sm = smooth(v, 0.05)
+    w = max(4, round(len(v) * tail))
+    w = min(w, len(v))
+    start = float(np.median(v[: max(1, min(3, len(v) // 10 or 1))]))
+    total = start - float(np.min(sm))
+    if total <= EPS * scale(start):
+        return Outcome(False, measures={"share": 0.0, "tau": 0.0, "drop": 0.0})
+    xs = np.arange(w, dtype=float)  # positions: cadence-free within a uniformly logged tail
+    slope = theil_sen(xs, v[-w:])
+    share = float(-slope * (w - 1) / total)
+    tau = kendall_tau(v[-w:])
+    drop = float(total / scale(start, float(np.min(sm))))
+    return Outcome(
+        share >= min_share and tau <= max_tau and drop >= min_total_drop,
+        step=int(steps[-w]),
+        value=share,
+        measures={"share": share, "tau": tau, "drop": drop},
+    )
+
+
+@check(
+    "steady_decline",
+    kind="series",
+    measures=("linearity", "tau", "improvement"),
+    defaults={"max_improvement": 0.3, "max_tau": -0.3, "min_linearity": 0.4},
+    max_improvement=_NUM,
+    max_tau=_NUM,
+    min_linearity=_NUM,
+)
+def steady_decline(
+    x: Inputs, *, max_improvement: float, max_tau: float, min_linearity: float
+) -> Outcome | None:
+    """A small, steady decline that does not bend: Theil–Sen slope of the late half over the early half.
+
+    ``linearity`` is about 1 for a straight line and near 0 for a curve that fell and flattened;
+    robust slopes keep it meaningful on a noisy per-step log where end-point differences are not.
+    ``improvement`` is the relative drop from the robust start to the robust end (1 = fell to 0).
+    """
+    assert x.series is not None
+    steps, v = finite_prefix(x.series)
+    if len(v) < 8 or len(v) < len(x.series):
+        return None
+    half = len(v) // 2
+    xs = np.arange(len(v), dtype=float)
+    early = theil_sen(xs[: half + 1], v[: half + 1])
+    late = theil_sen(xs[half:], v[half:])
+    linearity = float(late / early) if early < 0 else (0.0 if late >= 0 else math.inf)
+    tau = kendall_tau(v)
+    full = theil_sen(xs, v)
+    start = float(v[0]) if len(v) < 10 else float(np.median(v[: max(3, len(v) // 20)]))
+    fitted_end = start + full * (len(v) - 1)
+    imp = float((start - fitted_end) / scale(start, fitted_end))
+    return Outcome(
+        tau <= max_tau and linearity >= min_linearity and imp <= max_improvement and full < 0,
+        step=int(steps[0]),
+        value=linearity,
+        measures={"linearity": linearity, "tau": tau, "improvement": imp},
+    )
+
+
+@check(
+    "early_nonfinite",
+    kind="series",
+    measures=("finite_before", "finite_frac", "value"),
+    defaults={"max_points": 3, "max_frac": 0.05, "cap_frac": 0.5},
+    max_points=int,
+    max_frac=_NUM,
+    cap_frac=_NUM,
+)
+def early_nonfinite(
+    x: Inputs, *, max_points: int, max_frac: float, cap_frac: float
+) -> Outcome | None:
+    """Whether the series went NaN/inf within its first ``max_points`` logged points or ``max_frac`` of them.
+
+    Cadence-aware: on a per-epoch log of 12 points "the first 5 %" is less than one point, while
+    "within the first three logging intervals" means the same on per-step and per-epoch logs.
+    ``cap_frac`` keeps a NaN that came after most of a very short log (3 of 5 points) out.
+    """
+    assert x.series is not None
+    v = x.series.to_numpy(dtype=float)
+    if len(v) == 0:
+        return None
+    bad = ~np.isfinite(v)
+    if not bad.any():
+        return Outcome(False, measures={"finite_frac": 1.0, "finite_before": len(v)})
+    first = int(np.argmax(bad))
+    frac = first / len(v)
+    value = "nan" if math.isnan(v[first]) else ("inf" if v[first] > 0 else "-inf")
+    return Outcome(
+        (first <= max_points or frac <= max_frac) and frac <= cap_frac,
+        step=int(x.series.index[first]),
+        measures={"finite_before": first, "finite_frac": frac, "value": value},
+    )

@@ -1,0 +1,66 @@
+"""Unit tests for the optimization checks in checks/optimization_extra.py."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+
+from nn_doctor.checks.optimization_extra import theil_sen
+
+HEALTHY = [2.3 * math.exp(-i / 20) + 0.05 for i in range(100)]
+
+
+def _noisy(values, sd, seed=0):
+    rng = random.Random(seed)
+    return [v + rng.gauss(0, sd) for v in values]
+
+
+def test_theil_sen_ignores_an_outlier():
+    x = np.arange(20, dtype=float)
+    y = 3 - 0.5 * x
+    y[7] = 100.0
+    assert abs(theil_sen(x, y) + 0.5) < 1e-9
+
+
+def test_peak_rise(run_check):
+    blowup = [1.1e13, 1.3e16, 9e19] + [0.7] * 20
+    out = run_check("peak_rise", {"train_loss": blowup}, min=5.0)
+    assert out.matched and out.measures["factor"] > 1e6
+    assert not run_check("peak_rise", {"train_loss": _noisy(HEALTHY, 0.05)}, min=5.0).matched
+    spike = [*HEALTHY[:50], 4.0, *HEALTHY[51:]]  # one spike of ~2 starting levels above the best
+    out = run_check("peak_rise", {"train_loss": spike}, min=5.0)
+    assert not out.matched and 1.0 < out.measures["factor"] < 3.0
+    assert run_check("peak_rise", {"train_loss": [1.0, 0.5, 0.4]}) is None
+
+
+def test_tail_trend(run_check):
+    straight = [2.3 - 0.015 * i for i in range(100)]
+    out = run_check("tail_trend", {"train_loss": _noisy(straight, 0.1)})
+    assert out.matched and out.measures["share"] > 0.2
+    assert not run_check("tail_trend", {"train_loss": _noisy(HEALTHY, 0.02)}).matched
+    flat = _noisy([1.0] * 100, 0.05)
+    assert not run_check("tail_trend", {"train_loss": flat}).matched
+    assert run_check("tail_trend", {"train_loss": [2.0, 1.0, math.nan, 1.0, 1.0, 1.0]}) is None
+
+
+def test_steady_decline(run_check):
+    slow = _noisy([2.3 - 0.001 * i for i in range(200)], 0.03)
+    out = run_check("steady_decline", {"train_loss": slow})
+    assert out.matched and out.measures["improvement"] < 0.3 and out.measures["linearity"] > 0.4
+    out = run_check("steady_decline", {"train_loss": HEALTHY})
+    assert not out.matched and out.measures["linearity"] < 0.2
+    flat = _noisy([1.0] * 200, 0.05)
+    assert not run_check("steady_decline", {"train_loss": flat}).matched
+
+
+def test_early_nonfinite(run_check):
+    short = [2.5, 40, 900] + [math.nan] * 8
+    out = run_check("early_nonfinite", {"train_loss": short})
+    assert out.matched and out.measures["finite_before"] == 3
+    late = HEALTHY[:80] + [math.nan] * 20
+    assert not run_check("early_nonfinite", {"train_loss": late}).matched
+    tiny = [2.0, 1.5, 1.2, math.nan, math.nan]  # after 3 of 5 points: past the cap
+    assert not run_check("early_nonfinite", {"train_loss": tiny}).matched
+    assert not run_check("early_nonfinite", {"train_loss": HEALTHY}).matched
