@@ -64,3 +64,14 @@ def test_epoch_periodicity_tolerates_an_inexact_epoch_length(run_check):
     rng = random.Random(0)
     flat = [1.0 - 0.001 * i + 0.02 * rng.gauss(0, 1) for i in range(220)]
     assert not run_check("epoch_periodicity", {"train_loss": flat}, config=cfg).matched
+
+
+def test_val_outpaces_train(run_check):
+    slow_train = [2.3 * 0.997**i for i in range(100)]
+    val = (EVAL_STEPS, [2.2, 1.8, 1.5, 1.3, 1.2, 1.15, 1.1, 1.08, 1.06, 1.05])
+    out = run_check("val_outpaces_train", {"train_loss": slow_train, "val_loss": val})
+    assert out.matched and out.measures["ratio"] > 1.5
+    healthy_val = (EVAL_STEPS, [2.1, 1.0, 0.6, 0.45, 0.38, 0.35, 0.33, 0.32, 0.31, 0.3])
+    assert not run_check(
+        "val_outpaces_train", {"train_loss": TRAIN, "val_loss": healthy_val}
+    ).matched

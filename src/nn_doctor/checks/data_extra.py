@@ -241,3 +241,53 @@ def give_back(x: Inputs, *, frac: float, tail: float, min: float, max: float) ->
             "gain": gain / scale(start),
         },
     )
+
+
+@check(
+    "val_outpaces_train",
+    kind="pair",
+    measures=("train_improvement", "val_improvement", "ratio"),
+    defaults={"min_ratio": 1.5, "min_val_improvement": 0.2},
+    min_ratio=_NUM,
+    min_val_improvement=_NUM,
+)
+def val_outpaces_train(
+    x: Inputs, *, min_ratio: float, min_val_improvement: float
+) -> Outcome | None:
+    """Validation loss improves ``min_ratio`` times as much (relatively) as training loss.
+
+    Start-to-end relative drops over the span both are observed. The scale-free form of the
+    CATALOG's "flat train, falling validation" reading: the model learns what generalizes (clean
+    validation labels) while the training loss stays high on labels it cannot fit. In a healthy
+    run training improves at least as much as validation.
+    """
+    al = _aligned_pair(x)
+    if al is None:
+        return None
+    steps, train, val = al
+    ti = head_level(train) - float(np.median(train[-window_len(len(train), 0.1, 1) :]))
+    ti /= scale(head_level(train))
+    vi = head_level(val) - float(np.median(val[-window_len(len(val), 0.1, 1) :]))
+    vi /= scale(head_level(val))
+    ratio = vi / ti if ti > EPS else math.inf
+    return Outcome(
+        vi >= min_val_improvement and ratio >= min_ratio,
+        step=int(steps[0]),
+        value=ratio,
+        measures={"train_improvement": ti, "val_improvement": vi, "ratio": ratio},
+    )
+
+
+def _aligned_pair(x: Inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Train (smoothed, read at the validation steps) and validation over their common span."""
+    assert x.series is not None and x.other is not None
+    ts, tv = finite_prefix(x.series)
+    vs, vv = finite_prefix(x.other)
+    if len(ts) < 4 or len(vs) < 3:
+        return None
+    tv = _smooth(tv, 0.05)
+    inside = (vs >= ts[0]) & (vs <= ts[-1])
+    if inside.sum() < 3:
+        return None
+    vs, vv = vs[inside], vv[inside]
+    return vs, np.interp(vs, ts, tv), vv
