@@ -217,9 +217,20 @@ def records(
         np.full(len(vals), np.nan) if wall_time is None else np.asarray(wall_time, dtype=np.float64)
     )
     dtype = pd.CategoricalDtype(_unique(names))
-    cat = pd.Categorical.from_codes(np.asarray(codes, dtype=np.int32), dtype=dtype)
+    # The code width pandas would pick anyway (int8 below 128 names): converting 19M codes to it
+    # afterwards costs a pass, and a reader that builds codes in it passes them through as is.
+    cat = pd.Categorical.from_codes(np.asarray(codes, dtype=code_dtype(len(names))), dtype=dtype)
     data = {"step": steps, "name": cat, "value": vals, "wall_time": wall}
     return pd.DataFrame(data, copy=False)  # the arrays are ours: no second copy
+
+
+def code_dtype(n_names: int) -> Any:
+    """The smallest signed integer type holding ``n_names`` category codes (as pandas picks)."""
+    if n_names < 2**7:
+        return np.int8
+    if n_names < 2**15:
+        return np.int16
+    return np.int32 if n_names < 2**31 else np.int64
 
 
 def _unique(names: Sequence[str]) -> list[str]:

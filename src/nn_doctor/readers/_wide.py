@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nn_doctor.readers._common import records
+from nn_doctor.readers._common import code_dtype, records
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -150,7 +150,7 @@ def to_long(
     if keep.all() and logged.all():  # a dense table (the common case): no masks to apply
         out = records(
             np.repeat(row_steps, k),
-            np.tile(np.arange(k, dtype=np.int32), n_rows),
+            np.tile(np.arange(k, dtype=code_dtype(k)), n_rows),
             [c.name.strip() for c in metrics],
             values.reshape(-1),
             None if wall is None else np.repeat(wall, k),
@@ -160,7 +160,7 @@ def to_long(
     per_row = logged.sum(axis=1)
     out = records(
         np.repeat(row_steps, per_row),
-        np.broadcast_to(np.arange(k, dtype=np.int32), (n_rows, k))[logged],
+        np.broadcast_to(np.arange(k, dtype=code_dtype(k)), (n_rows, k))[logged],
         [c.name.strip() for c in metrics],
         values[logged],
         None if wall is None else np.repeat(wall, per_row),
