@@ -34,6 +34,13 @@ def theil_sen(x: np.ndarray, y: np.ndarray, max_points: int = 300) -> float:
     return float(np.median(dy[iu][ok] / dx[iu][ok]))
 
 
+def block_medians(v: np.ndarray, blocks: int) -> np.ndarray:
+    """Medians of ``blocks`` consecutive, near-equal blocks of ``v`` (``v`` itself when shorter)."""
+    if blocks < 2 or len(v) <= blocks:
+        return v
+    return np.array([np.median(b) for b in np.array_split(v, blocks)])
+
+
 @check(
     "peak_rise",
     kind="series",
@@ -111,19 +118,22 @@ def tail_trend(
     "steady_decline",
     kind="series",
     measures=("linearity", "tau", "improvement"),
-    defaults={"max_improvement": 0.3, "max_tau": -0.3, "min_linearity": 0.4},
+    defaults={"max_improvement": 0.3, "max_tau": -0.5, "min_linearity": 0.4, "blocks": 20},
     max_improvement=_NUM,
     max_tau=_NUM,
     min_linearity=_NUM,
+    blocks=int,
 )
 def steady_decline(
-    x: Inputs, *, max_improvement: float, max_tau: float, min_linearity: float
+    x: Inputs, *, max_improvement: float, max_tau: float, min_linearity: float, blocks: int
 ) -> Outcome | None:
     """A small, steady decline that does not bend: Theil–Sen slope of the late half over the early half.
 
     ``linearity`` is about 1 for a straight line and near 0 for a curve that fell and flattened;
     robust slopes keep it meaningful on a noisy per-step log where end-point differences are not.
     ``improvement`` is the relative drop from the robust start to the robust end (1 = fell to 0).
+    ``tau`` (Kendall) is read on the medians of ``blocks`` equal blocks of points: how steady the
+    trend is, whatever the logging cadence, not how noisy each mini-batch is.
     """
     assert x.series is not None
     steps, v = finite_prefix(x.series)
@@ -134,7 +144,7 @@ def steady_decline(
     early = theil_sen(xs[: half + 1], v[: half + 1])
     late = theil_sen(xs[half:], v[half:])
     linearity = float(late / early) if early < 0 else (0.0 if late >= 0 else math.inf)
-    tau = kendall_tau(v)
+    tau = kendall_tau(block_medians(v, blocks))
     full = theil_sen(xs, v)
     start = float(v[0]) if len(v) < 10 else float(np.median(v[: max(3, len(v) // 20)]))
     fitted_end = start + full * (len(v) - 1)
