@@ -27,8 +27,10 @@ def _keras_header(fields: list[str]) -> bool:
     if len(fields) < 2 or fields[0].lower() != "epoch":
         return False
     rest = [f.lower() for f in fields[1:]]
-    if any(not f or " " in f or "/" in f for f in rest):
-        return False  # Ultralytics' train/box_loss, padded or free-text headers are not Keras
+    if any(not f or " " in f for f in rest):
+        return False  # free-text headers are not Keras
+    # A bare Keras name is required: Ultralytics' train/box_loss, val/box_loss have none, while a
+    # CSVLogger fed by a callback may add per-layer columns such as grad_norm/fc1.
     return any(f in {"loss", "acc", "accuracy"} or f.startswith("val_") for f in rest)
 
 
