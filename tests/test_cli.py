@@ -151,3 +151,12 @@ def test_input_files_are_never_modified(write_csv, tmp_path: Path) -> None:  # t
     run_cli("diagnose", str(tmp_path), "-f", "json")
     run_cli("inspect", str(tmp_path))
     assert (path.read_bytes(), sorted(p.name for p in tmp_path.iterdir())) == before
+
+
+def test_config_beside_a_plain_csv_is_read(write_csv, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = write_csv({"loss": healthy_loss()})
+    (tmp_path / "config.json").write_text('{"learning_rate": 0.5, "hidden_act": "relu"}')
+    doc = json.loads(run_cli("inspect", str(path), "--format", "json").stdout)
+    run = doc["runs"][0]
+    assert run["config"] == {"lr": 0.5, "hidden_activation": "relu"}
+    assert run["config_sources"][0].endswith("config.json")

@@ -22,13 +22,45 @@ def read_raw(path: str | Path, *, input_format: str | None = None) -> list[RawRu
 
     raws: list[RawRun] = []
     for source in discover(Path(path), input_format=input_format):
-        raws.extend(load(source.reader).read(source.path))
+        for raw in load(source.reader).read(source.path):
+            if not raw.config and raw.files:
+                _read_sibling_config(raw)
+            raws.append(raw)
     if not raws:
         raise InputError(
             f"no training log found under {path}",
             hint="point at a log file or a run folder (see `nn-doctor formats`)",
         )
     return raws
+
+
+#: Config files people keep beside a log, read when the format itself carries no config.
+SIBLING_CONFIGS = (
+    "config.yaml",
+    "config.yml",
+    "config.json",
+    "hparams.yaml",
+    "hparams.yml",
+    "hparams.json",
+    "params.yaml",
+    "params.json",
+    "args.yaml",
+    "args.json",
+)
+
+
+def _read_sibling_config(raw: RawRun) -> None:
+    """Fill a run's config from a config file beside its log (a plain CSV has no place for one)."""
+    from nn_doctor.readers._common import load_configs
+
+    folder = Path(raw.files[0]).parent
+    candidates = [folder / name for name in SIBLING_CONFIGS if (folder / name).is_file()]
+    if not candidates:
+        return
+    config, sources, warnings = load_configs(candidates)
+    raw.config.update(config)
+    raw.config_sources.extend(sources)
+    raw.warnings.extend(warnings)
 
 
 def read_runs(
