@@ -9,7 +9,8 @@ Contenders, each in a fresh child process (so peak RSS is its own), imports done
 of the same format read once before timing:
 
 =================  ==========================================================================
-nn-doctor          the reader nn-doctor uses, to its records table (``RawRun``)
+nn-doctor          the reader nn-doctor uses, to its records table (``RawRun``); for JSON lines
+                   also without pyarrow (its optional accelerator), as most users run it
 tbparse            ``SummaryReader(path).scalars`` (and ``.histograms``)
 EventAccumulator   TensorBoard's ``EventAccumulator``: ``Reload()``, then every tag's values
 upb loop           struct framing + ``Event.FromString`` per record (TensorBoard's compiled
@@ -77,6 +78,14 @@ def _nn_doctor(fmt: str) -> Callable[[Path], int]:
         return sum(len(r.records) for r in load(fmt).read(path))
 
     return run
+
+
+def _nn_doctor_without_pyarrow(path: Path) -> int:
+    """The JSON-lines reader as users without pyarrow get it (the numpy path)."""
+    from nn_doctor.readers import _jsonarrow
+
+    _jsonarrow._pyarrow_json = lambda: None  # type: ignore[assignment]
+    return _nn_doctor("jsonl")(path)
 
 
 def _tbparse(path: Path, histograms: bool) -> int:
@@ -192,6 +201,7 @@ CONTENDERS: dict[str, list[tuple[str, str | None, Callable[[Path], int]]]] = {
     ],
     "jsonl": [
         ("nn-doctor", None, _nn_doctor("jsonl")),
+        ("nn-doctor, no pyarrow", None, _nn_doctor_without_pyarrow),
         ("pandas", "pandas", _pandas_jsonl),
         ("pyarrow", "pyarrow", _pyarrow_jsonl),
         ("polars", "polars", _polars_jsonl),
