@@ -275,7 +275,7 @@ def _available(module: str | None) -> bool:
 def readers_table(datasets: list[str], repeat: int, baselines: bool) -> None:
     """Run every contender on every data set and print the side-by-side table."""
     header = (
-        f"{'data set':<14} {'contender':<17} {'median s':>9} {'runs':>4} {'vs ours':>8} "
+        f"{'data set':<14} {'contender':<22} {'median s':>9} {'runs':>4} {'vs ours':>8} "
         f"{'peak RSS':>9} {'+RSS':>7} {'rows':>10}  reference (issue)"
     )
     print(header)
@@ -288,18 +288,18 @@ def readers_table(datasets: list[str], repeat: int, baselines: bool) -> None:
             if name != "nn-doctor" and not baselines:
                 continue
             if not _available(module):
-                print(f"{dataset:<14} {name:<17} {'skipped: ' + str(module) + ' not installed'}")
+                print(f"{dataset:<14} {name:<22} {'skipped: ' + str(module) + ' not installed'}")
                 continue
             res = _run_child(dataset, name, repeat)
             if isinstance(res, str):
-                print(f"{dataset:<14} {name:<17} failed: {res}")
+                print(f"{dataset:<14} {name:<22} failed: {res}")
                 continue
             if name == "nn-doctor":
                 ours = res["median"]
             ratio = f"{res['median'] / ours:.1f}x" if ours else ""
             ref = REFERENCE.get((dataset, name))
             print(
-                f"{dataset:<14} {name:<17} {res['median']:>9.3f} {res['runs']:>4} {ratio:>8} "
+                f"{dataset:<14} {name:<22} {res['median']:>9.3f} {res['runs']:>4} {ratio:>8} "
                 f"{res['peak_mb']:>7.0f}MB {res['grow_mb']:>5.0f}MB {res['rows']:>10,}  "
                 f"{f'{ref:.2f} s' if ref else ''}"
             )
