@@ -364,12 +364,25 @@ def profile_diagnose(top: int = 25) -> None:
     import cProfile
     import pstats
 
-    from nn_doctor.api import read_runs
+    from nn_doctor.api import read_raw, read_runs
     from nn_doctor.engine.diagnosis import diagnose_frame
     from nn_doctor.engine.load import load_rules
+    from nn_doctor.frame import build_frame
+    from nn_doctor.report.curves import frames_for
+    from nn_doctor.report.text import render_text
 
     run = diagnose_run()
     stages: dict[str, float] = {}
+    code = (
+        "import time; t = time.perf_counter(); import numpy, pandas, yaml; "
+        "from nn_doctor.cli.app import app; from nn_doctor.engine import diagnosis, load; "
+        "from nn_doctor.report import text; print(time.perf_counter() - t)"
+    )
+    imports = [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout)
+        for _ in range(3)
+    ]
+    stages["imports (fresh process)"] = statistics.median(imports)
     t0 = time.perf_counter()
     rules = load_rules()
     stages["load rules"] = time.perf_counter() - t0
@@ -377,9 +390,18 @@ def profile_diagnose(top: int = 25) -> None:
     (frame,) = read_runs(run)
     stages["read + build frame"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    diagnose_frame(frame, rules=rules)
+    raws = read_raw(run)
+    stages["  of which: read (reader)"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    build_frame(raws[0])
+    stages["  of which: build_frame"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    diagnosis = diagnose_frame(frame, rules=rules)
     stages["rules (diagnose_frame)"] = time.perf_counter() - t0
-    print("\nstages (in-process, after imports):")
+    t0 = time.perf_counter()
+    render_text([diagnosis.to_dict()], frames_for([diagnosis.to_dict()], [diagnosis]))
+    stages["render (text report)"] = time.perf_counter() - t0
+    print("\nstages of diagnose on the 100k x 20 run (after imports but the first line):")
     for k, v in stages.items():
         print(f"  {k:<28} {v * 1000:8.0f} ms")
     prof = cProfile.Profile()
