@@ -13,9 +13,13 @@ costs ~0.4 µs per record before any checksum. This framer finds them with numpy
    of the file. Where they do not (a record >= 16 MiB, a truncated tail, a corrupt header, a
    spurious survivor inside a payload), the gap is framed one record at a time by the struct
    loop's rules, so the result is the struct framer's result (the agreement test checks it).
-4. **Payload CRCs**, vectorized as one aggregate check (the reason it pays, measured on 1M
-   scalar records: ~45 ms here against ~0.4 s for a ``crc32c`` call per record, which would be
-   40 % of the whole read). CRC-32C is affine in the data: ``crc(p) = M(p) ^ crc(0^len(p))``
+4. **Payload CRCs**, vectorized as one aggregate check. Why verify rather than skip them (as
+   rustboard does by default): a flipped byte inside a float is otherwise read silently as a
+   wrong value, and the general framer verifies them, so skipping would make the two disagree
+   on damaged files. Why not a ``crc32c`` call per record: measured on the 1M-scalar file
+   (median of 4, loaded 2-core machine), the aggregate check takes 0.10-0.20 s against
+   0.45-0.75 s for a call per record, i.e. about the cost of the framing itself instead of
+   doubling the whole read. CRC-32C is affine in the data: ``crc(p) = M(p) ^ crc(0^len(p))``
    with ``M`` linear and depending only on each byte's distance from the end. So XOR-ing every
    payload right-aligned into one ``N``-byte block ``X`` gives ``XOR_i crc(p_i) = crc(X) ^
    crc(0^N) ^ XOR_i crc(0^len_i)``, one ``crc32c`` call for the whole file. A single corrupt
