@@ -31,10 +31,6 @@ STDOUT_FORMATS = ("auto", "rich", "text", "json", "markdown", "csv", "github")
 _MAX_RICH_ROWS = 2000  # past this a rich table costs more than it shows: plain text instead
 
 
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
-
-
 def audit(
     dirs: Annotated[
         list[Path],
@@ -158,7 +154,7 @@ def audit(
         outputs.append((path, fmt))
 
     settings = load_settings(
-        config, set_=set_, hparams=hparams, ignore=_split(ignore), rule_paths=rules
+        config, set_=set_, hparams=hparams, ignore=options.split_ids(ignore), rule_paths=rules
     )
     rule_set = load_rules(
         settings.rule_paths,
@@ -173,8 +169,8 @@ def audit(
             rules=rule_set,
             lang=lang,
             input_format=input_format,
-            include=_split(include),
-            exclude=_split(exclude),
+            include=options.split_ids(include),
+            exclude=options.split_ids(exclude),
             executor=executor,
             jobs=jobs,
             scheduler=scheduler,
@@ -193,7 +189,9 @@ def audit(
         from nn_doctor.report.junit import write_junit
 
         write_junit(junit, result.runs)
-    return _verdict(result, dirs, fail_on, _split(fail_on_id), exit_zero=exit_zero, strict=strict)
+    return _verdict(
+        result, dirs, fail_on, options.split_ids(fail_on_id), exit_zero=exit_zero, strict=strict
+    )
 
 
 def _check_choice(value: str, choices: tuple[str, ...], flag: str) -> None:

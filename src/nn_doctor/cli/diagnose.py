@@ -17,10 +17,6 @@ HELP = (
 )
 
 
-def _split_ids(values: list[str] | None) -> list[str]:
-    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
-
-
 def diagnose(
     paths: Annotated[
         list[Path], typer.Argument(help="Log files or run folders.", show_default=False)
@@ -74,7 +70,7 @@ def diagnose(
     from nn_doctor.settings import load_settings
 
     settings = load_settings(
-        config, set_=set_, hparams=hparams, ignore=_split_ids(ignore), rule_paths=rules
+        config, set_=set_, hparams=hparams, ignore=options.split_ids(ignore), rule_paths=rules
     )
     fail_level = fail_on or settings.fail_on or "error"
     if fail_level not in options.SEVERITIES:
@@ -118,7 +114,9 @@ def diagnose(
         from nn_doctor.report.junit import write_junit
 
         write_junit(junit, runs)
-    gated = gate(runs, fail_level, _split_ids(fail_on_id), {r.id: r.maturity for r in rule_set})
+    gated = gate(
+        runs, fail_level, options.split_ids(fail_on_id), {r.id: r.maturity for r in rule_set}
+    )
     if gated and not exit_zero:
         codes.append(ExitCode.FINDINGS)
     _summary(runs, gated, fail_level)

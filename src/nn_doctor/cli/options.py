@@ -11,6 +11,11 @@ OUTPUT_FORMATS = ("auto", "rich", "text", "json", "markdown", "html", "github")
 SEVERITIES = ("error", "warning", "info", "never")
 
 
+def split_ids(values: list[str] | None) -> list[str]:
+    """Flatten repeatable, comma-separated id options (``--ignore a,b --ignore c``)."""
+    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+
+
 def _choice(values: tuple[str, ...], what: str):  # type: ignore[no-untyped-def]
     def check(value: str | None) -> str | None:
         if value is not None and value not in values:

@@ -23,10 +23,6 @@ EXIT_CODES_HELP = (
 )
 
 
-def _split_ids(values: list[str] | None) -> list[str]:
-    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
-
-
 def watch(
     path: Annotated[
         Path,
@@ -121,7 +117,7 @@ def watch(
     if not wait >= 0:
         raise typer.BadParameter("--wait must be 0 or more seconds")
     settings = load_settings(
-        config, set_=set_, hparams=hparams, ignore=_split_ids(ignore), rule_paths=rules
+        config, set_=set_, hparams=hparams, ignore=options.split_ids(ignore), rule_paths=rules
     )
     fail_level = fail_on or settings.fail_on or "error"
     if fail_level not in options.SEVERITIES:
