@@ -215,3 +215,21 @@ def test_diverges_min_span_ignores_noise_around_the_start(run_check):
     assert not run_check("diverges", {"train_loss": slow_start}, smooth=0.0, min_span=0.1).matched
     runaway = [2.0 - 0.02 * i for i in range(50)] + [1.0 + 0.06 * i for i in range(50)]
     assert run_check("diverges", {"train_loss": runaway}, min_span=0.1).matched
+
+
+def test_rel_growth_floored_min_ignores_noise_near_zero(run_check):
+    """A norm dipping toward 0 near convergence: 1000x over its minimum, ~3x over its median."""
+    rng = np.random.default_rng(0)
+    near_zero = list(np.abs(rng.normal(0.0, 0.01, 300)) + 1e-7)
+    assert run_check("rel_growth", {"grad_norm": near_zero}, min_factor=100.0, for_points=3).matched
+    assert not run_check(
+        "rel_growth",
+        {"grad_norm": near_zero},
+        min_factor=100.0,
+        for_points=3,
+        baseline="floored_min",
+    ).matched
+    growth = [0.5] * 140 + [0.5 * 1.12**i for i in range(135)]
+    assert run_check(
+        "rel_growth", {"grad_norm": growth}, min_factor=100.0, for_points=3, baseline="floored_min"
+    ).matched

@@ -133,22 +133,35 @@ def diverges(
     "rel_growth",
     kind="series",
     measures=("factor",),
-    defaults={"window": 0.2, "min_factor": 10.0, "for_points": 1},
+    defaults={"window": 0.2, "min_factor": 10.0, "for_points": 1, "baseline": "min"},
     window=_NUM,
     min_factor=_NUM,
     for_points=int,
+    baseline=str,
 )
-def rel_growth(x: Inputs, *, window: float, min_factor: float, for_points: int) -> Outcome | None:
-    """Whether a positive series rises ``min_factor`` times above its minimum over the preceding window."""
+def rel_growth(
+    x: Inputs, *, window: float, min_factor: float, for_points: int, baseline: str
+) -> Outcome | None:
+    """Whether a positive series rises ``min_factor`` times above its minimum over the preceding window.
+
+    ``baseline: floored_min`` floors that minimum at a tenth of the window's median: a series that
+    dips toward zero (a gradient norm or a loss near convergence) then no longer makes ordinary
+    noise look like a 1000x surge, while steady geometric growth still reads as growth.
+    """
     assert x.series is not None
     steps, v = finite_values(x.series)
     v = np.abs(v)
     if len(v) < 4:
         return None
+    if baseline not in ("min", "floored_min"):
+        raise ValueError(f"baseline must be min or floored_min, not {baseline!r}")
     import pandas as pd
 
     w = window_len(len(v), window, 3)
-    base = pd.Series(v).rolling(w, min_periods=1).min().shift(1).to_numpy()
+    rolling = pd.Series(v).rolling(w, min_periods=1)
+    base = rolling.min().shift(1).to_numpy()
+    if baseline == "floored_min":
+        base = np.fmax(base, rolling.median().shift(1).to_numpy() / 10)
     ratio = v / np.maximum(base, EPS)
     ratio[0] = 1.0
     onset = persistent_onset(ratio >= min_factor, for_points)
