@@ -99,6 +99,14 @@ def check(
 
 def registry() -> dict[str, CheckSpec]:
     """All checks, importing the modules that register them on first use."""
-    from nn_doctor.checks import config, data_extra, layers, layers_extra, optimization_extra, pair, series  # noqa: F401
+    from nn_doctor.checks import (  # noqa: F401
+        config,
+        data_extra,
+        layers,
+        layers_extra,
+        optimization_extra,
+        pair,
+        series,
+    )
 
     return REGISTRY

@@ -280,14 +280,6 @@ def val_outpaces_train(
 
 def _aligned_pair(x: Inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Train (smoothed, read at the validation steps) and validation over their common span."""
-    assert x.series is not None and x.other is not None
-    ts, tv = finite_prefix(x.series)
-    vs, vv = finite_prefix(x.other)
-    if len(ts) < 4 or len(vs) < 3:
-        return None
-    tv = _smooth(tv, 0.05)
-    inside = (vs >= ts[0]) & (vs <= ts[-1])
-    if inside.sum() < 3:
-        return None
-    vs, vv = vs[inside], vv[inside]
-    return vs, np.interp(vs, ts, tv), vv
+    from nn_doctor.checks.pair import _aligned
+
+    return _aligned(x, min_train=4, min_val=3, symmetric=False)

@@ -22,18 +22,20 @@ from nn_doctor.checks._util import (
 _NUM = (int, float)
 
 
-def _aligned(x: Inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def _aligned(
+    x: Inputs, *, min_train: int = 2, min_val: int = 2, symmetric: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Train values interpolated at the validation steps (validation is the sparser series)."""
     assert x.series is not None and x.other is not None
     ts, tv = finite_prefix(x.series)
     vs, vv = finite_prefix(x.other)
-    if len(ts) < 2 or len(vs) < 2:
+    if len(ts) < min_train or len(vs) < min_val:
         return None
     # smooth mini-batch noise in train before reading it at the validation steps; the window
     # shrinks symmetrically at the edges so a fast early drop is not read too low
-    tv = smooth_sym(tv, 0.05)
+    tv = smooth_sym(tv, 0.05) if symmetric else smooth(tv, 0.05)
     inside = (vs >= ts[0]) & (vs <= ts[-1])
-    if inside.sum() < 2:
+    if inside.sum() < min_val:
         return None
     vs, vv = vs[inside], vv[inside]
     return vs, np.interp(vs, ts, tv), vv
