@@ -63,3 +63,25 @@ def test_parse_set() -> None:
     }
     with pytest.raises(ConfigError):
         parse_set(["batch_size"])
+
+
+def test_value_spellings_are_canonical():
+    from nn_doctor.runconfig import normalize_config
+
+    config, _ = normalize_config(
+        {
+            "criterion": "CrossEntropyLoss",
+            "out_activation": "none",
+            "problem_type": "single_label_classification",
+            "act": "LeakyReLU",
+        }
+    )
+    assert config == {
+        "loss": "cross_entropy",
+        "output_activation": "linear",
+        "task": "classification",
+        "hidden_activation": "leaky_relu",
+    }
+    # Keras' categorical cross-entropy takes probabilities: it must stay apart from torch's
+    keras, _ = normalize_config({"loss": "sparse_categorical_crossentropy"})
+    assert keras["loss"] == "categorical_crossentropy"

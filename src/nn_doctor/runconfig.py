@@ -155,6 +155,57 @@ for _key, (_, _aliases) in KEYS.items():
     for _alias in _aliases:
         _ALIAS_TO_KEY.setdefault(_alias, _key)
 
+#: canonical key -> {spelling: canonical value}. Frameworks spell the same choice many ways
+#: (``CrossEntropyLoss``, ``categorical_crossentropy``, ``ce``); rules match one spelling.
+#: Lookups ignore case, ``-``, ``_`` and spaces.
+_VALUE_ALIASES: dict[str, dict[str, str]] = {
+    "loss": {
+        **dict.fromkeys(
+            ["ce", "crossentropy", "crossentropyloss", "softmaxcrossentropy", "celoss"],
+            "cross_entropy",
+        ),
+        # Keras' losses take probabilities (a softmax output is right there), torch's take logits
+        **dict.fromkeys(
+            ["categoricalcrossentropy", "sparsecategoricalcrossentropy"],
+            "categorical_crossentropy",
+        ),
+        **dict.fromkeys(["nll", "nllloss", "negativeloglikelihood"], "nll"),
+        **dict.fromkeys(["bce", "bceloss", "binarycrossentropy"], "bce"),
+        **dict.fromkeys(
+            ["bcewithlogits", "bcewithlogitsloss", "binarycrossentropywithlogits"],
+            "bce_with_logits",
+        ),
+        **dict.fromkeys(["mse", "mseloss", "meansquarederror", "l2", "l2loss"], "mse"),
+        **dict.fromkeys(["mae", "l1", "l1loss", "meanabsoluteerror"], "mae"),
+        **dict.fromkeys(["huber", "huberloss", "smoothl1", "smoothl1loss"], "huber"),
+    },
+    "task": {
+        **dict.fromkeys(
+            [
+                "classification",
+                "clf",
+                "classify",
+                "multiclass",
+                "binary",
+                "singlelabelclassification",
+            ],
+            "classification",
+        ),
+        **dict.fromkeys(["multilabel", "multilabelclassification"], "multilabel_classification"),
+        **dict.fromkeys(["regression", "reg"], "regression"),
+    },
+    "output_activation": {
+        **dict.fromkeys(["none", "linear", "identity", "null"], "linear"),
+        "logistic": "sigmoid",
+        "logsoftmax": "log_softmax",
+    },
+    "hidden_activation": {
+        "logistic": "sigmoid",
+        "leakyrelu": "leaky_relu",
+        "lrelu": "leaky_relu",
+    },
+}
+
 _TRUE = {"true", "yes", "on", "1", "y"}
 _FALSE = {"false", "no", "off", "0", "n", "none", "null"}
 # Values a config uses to say "effectively unlimited" (HF's streaming num_train_epochs = int64 max).
@@ -218,6 +269,14 @@ def _coerce(kind: str, value: Any) -> Any:
     return s.lower()
 
 
+def canonical_value(key: str, value: Any) -> Any:
+    """The canonical spelling of a string value (``CrossEntropyLoss`` -> ``cross_entropy``)."""
+    table = _VALUE_ALIASES.get(key)
+    if not table or not isinstance(value, str):
+        return value
+    return table.get(re.sub(r"[-_\s.]", "", value.lower()), value)
+
+
 def normalize_config(
     raw: Mapping[str, Any], overrides: Mapping[str, Any] | None = None
 ) -> tuple[dict[str, Any], list[str]]:
@@ -243,7 +302,7 @@ def normalize_config(
         if canonical in rank and rank[canonical] <= r:
             continue
         try:
-            config[canonical] = _coerce(kind, value)
+            config[canonical] = canonical_value(canonical, _coerce(kind, value))
             rank[canonical] = r
         except (TypeError, ValueError):
             notes.append(f"config '{key}' = {value!r} is not a usable {canonical}; ignored")
@@ -254,7 +313,7 @@ def normalize_config(
 
             raise ConfigError(f"unknown config key '{key}'", hint=f"known keys: {known}")
         try:
-            config[key] = _coerce(KEYS[key][0], value)
+            config[key] = canonical_value(key, _coerce(KEYS[key][0], value))
         except (TypeError, ValueError) as exc:
             from nn_doctor.errors import ConfigError
 

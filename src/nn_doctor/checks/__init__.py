@@ -105,6 +105,7 @@ def registry() -> dict[str, CheckSpec]:
         layers,
         layers_extra,
         optimization_extra,
+        output,
         pair,
         series,
     )

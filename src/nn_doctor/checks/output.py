@@ -1,0 +1,101 @@
+"""Checks on what the output layer can express, read from the loss curve itself.
+
+A squashing activation on a classifier's logits (sigmoid, tanh, a second softmax) bounds them to
+an interval of width ``w`` (1 for sigmoid/softmax, 2 for tanh). Cross-entropy over ``K`` classes
+then cannot go below ``log(1 + (K - 1) * exp(-w))`` even on a perfectly classified sample, so
+the training loss flattens onto that exact value and never dips below it. The floor is a
+property of the loss function, not of the data, which makes it one of the few causes a
+loss-only log can prove: 0.313 for a binary sigmoid-capped head, 0.127 for tanh, 1.461 and 0.797
+for ten classes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from nn_doctor.checks import Inputs, Outcome, check
+from nn_doctor.checks._util import finite_prefix
+
+_NUM = (int, float)
+
+#: logit interval width -> the activations that produce it
+_CAPS = {1.0: "sigmoid or a second softmax", 2.0: "tanh"}
+
+
+def logit_cap_floor(n_classes: int, width: float) -> float:
+    """Lowest cross-entropy reachable when every logit lies in an interval of ``width``."""
+    return math.log1p((n_classes - 1) * math.exp(-width))
+
+
+def _class_candidates(first_loss: float, known: int | None, slack: float, max_k: int) -> range:
+    """Class counts to try: the config's, else those whose chance loss ``log K`` is near the start.
+
+    A freshly initialised classifier starts near ``log K``; init and a first update move it by
+    well under ``slack`` (1.35x in K, i.e. ±0.3 nats).
+    """
+    if known is not None:
+        return range(known, known + 1)
+    if not math.isfinite(first_loss) or first_loss <= 0 or first_loss > math.log(max_k) + 1:
+        return range(0)
+    k = math.exp(first_loss)
+    return range(max(2, round(k / slack)), min(max_k, round(k * slack)) + 1)
+
+
+@check(
+    "logit_cap_floor",
+    kind="series",
+    measures=("floor", "n_classes", "cap", "lowest", "tail"),
+    defaults={"touch": 0.02, "below": 0.005, "tail_max": 1.1, "slack": 1.35, "max_classes": 1000},
+    touch=_NUM,
+    below=_NUM,
+    tail_max=_NUM,
+    slack=_NUM,
+    max_classes=int,
+)
+def logit_cap_floor_check(
+    x: Inputs, *, touch: float, below: float, tail_max: float, slack: float, max_classes: int
+) -> Outcome | None:
+    """Whether the loss flattens onto the cross-entropy floor of capped logits and never dips below it.
+
+    Matched when, for the run's class count (config ``n_classes``, else the counts whose chance
+    loss is near the first loss), the lowest loss lies within ``touch`` above a capped-logit floor
+    (no lower than ``below`` under it) and the last quarter's median within ``tail_max`` x the
+    floor. Unknown for a regression run or a curve too short to have a tail.
+    """
+    assert x.series is not None
+    if x.config.get("task") not in (None, "classification"):
+        return None
+    steps, v = finite_prefix(x.series)
+    if len(v) < 8:
+        return None
+    known = x.config.get("n_classes")
+    known = int(known) if isinstance(known, (int, float)) and known >= 2 else None
+    head = float(np.median(v[: max(1, len(v) // 50)]))
+    lowest = float(np.min(v))
+    tail = float(np.median(v[-max(3, len(v) // 4) :]))
+    best: tuple[float, int, float] | None = None
+    for k in _class_candidates(head, known, slack, max_classes):
+        for width in _CAPS:
+            floor = logit_cap_floor(k, width)
+            if (1 - below) * floor <= lowest <= (1 + touch) * floor and tail <= tail_max * floor:
+                fit = abs(lowest / floor - 1)
+                if best is None or fit < abs(lowest / best[0] - 1):
+                    best = (floor, k, width)
+    if best is None:
+        return Outcome(False, measures={"lowest": lowest, "tail": tail})
+    floor, k, width = best
+    onset = int(np.argmax(v <= (1 + touch) * floor))
+    return Outcome(
+        True,
+        step=int(steps[onset]),
+        value=floor,
+        measures={
+            "floor": floor,
+            "n_classes": k,
+            "cap": _CAPS[width],
+            "lowest": lowest,
+            "tail": tail,
+        },
+    )

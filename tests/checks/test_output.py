@@ -1,0 +1,62 @@
+"""The capped-logit cross-entropy floor, on real (tiny) torch training runs and on its edges."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from nn_doctor.checks.output import logit_cap_floor
+
+
+def _train(out_act: str | None, n_classes: int = 3, steps: int = 300, seed: int = 0) -> list[float]:
+    """Per-step training losses of a small MLP on separable blobs, with ``out_act`` on the logits."""
+    torch = pytest.importorskip("torch")
+    g = torch.Generator().manual_seed(seed)
+    centers = torch.randn(n_classes, 8, generator=g) * 4
+    y = torch.randint(0, n_classes, (600,), generator=g)
+    x = centers[y] + torch.randn(600, 8, generator=g)
+    torch.manual_seed(seed)
+    layers = [torch.nn.Linear(8, 32), torch.nn.ReLU(), torch.nn.Linear(32, n_classes)]
+    if out_act:
+        layers.append({"sigmoid": torch.nn.Sigmoid(), "tanh": torch.nn.Tanh()}[out_act])
+    net = torch.nn.Sequential(*layers)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(steps):
+        idx = torch.randint(0, 600, (32,), generator=g)
+        loss = torch.nn.functional.cross_entropy(net(x[idx]), y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+def test_floor_values_match_the_closed_form():
+    # binary with sigmoid-capped logits: the best sample has p = e / (e + 1)
+    assert logit_cap_floor(2, 1.0) == pytest.approx(-math.log(math.e / (math.e + 1)))
+    assert logit_cap_floor(10, 2.0) == pytest.approx(math.log(1 + 9 * math.exp(-2)))
+
+
+@pytest.mark.parametrize("act", ["sigmoid", "tanh"])
+def test_capped_classifier_matches_from_the_loss_alone(act, run_check):
+    out = run_check("logit_cap_floor", {"train_loss": _train(act)})
+    assert out is not None and out.matched
+    assert out.measures["n_classes"] == 3
+    assert out.measures["cap"].startswith(act)
+
+
+def test_healthy_classifier_goes_below_any_floor(run_check):
+    out = run_check("logit_cap_floor", {"train_loss": _train(None)})
+    assert out is not None and not out.matched
+
+
+def test_known_class_count_is_used_instead_of_the_estimate(run_check):
+    out = run_check("logit_cap_floor", {"train_loss": _train("sigmoid")}, config={"n_classes": 5})
+    assert out is not None and not out.matched  # the 5-class floor is not where this run sits
+
+
+def test_regression_runs_are_unknown(run_check):
+    config = {"task": "regression"}
+    assert run_check("logit_cap_floor", {"train_loss": _train("sigmoid")}, config=config) is None
