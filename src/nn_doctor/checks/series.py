@@ -69,12 +69,19 @@ def nonfinite(x: Inputs, *, min_finite_frac: float, max_finite_frac: float) -> O
     "pre_nonfinite_rise",
     kind="series",
     measures=("rebound",),
-    defaults={"min_rebound": 0.5, "window": 0.15},
+    defaults={"min_rebound": 0.5, "max_rebound": math.inf, "window": 0.15},
     min_rebound=_NUM,
+    max_rebound=_NUM,
     window=_NUM,
 )
-def pre_nonfinite_rise(x: Inputs, *, min_rebound: float, window: float) -> Outcome | None:
-    """Whether the curve was already climbing back up before it went non-finite (gradual divergence)."""
+def pre_nonfinite_rise(
+    x: Inputs, *, min_rebound: float, max_rebound: float, window: float
+) -> Outcome | None:
+    """Whether the curve was already climbing back up before it went non-finite (gradual divergence).
+
+    With ``max_rebound`` the other way round: a curve that went non-finite while still falling
+    (an abrupt overflow rather than a runaway).
+    """
     assert x.series is not None
     steps, v = finite_prefix(x.series)
     if len(v) == len(x.series):
@@ -84,7 +91,9 @@ def pre_nonfinite_rise(x: Inputs, *, min_rebound: float, window: float) -> Outco
     rb = rebound(v, smooth(v, 0.03))
     w = window_len(len(v), window, 2)
     peak = float(np.max(rb[-w:]))
-    return Outcome(peak >= min_rebound, step=int(steps[-w]), measures={"rebound": peak})
+    return Outcome(
+        min_rebound <= peak <= max_rebound, step=int(steps[-w]), measures={"rebound": peak}
+    )
 
 
 @check(
