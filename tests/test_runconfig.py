@@ -85,3 +85,18 @@ def test_value_spellings_are_canonical():
     # Keras' categorical cross-entropy takes probabilities: it must stay apart from torch's
     keras, _ = normalize_config({"loss": "sparse_categorical_crossentropy"})
     assert keras["loss"] == "categorical_crossentropy"
+
+
+def test_wandb_config_entries_are_unwrapped():
+    from nn_doctor.runconfig import normalize_config
+
+    raw = {
+        "wandb_version": 1,
+        "hidden_units": {"desc": None, "value": 1},
+        "lr": {"desc": "learning rate", "value": 0.003},
+        "model": {"value": {"depth": 4}},
+    }
+    config, _ = normalize_config(raw)
+    assert config["hidden_units"] == 1
+    assert config["lr"] == 0.003
+    assert config["depth"] == 4

@@ -212,11 +212,16 @@ _FALSE = {"false", "no", "off", "0", "n", "none", "null"}
 _HUGE = 2**53
 
 
+_WANDB_ENTRY = {"desc", "value"}
+
+
 def flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Flatten nested mappings with dotted keys; lists of scalars stay lists."""
     out: dict[str, Any] = {}
     for k, v in d.items():
         key = f"{prefix}.{k}" if prefix else str(k)
+        if isinstance(v, Mapping) and "value" in v and set(v) <= _WANDB_ENTRY:
+            v = v["value"]  # W&B's config.yaml wraps every entry as {desc: ..., value: ...}
         if isinstance(v, Mapping):
             out.update(flatten(v, key))
         else:

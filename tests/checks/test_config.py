@@ -130,3 +130,26 @@ def test_config_match_ranges_booleans_and_optional(run_check):
     assert not run_check("config_match", LOSS, config=shallow, conditions=cond).matched
     normed = {"depth": 20, "norm_layers": True, "residual": False}
     assert not run_check("config_match", LOSS, config=normed, conditions=cond).matched
+
+
+def test_config_ratio_can_pick_the_last_layer(run_check):
+    config = {"hidden_units": [8, 16, 64], "n_classes": 10}
+    narrowest = run_check(
+        "config_ratio",
+        {},
+        config=config,
+        numerator="hidden_units",
+        denominator="n_classes",
+        max=2.0,
+    )
+    last = run_check(
+        "config_ratio",
+        {},
+        config=config,
+        numerator="hidden_units",
+        denominator="n_classes",
+        max=2.0,
+        pick="last",
+    )
+    assert narrowest.matched and narrowest.measures["num"] == 8
+    assert not last.matched and last.measures["num"] == 64

@@ -49,24 +49,29 @@ def min_(values: list[Any]) -> float:
     "config_ratio",
     kind="config",
     measures=("ratio", "num", "den"),
-    defaults={"min": -math.inf, "max": math.inf},
+    defaults={"min": -math.inf, "max": math.inf, "pick": "min"},
     numerator=str,
     denominator=str,
     min=_NUM,
     max=_NUM,
+    pick=str,
 )
 def config_ratio(
-    x: Inputs, *, numerator: str, denominator: str, min: float, max: float
+    x: Inputs, *, numerator: str, denominator: str, min: float, max: float, pick: str
 ) -> Outcome | None:
     """Ratio of two numeric config facts (batch_size / n_train), within [min, max].
 
-    Measures: ``ratio``, ``num``, ``den``, and the two facts under their own names.
+    A list fact (hidden_units per layer) contributes its smallest item, or with ``pick: last``
+    its last one (the layer that feeds the output). Measures: ``ratio``, ``num``, ``den``, and
+    the two facts under their own names.
     """
+    if pick not in ("min", "last"):
+        raise ValueError(f"pick must be min or last, not {pick!r}")
     a, b = x.config.get(numerator), x.config.get(denominator)
     if isinstance(a, list):
-        a = min_(a)
+        a = (a[-1] if a else math.nan) if pick == "last" else min_(a)
     if isinstance(b, list):
-        b = min_(b)
+        b = (b[-1] if b else math.nan) if pick == "last" else min_(b)
     if not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or b == 0:
         return None
     r = float(a) / float(b)
