@@ -100,3 +100,11 @@ def test_wandb_config_entries_are_unwrapped():
     assert config["hidden_units"] == 1
     assert config["lr"] == 0.003
     assert config["depth"] == 4
+
+
+def test_init_scheme_loses_its_argument():
+    from nn_doctor.runconfig import normalize_config
+
+    for raw, want in [("constant:0.1", "constant"), ("normal_0.5", "normal"), ("zeros", "zeros")]:
+        assert normalize_config({"init": raw})[0]["init"] == want
+    assert normalize_config({"init": "xavier_uniform"})[0]["init"] == "xavier_uniform"

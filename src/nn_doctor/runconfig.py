@@ -275,7 +275,13 @@ def _coerce(kind: str, value: Any) -> Any:
 
 
 def canonical_value(key: str, value: Any) -> Any:
-    """The canonical spelling of a string value (``CrossEntropyLoss`` -> ``cross_entropy``)."""
+    """The canonical spelling of a string value (``CrossEntropyLoss`` -> ``cross_entropy``).
+
+    An init scheme loses its argument (``constant:0.1``, ``normal_0.5`` -> ``constant``,
+    ``normal``): rules match the scheme; the argument stays in the raw config.
+    """
+    if key == "init" and isinstance(value, str):
+        value = re.sub(r"\s*[:_(=]\s*[-+0-9.e]+\)?$", "", value)
     table = _VALUE_ALIASES.get(key)
     if not table or not isinstance(value, str):
         return value
