@@ -60,3 +60,15 @@ def test_known_class_count_is_used_instead_of_the_estimate(run_check):
 def test_regression_runs_are_unknown(run_check):
     config = {"task": "regression"}
     assert run_check("logit_cap_floor", {"train_loss": _train("sigmoid")}, config=config) is None
+
+
+def test_many_estimated_classes_are_not_enough(run_check):
+    # A language-model-like curve: with hundreds of candidate class counts some floor always
+    # lies near the plateau (log(1 + 220/e^2) = 3.4267 here); only a known count may match.
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    losses = list(np.linspace(5.4, 3.43, 60)) + list(3.43 + rng.uniform(0.0, 0.25, 200))
+    assert not run_check("logit_cap_floor", {"train_loss": losses}).matched
+    known = run_check("logit_cap_floor", {"train_loss": losses}, config={"n_classes": 221})
+    assert known.matched and known.measures["n_classes"] == 221

@@ -43,6 +43,18 @@ def _class_candidates(first_loss: float, known: int | None, slack: float, max_k:
     return range(max(2, round(k / slack)), min(max_k, round(k * slack)) + 1)
 
 
+def _separated(k: int, width: float, touch: float) -> bool:
+    """Whether the floor for ``k`` classes stands apart from ``k - 1`` and ``k + 1`` by more than ``touch``.
+
+    With an estimated class count, a match only means something when the neighbouring counts'
+    floors lie outside the tolerance: true for a few classes (0.551 vs 0.735 for 3 vs 4 classes
+    under sigmoid), false for hundreds (log 30.8 vs log 31.1), where any plateau would fit one.
+    """
+    floor = logit_cap_floor(k, width)
+    nearest = min(abs(logit_cap_floor(n, width) / floor - 1) for n in (k - 1, k + 1) if n >= 2)
+    return nearest > 2 * touch
+
+
 @check(
     "logit_cap_floor",
     kind="series",
@@ -76,9 +88,12 @@ def logit_cap_floor_check(
     lowest = float(np.min(v))
     tail = float(np.median(v[-max(3, len(v) // 4) :]))
     best: tuple[float, int, float] | None = None
-    for k in _class_candidates(head, known, slack, max_classes):
+    candidates = _class_candidates(head, known, slack, max_classes)
+    for k in candidates:
         for width in _CAPS:
             floor = logit_cap_floor(k, width)
+            if known is None and not _separated(k, width, touch):
+                continue  # neighbouring class counts have floors within the tolerance
             if (1 - below) * floor <= lowest <= (1 + touch) * floor and tail <= tail_max * floor:
                 fit = abs(lowest / floor - 1)
                 if best is None or fit < abs(lowest / best[0] - 1):
