@@ -193,3 +193,47 @@ def test_missing_config_facts_are_named() -> None:
     missing = {m["signal"]: m["hint"] for m in d.findings[0].missing_signals}
     assert "config.hidden_activation" in missing
     assert "--set hidden_activation=" in missing["config.hidden_activation"]
+
+
+def test_yaml_c_parser_reads_every_rule_file_as_pyyaml_does(tmp_path: Path) -> None:
+    from nn_doctor.engine.load import builtin_rules_dir, parse_yaml
+
+    files = sorted(builtin_rules_dir().rglob("*.yaml"))
+    assert files
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert parse_yaml(text) == yaml.safe_load(text), path
+    bad = tmp_path / "toy.yaml"
+    bad.write_text("id: toy\nevidence: [a, b\n")
+    with pytest.raises(yaml.YAMLError) as py_error:
+        yaml.safe_load(bad.read_text())
+    with pytest.raises(RuleError) as info:
+        load_rules([tmp_path], include_builtin=False)
+    assert str(py_error.value).splitlines()[0] in info.value.message  # PyYAML's own words
+
+
+def test_the_evaluation_memo_changes_no_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every rule on every example run: the same results with the memo as without it."""
+    import contextlib
+    from dataclasses import asdict
+
+    from nn_doctor.api import read_runs
+    from nn_doctor.engine import diagnosis, evaluate
+
+    rules = load_rules()
+    root = Path(__file__).resolve().parents[1] / "examples"
+    frames = [f for p in sorted((root / "zoo" / "full").iterdir())[:8] for f in read_runs(p)]
+    frames += read_runs(root / "diverged")
+
+    def results(d: diagnosis.Diagnosis) -> str:  # repr: NaN measures compare equal
+        return repr([(asdict(r.rule)["id"], r.verdict, r.score, r.onset_step, [
+            (i.item.id, i.status, i.signal, i.missing, i.outcome) for i in r.items
+        ]) for r in d.results])  # fmt: skip
+
+    with_memo = [(diagnose_frame(f, rules=rules), f) for f in frames]
+    monkeypatch.setattr(diagnosis, "memo_scope", contextlib.nullcontext)
+    monkeypatch.setattr(evaluate, "memo_scope", contextlib.nullcontext)
+    for memo_diag, f in with_memo:
+        plain = diagnose_frame(f, rules=rules)
+        assert results(plain) == results(memo_diag)
+        assert repr(plain.to_dict()) == repr(memo_diag.to_dict())

@@ -8,7 +8,11 @@ written for per-step logs still works on per-epoch logs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -17,7 +21,101 @@ if TYPE_CHECKING:
 
 EPS = 1e-12
 
+# --------------------------------------------------------------------------------------------
+# The evaluation memo. The checks of one diagnosis read the same few series many times over:
+# on a typical run ~140 check calls take finite_prefix of 4-5 distinct series about 70 times
+# and compute the same rolling medians 5x over. Inside ``memo_scope()`` (the engine opens one
+# per diagnosis) these helpers compute each distinct input once. Keys are exact: a series by
+# identity (the memo holds it, so the id cannot be reused), an array by its dtype, shape and
+# bytes, a number by its type and value. Arrays that were fresh before are handed out as fresh
+# copies; shared inputs (the finite parts of a series) are read-only, as pandas' own are. The
+# memo lives in a ContextVar, so threads (a Dask worker) never share one, and it is dropped
+# when the scope ends: nothing leaks from one run into the next.
 
+_MEMO: ContextVar[dict[Any, Any] | None] = ContextVar("nn_doctor_check_memo", default=None)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@contextmanager
+def memo_scope() -> Iterator[None]:
+    """Share computed series statistics between the checks run inside (one diagnosis)."""
+    if _MEMO.get() is not None:  # already inside one: the outer scope owns the memo
+        yield
+        return
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def current_memo() -> dict[Any, Any] | None:
+    """The memo of the enclosing :func:`memo_scope`, or None outside one."""
+    return _MEMO.get()
+
+
+def _key_part(x: Any, keep: list[Any]) -> Any:
+    if isinstance(x, np.ndarray):
+        return ("a", x.dtype.str, x.shape, x.tobytes())
+    if isinstance(x, float):
+        return ("f", x.hex())  # -0.0 and 0.0 differ; NaN never equals itself (never hits)
+    if x is None or isinstance(x, (bool, int, str)):
+        return (type(x).__name__, x)
+    keep.append(x)  # a series (or other object): by identity, kept alive by the memo
+    return ("o", id(x))
+
+
+def _fresh(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, tuple):
+        return tuple(_fresh(v) for v in value)
+    return value
+
+
+def _read_only(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, tuple):
+        for v in value:
+            _read_only(v)
+    return value
+
+
+def memoized(fn: F | None = None, *, shared: bool = False) -> Any:
+    """Compute ``fn`` once per distinct arguments inside a :func:`memo_scope` (else as is).
+
+    ``shared``: hand the cached arrays out read-only instead of as fresh copies (for inputs
+    that were shared views before, such as the finite part of a series).
+    """
+
+    def wrap(f: F) -> F:
+        name = f"{f.__module__}.{f.__qualname__}"
+
+        @functools.wraps(f)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            memo = _MEMO.get()
+            if memo is None:
+                return f(*args, **kwargs)
+            keep: list[Any] = []
+            key = (
+                name,
+                tuple(_key_part(a, keep) for a in args),
+                tuple((k, _key_part(v, keep)) for k, v in sorted(kwargs.items())),
+            )
+            hit = memo.get(key)
+            if hit is None:
+                value = f(*args, **kwargs)
+                hit = memo[key] = (_read_only(value) if shared else value, keep)
+            return hit[0] if shared else _fresh(hit[0])
+
+        return inner  # type: ignore[return-value]
+
+    return wrap(fn) if fn is not None else wrap
+
+
+@memoized(shared=True)
 def finite_prefix(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Steps and values before the first non-finite value (the part a curve shape can use)."""
     v = s.to_numpy(dtype=float)
@@ -26,6 +124,7 @@ def finite_prefix(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return s.index.to_numpy()[:end], v[:end]
 
 
+@memoized(shared=True)
 def finite_values(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Steps and values of all finite points."""
     v = s.to_numpy(dtype=float)
@@ -38,6 +137,7 @@ def window_len(n: int, frac: float, floor: int = 3) -> int:
     return int(max(1, min(n, max(floor, round(n * frac)))))
 
 
+@memoized
 def smooth(v: np.ndarray, frac: float = 0.05, floor: int = 1) -> np.ndarray:
     """Centered rolling median over ``frac`` of the points: removes mini-batch noise, keeps steps."""
     n = len(v)
@@ -47,18 +147,86 @@ def smooth(v: np.ndarray, frac: float = 0.05, floor: int = 1) -> np.ndarray:
     return rolling_median(v, w, min_periods=1)
 
 
-# Windows up to this many points get pandas' exact rolling median. Longer ones (a 5 % window on a
+def median(a: np.ndarray) -> Any:
+    """``np.median`` of a 1-D array, bit for bit, without its overhead on small float arrays.
+
+    The same order statistics (``np.partition``), the same mean of the two middle values for an
+    even count and the same NaN result; anything but a non-empty 1-D float64 array goes to
+    ``np.median`` itself.
+    """
+    if type(a) is not np.ndarray or a.ndim != 1 or a.dtype != np.float64 or len(a) == 0:
+        return np.median(a)
+    n = len(a)
+    h = n // 2
+    # np.median takes np.mean of the middle value(s), whose sum starts from +0.0: the same
+    # result bit for bit, including a -0.0 middle value coming out as +0.0
+    if n % 2:
+        part = np.partition(a, (h, n - 1))
+        mid = part[h] + 0.0
+    else:
+        part = np.partition(a, (h - 1, h, n - 1))
+        mid = (0.0 + part[h - 1] + part[h]) / 2
+    return part[n - 1] if np.isnan(part[n - 1]) else mid
+
+
+# Windows up to this many points get the exact rolling median. Longer ones (a 5 % window on a
 # 100k-step log is 5,000 points) are computed on block medians of about 1/32 of the window and
 # interpolated back: the same smoothing for the shape statistics, at a fraction of the cost.
 EXACT_WINDOW = 129
+# Up to this many window cells (points x window) the exact median is taken with numpy over a
+# sliding window view (a few microseconds on a short log, where pandas' rolling machinery costs
+# ~0.2 ms a call); longer logs use pandas' skiplist, which is O(n log w).
+_NUMPY_CELLS = 1 << 18
 
 
+def _exact_rolling_median(v: np.ndarray, w: int, min_periods: int | None) -> np.ndarray:
+    """What ``pd.Series(v).rolling(w, center=True, min_periods=...).median()`` computes.
+
+    Pandas' centered window at point i is ``v[i + 1 + off - w : i + 1 + off]`` clipped to the
+    array, ``off = (w - 1) // 2``; it is NaN when it holds fewer than ``min_periods`` (default
+    ``w``) points; its median is the middle order statistic, or the mean of the two middle ones.
+    Finite input without -0.0 only (pandas reads inf as missing, and among equal zeros of both
+    signs the two algorithms may pick a different one): the caller checks.
+    """
+    n = len(v)
+    off = (w - 1) // 2
+    h = w // 2
+    out = np.full(n, np.nan)
+    win = np.lib.stride_tricks.sliding_window_view(v, w)
+    if w % 2:
+        full = np.partition(win, h, axis=1)[:, h]
+    else:
+        part = np.partition(win, (h - 1, h), axis=1)
+        full = (part[:, h - 1] + part[:, h]) / 2
+    first = w - 1 - off  # the first point whose window is whole
+    out[first : first + n - w + 1] = full
+    need = w if min_periods is None else min_periods
+    if need < w:  # the truncated windows at both ends
+        for i in range(first):
+            if i + 1 + off >= need:
+                out[i] = median(v[: i + 1 + off])
+        for i in range(first + n - w + 1, n):
+            if n - (i + 1 + off - w) >= need:
+                out[i] = median(v[i + 1 + off - w :])
+    return out
+
+
+@memoized
 def rolling_median(v: np.ndarray, w: int, min_periods: int | None = None) -> np.ndarray:
     """Centered rolling median of a finite array, exact for small windows, blocked for large ones."""
     import pandas as pd
 
     n = len(v)
     if w <= EXACT_WINDOW or n < 4 * w // 32:
+        if (
+            1 <= w <= n
+            and n * w <= _NUMPY_CELLS
+            and v.dtype == np.float64
+            and (min_periods is None or min_periods >= 1)
+            and np.isfinite(v).all()
+            and not (np.signbit(v) & (v == 0)).any()  # no -0.0: which zero is "the" median
+        ):
+            return _exact_rolling_median(v, w, min_periods)
         out = pd.Series(v).rolling(w, center=True, min_periods=min_periods).median().to_numpy()
         return np.array(out, copy=True)
     b = max(2, w // 32)
@@ -81,6 +249,7 @@ def rolling_median(v: np.ndarray, w: int, min_periods: int | None = None) -> np.
     return out
 
 
+@memoized
 def smooth_sym(v: np.ndarray, frac: float = 0.05, floor: int = 1) -> np.ndarray:
     """Centered rolling median whose window shrinks symmetrically at the edges.
 
@@ -120,12 +289,12 @@ def _edge_medians(v: np.ndarray, k: int) -> np.ndarray:
 
 def head_level(v: np.ndarray, frac: float = 0.1, floor: int = 1) -> float:
     """Robust level of the first ``frac`` of the points."""
-    return float(np.median(v[: window_len(len(v), frac, floor)]))
+    return float(median(v[: window_len(len(v), frac, floor)]))
 
 
 def tail_level(v: np.ndarray, frac: float = 0.1, floor: int = 1) -> float:
     """Robust level of the last ``frac`` of the points."""
-    return float(np.median(v[-window_len(len(v), frac, floor) :]))
+    return float(median(v[-window_len(len(v), frac, floor) :]))
 
 
 def scale(*levels: float) -> float:
@@ -169,6 +338,20 @@ def persistent_onset(mask: np.ndarray, for_points: int) -> int | None:
     return None
 
 
+@functools.lru_cache(maxsize=16)
+def upper_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.triu_indices(n, 1)``: the index pairs i < j of ``n`` points, row-major, read-only.
+
+    Cached: building them costs more than using them, and one run asks for the same few sizes.
+    """
+    i, j = np.triu_indices(n, 1)
+    i, j = i.astype(np.int32), j.astype(np.int32)
+    i.flags.writeable = False
+    j.flags.writeable = False
+    return i, j
+
+
+@memoized
 def kendall_tau(v: np.ndarray) -> float:
     """Kendall's tau of the values against their order: -1 steadily falling, +1 rising."""
     n = len(v)
@@ -177,6 +360,6 @@ def kendall_tau(v: np.ndarray) -> float:
     if n > 400:  # subsample: tau's sign and size are stable; O(n^2) is not
         v = v[np.linspace(0, n - 1, 400).astype(int)]
         n = 400
-    d = np.sign(v[None, :] - v[:, None])
-    iu = np.triu_indices(n, 1)
-    return float(d[iu].sum() / len(iu[0]))
+    # sign(v[j] - v[i]) over the pairs i < j, gathered directly rather than from an n x n matrix
+    i, j = upper_pairs(n)
+    return float(np.sign(v[j] - v[i]).sum() / len(i))

@@ -12,11 +12,22 @@ import math
 import numpy as np
 
 from nn_doctor.checks import Inputs, Outcome, check
-from nn_doctor.checks._util import EPS, finite_prefix, finite_values, kendall_tau, scale, smooth
+from nn_doctor.checks._util import (
+    EPS,
+    finite_prefix,
+    finite_values,
+    kendall_tau,
+    median,
+    memoized,
+    scale,
+    smooth,
+    upper_pairs,
+)
 
 _NUM = (int, float)
 
 
+@memoized
 def theil_sen(x: np.ndarray, y: np.ndarray, max_points: int = 300) -> float:
     """Median of pairwise slopes (Theil–Sen): robust to single outliers, O(n^2) on a subsample."""
     n = len(y)
@@ -25,20 +36,20 @@ def theil_sen(x: np.ndarray, y: np.ndarray, max_points: int = 300) -> float:
     if n > max_points:
         idx = np.linspace(0, n - 1, max_points).astype(int)
         x, y = x[idx], y[idx]
-    dx = x[None, :] - x[:, None]
-    dy = y[None, :] - y[:, None]
-    iu = np.triu_indices(len(y), 1)
-    ok = dx[iu] != 0
+    i, j = upper_pairs(len(y))  # the pairs i < j, gathered without n x n matrices
+    dx = x[j] - x[i]
+    ok = dx != 0
     if not ok.any():
         return 0.0
-    return float(np.median(dy[iu][ok] / dx[iu][ok]))
+    return float(np.median((y[j] - y[i])[ok] / dx[ok]))
 
 
+@memoized
 def block_medians(v: np.ndarray, blocks: int) -> np.ndarray:
     """Medians of ``blocks`` consecutive, near-equal blocks of ``v`` (``v`` itself when shorter)."""
     if blocks < 2 or len(v) <= blocks:
         return v
-    return np.array([np.median(b) for b in np.array_split(v, blocks)])
+    return np.array([median(b) for b in np.array_split(v, blocks)])
 
 
 @check(

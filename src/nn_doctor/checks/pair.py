@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -12,12 +13,16 @@ from nn_doctor.checks._util import (
     finite_prefix,
     finite_values,
     head_level,
+    memoized,
     scale,
     smooth,
     smooth_sym,
     tail_level,
     window_len,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _NUM = (int, float)
 
@@ -27,8 +32,15 @@ def _aligned(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Train values interpolated at the validation steps (validation is the sparser series)."""
     assert x.series is not None and x.other is not None
-    ts, tv = finite_prefix(x.series)
-    vs, vv = finite_prefix(x.other)
+    return _aligned_series(x.series, x.other, min_train, min_val, symmetric)
+
+
+@memoized
+def _aligned_series(
+    series: pd.Series, other: pd.Series, min_train: int, min_val: int, symmetric: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    ts, tv = finite_prefix(series)
+    vs, vv = finite_prefix(other)
     if len(ts) < min_train or len(vs) < min_val:
         return None
     # smooth mini-batch noise in train before reading it at the validation steps; the window

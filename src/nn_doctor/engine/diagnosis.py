@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from nn_doctor.checks._util import memo_scope
 from nn_doctor.engine.evaluate import (
     DEFAULT_REPORT_AT,
     DEFAULT_UNKNOWN_WEIGHT,
@@ -211,6 +212,21 @@ def diagnose_frame(
         return diag
     threshold = DEFAULT_REPORT_AT if report_at is None else report_at
     weight = DEFAULT_UNKNOWN_WEIGHT if unknown_weight is None else unknown_weight
+    with memo_scope():  # the checks of every rule share what they compute on this run
+        _evaluate_all(diag, frame, rules, lang, threshold, weight)
+    diag.findings.sort(key=rank_key)
+    diag.notes.extend(run_notes(frame))
+    return diag
+
+
+def _evaluate_all(
+    diag: Diagnosis,
+    frame: RunFrame,
+    rules: list[Rule],
+    lang: str | None,
+    threshold: float,
+    weight: float,
+) -> None:
     for rule in rules:
         result = evaluate_rule(rule, frame, report_at=threshold, unknown_weight=weight)
         diag.results.append(result)
@@ -222,6 +238,3 @@ def diagnose_frame(
         ):
             missing = result.missing_required or [m["signal"] for m in _missing(result)]
             diag.inconclusive.append({"id": rule.id, "missing_signals": missing})
-    diag.findings.sort(key=rank_key)
-    diag.notes.extend(run_notes(frame))
-    return diag

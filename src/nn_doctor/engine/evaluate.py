@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import math
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from nn_doctor.checks import Inputs, Outcome, registry
+from nn_doctor.checks._util import current_memo, memo_scope, memoized
 from nn_doctor.engine.model import EvidenceItem, Rule
 from nn_doctor.signals import higher_is_better
 
@@ -104,8 +105,48 @@ def _oriented(s: pd.Series) -> pd.Series:
     return s if higher_is_better(str(s.name)) else -s
 
 
+@memoized(shared=True)
+def _oriented_series(frame: RunFrame, name: str) -> pd.Series:
+    """``name``'s series, oriented and named, built once per diagnosis (one object per name)."""
+    return _oriented(frame.series(name)).rename(name)
+
+
+_CHECKS: dict[str, Any] = {}
+
+
+def _spec(name: str) -> Any:
+    """The registered check ``name`` (the registry, imported once)."""
+    if not _CHECKS:
+        _CHECKS.update(registry())
+    spec = _CHECKS.get(name)
+    if spec is None:  # registered after the first look (a plugin, a test)
+        _CHECKS.update(registry())
+        spec = _CHECKS[name]
+    return spec
+
+
 def _run_check(item: EvidenceItem, frame: RunFrame) -> ItemResult:
-    spec = registry()[item.check or ""]
+    """The item's check on this frame; one computation per distinct (check, signals, params).
+
+    Rules share evidence (nine read the same ``plateau`` of ``train_loss``): inside a memo scope
+    the first result is reused, with a copy of its outcome, by every item that asks the same.
+    """
+    memo = current_memo()
+    if memo is None:
+        return _compute_check(item, frame)
+    key = ("check", id(frame), item.memo_key)
+    hit = memo.get(key)
+    if hit is None:
+        hit = memo[key] = (_compute_check(item, frame), frame)
+    res: ItemResult = hit[0]
+    outcome = res.outcome
+    if outcome is not None:
+        outcome = replace(outcome, measures=dict(outcome.measures))
+    return ItemResult(item, res.status, outcome, list(res.missing), res.signal)
+
+
+def _compute_check(item: EvidenceItem, frame: RunFrame) -> ItemResult:
+    spec = _spec(item.check or "")
     params = dict(item.params)
     if spec.kind in ("config", "frame"):
         res = _status(item, spec.fn(Inputs(frame=frame), **params), None)
@@ -132,9 +173,7 @@ def _run_check(item: EvidenceItem, frame: RunFrame) -> ItemResult:
         return ItemResult(item, "unknown", missing=[second])
     best: ItemResult | None = None
     for name in candidates:
-        other = frame.series(name)
-        if second == VAL_METRIC:
-            other = _oriented(other).rename(name)
+        other = _oriented_series(frame, name) if second == VAL_METRIC else frame.series(name)
         res = _status(
             item,
             spec.fn(Inputs(frame=frame, series=frame.series(first), other=other), **params),
@@ -178,6 +217,13 @@ def evaluate_rule(
     unknown_weight: float = DEFAULT_UNKNOWN_WEIGHT,
 ) -> RuleResult:
     """Run every evidence item of ``rule`` on ``frame`` and score it."""
+    with memo_scope():
+        return _evaluate_rule(rule, frame, report_at=report_at, unknown_weight=unknown_weight)
+
+
+def _evaluate_rule(
+    rule: Rule, frame: RunFrame, *, report_at: float, unknown_weight: float
+) -> RuleResult:
     missing_required = [s for s in rule.requires if not _has_signal(frame, s)]
     results: dict[str, ItemResult] = {}
     for item in rule.evidence + rule.against:

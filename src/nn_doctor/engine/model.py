@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
@@ -30,6 +31,11 @@ class EvidenceItem:
     precedes: tuple[str, ...] = ()
     hint: str | None = None
     group: str | None = None  # items in one group are alternative symptoms: the best one counts
+
+    @cached_property
+    def memo_key(self) -> tuple[str | None, tuple[str, ...], str]:
+        """What the item computes (check, signals, params): equal keys, equal results."""
+        return (self.check, self.signals, repr(sorted(self.params.items())))
 
 
 @dataclass(frozen=True)
