@@ -15,10 +15,11 @@ from typing import Any
 import torch
 from torch import nn
 
-# Layers that carry the network's depth and width.
-_DENSE: tuple[type[nn.Module], ...] = (nn.Linear, nn.Bilinear)
-_CONV: tuple[type[nn.Module], ...] = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
-_RNN: tuple[type[nn.Module], ...] = (nn.RNN, nn.LSTM, nn.GRU)
+# Layers that carry the network's depth and width. Not annotated: the inferred tuple of classes
+# lets isinstance() narrow to them, so their typed attributes (out_features: int …) type-check.
+_DENSE = (nn.Linear, nn.Bilinear)
+_CONV = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
+_RNN = (nn.RNN, nn.LSTM, nn.GRU)
 _NORM: tuple[type[nn.Module], ...] = (
     nn.BatchNorm1d,
     nn.BatchNorm2d,
@@ -29,7 +30,7 @@ _NORM: tuple[type[nn.Module], ...] = (
     nn.InstanceNorm2d,
     nn.InstanceNorm3d,
 )
-_DROPOUT: tuple[type[nn.Module], ...] = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.AlphaDropout)
+_DROPOUT = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.AlphaDropout)
 
 _ACTIVATIONS: dict[type[nn.Module], str] = {
     nn.ReLU: "relu",
@@ -72,7 +73,9 @@ def _width(module: nn.Module) -> int:
         return int(module.out_features)
     if isinstance(module, _CONV):
         return int(module.out_channels)
-    return int(module.hidden_size)  # RNN family
+    if isinstance(module, _RNN):
+        return int(module.hidden_size)
+    raise TypeError(f"not a weight layer: {type(module).__name__}")
 
 
 def _architecture(model: nn.Module) -> dict[str, Any]:
@@ -92,7 +95,7 @@ def _architecture(model: nn.Module) -> dict[str, Any]:
     if hidden:
         facts["hidden_units"] = hidden[0] if len(set(hidden)) == 1 else hidden
     first, last = seq[weight_idx[0]][1], seq[weight_idx[-1]][1]
-    if isinstance(first, _DENSE):
+    if isinstance(first, nn.Linear):  # (nn.Bilinear has two inputs: in1_ and in2_features)
         facts["n_inputs"] = int(first.in_features)
     elif isinstance(first, _RNN):
         facts["n_inputs"] = int(first.input_size)
