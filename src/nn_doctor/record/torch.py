@@ -12,37 +12,55 @@ Usage, around an ordinary training step::
         opt.step()
         row = rec.finish(loss=loss)  # a dict of canonical names, or None
         if row:
-            writer.write(step, row)
+            writer.write(row)
 
-Design choices, and why:
+Design choices, and why (``benchmarks/record_overhead.py`` measures the cost):
 
 * **Hooks only on recorded steps.** Forward hooks and gradient hooks are registered by
-  :meth:`TorchRecorder.start` and removed by :meth:`TorchRecorder.finish`; unrecorded steps run
-  the model untouched, so ``every=k`` costs about 1/k of the statistics.
-* **Gradients before clipping.** ``grad_norm`` is what the catalog's rules compare with a clip
-  value, so it is taken by ``register_post_accumulate_grad_hook`` the moment backward has filled
-  ``.grad`` (after gradient accumulation, before any clipping). ``grad_norm_clipped`` is read from
-  ``.grad`` at :meth:`finish`, after the user clipped.
+  :meth:`TorchRecorder.start` and removed by :meth:`TorchRecorder.finish`; an unrecorded step
+  costs one modulo and runs the model untouched (no hook left behind, not even an empty one that
+  autograd would call into Python for), so ``every=k`` costs 1/k of a recorded step's extra.
+* **Gradients before clipping, in one call.** ``grad_norm`` is what the catalog's rules compare
+  with a clip value, so it is taken the moment backward has filled ``.grad`` (after gradient
+  accumulation, before any clipping). The first parameter whose gradient is accumulated
+  (``register_post_accumulate_grad_hook``) queues a callback on the autograd engine
+  (``queue_callback``, what DDP uses to finish its reductions) that runs when the backward pass
+  ends and takes every parameter's gradient norm in one ``torch._foreach_norm``; the other
+  parameters' hooks return at once. Hooks on parameters, not on the model's output, because
+  frameworks do not always call the model itself (Lightning calls ``training_step``).
+  ``grad_norm_clipped`` is read from ``.grad`` at :meth:`finish`, after the user clipped.
+* **One host sync per recorded step.** Every statistic (norms, activation sums, ranges) stays a
+  0-d tensor until :meth:`finish`, where all of them are stacked and read with one ``.tolist()``;
+  per-layer sums are then plain Python arithmetic on a few dozen floats.
+* **Cheap activation statistics.** Mean and variance are two-pass (sum, then the dot product of
+  the centred values) in the tensor's own precision; zero and saturation counts are float
+  reductions (``sign``/``relu`` then ``sum``), several times faster on CPU than a boolean mask
+  (``x == 0``) and ``.sum()``. A module output with a NaN makes that call's fractions NaN, like
+  its mean.
 * **Nothing grows with run length.** Each recorded step is reduced to a flat ``dict`` of floats
-  that the caller writes; the recorder keeps no history.
+  that the caller writes; the recorder keeps no history. What it holds is fixed in size: one
+  copy of the trainable weights (the snapshot the update ratio needs, allocated once and reused)
+  and, between :meth:`start` and :meth:`finish`, the step's hook handles and 0-d sums.
 * **Model order.** Layers appear in the order the forward pass first calls them (input → output),
-  named by module path (``fc1``, ``layers.0``, ``rnn``).
+  named by module path (``fc1``, ``layers.0``, ``rnn``). The order is learnt on the first
+  recorded step that runs the model and reused after, so later steps hook only what they measure.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch import nn
+from torch.autograd.variable import Variable
 
 from nn_doctor.record.torch_config import config_facts
 
-__all__ = ["Row", "TorchRecorder", "config_facts"]
+__all__ = ["Row", "TorchRecorder", "activation_kind", "config_facts", "tensor_range"]
 
 #: One recorded step: canonical signal name -> value, plus ``"step"``.
 Row = dict[str, float]
@@ -91,83 +109,166 @@ def activation_kind(module: nn.Module) -> str | None:
     return None
 
 
+# Outputs that are never negative: their zero count is just "not positive" (one op fewer).
+_NONNEG: tuple[type[nn.Module], ...] = (nn.ReLU, nn.ReLU6)
+# |x - 0.5| > this  <=>  x < SIGMOID_LOW or x > SIGMOID_HIGH (the band is symmetric).
+_SIGMOID_BAND = (SIGMOID_HIGH - SIGMOID_LOW) / 2
+# Precisions whose norms are taken as they are; lower ones are reduced in float32.
+_FULL = (torch.float32, torch.float64)
+# Keyword arguments of a forward call that hold targets, not inputs (Hugging Face models).
+_TARGET_KWARGS = ("labels", "label")
+
+
+def _tensors_in(obj: Any) -> Iterator[torch.Tensor]:
+    """Every tensor in a module output: a tensor, a tuple/list, or a mapping (HF ``ModelOutput``)."""
+    if isinstance(obj, torch.Tensor):
+        yield obj
+    elif isinstance(obj, (tuple, list)):
+        for item in obj:
+            yield from _tensors_in(item)
+    elif isinstance(obj, Mapping):
+        for item in obj.values():
+            yield from _tensors_in(item)
+
+
 def _first_tensor(obj: Any) -> torch.Tensor | None:
     """The first tensor in a module output (RNNs return ``(output, h_n)``)."""
-    if isinstance(obj, torch.Tensor):
-        return obj
-    if isinstance(obj, (tuple, list)):
-        for item in obj:
-            t = _first_tensor(item)
-            if t is not None:
-                return t
-    return None
+    return next(_tensors_in(obj), None)
 
 
-def _norms(tensors: list[torch.Tensor]) -> list[float]:
-    """L2 norm of each tensor, in one fused call and one host sync (cheap for many layers)."""
+def _prediction(output: Any) -> torch.Tensor | None:
+    """The model's prediction: the first tensor, or ``logits`` (not ``loss``) of a mapping."""
+    if isinstance(output, Mapping):
+        logits = output.get("logits")
+        if isinstance(logits, torch.Tensor):
+            return logits
+        return _first_tensor([v for k, v in output.items() if k != "loss"])
+    return _first_tensor(output)
+
+
+def _norm_tensors(tensors: list[torch.Tensor]) -> list[torch.Tensor]:
+    """L2 norm of each tensor as a 0-d tensor, in one fused call when the tensors allow it."""
     if not tensors:
         return []
-    foreach = getattr(torch, "_foreach_norm", None)
-    norms = (
-        foreach(tensors) if foreach is not None else [torch.linalg.vector_norm(t) for t in tensors]
-    )
-    return torch.stack([n.double() for n in norms]).tolist()
+    if not any(t.is_sparse for t in tensors):
+        dtypes = {t.dtype for t in tensors}
+        if dtypes <= set(_FULL):
+            return list(torch._foreach_norm(tensors))
+        if len(dtypes) == 1:  # all float16 or all bfloat16: reduce in float32 (no overflow)
+            return list(torch._foreach_norm(tensors, 2, dtype=torch.float32))
+    out = []
+    for t in tensors:
+        v = t.coalesce().values() if t.is_sparse else t
+        out.append(torch.linalg.vector_norm(v, dtype=None if v.dtype in _FULL else torch.float32))
+    return out
+
+
+def _to_host(values: list[torch.Tensor]) -> list[float]:
+    """0-d tensors to Python floats with one sync per device (one ``stack().tolist()``)."""
+    if not values:
+        return []
+    device = values[0].device
+    if all(v.device == device for v in values):
+        return torch.stack(values).tolist()
+    out = [math.nan] * len(values)
+    by_device: dict[torch.device, list[int]] = {}
+    for i, v in enumerate(values):
+        by_device.setdefault(v.device, []).append(i)
+    for idx in by_device.values():
+        for i, x in zip(idx, torch.stack([values[i] for i in idx]).tolist(), strict=True):
+            out[i] = x
+    return out
+
+
+def _flat(x: torch.Tensor) -> torch.Tensor | None:
+    """A floating tensor as 1-D float32/float64 (``None`` for integers and empty tensors)."""
+    x = x.detach()
+    if not x.is_floating_point() or x.numel() == 0:
+        return None
+    return (x if x.dtype in _FULL else x.float()).reshape(-1)
+
+
+def _sum_and_sq(flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sum and sum of squared deviations from the mean: two-pass, in the tensor's precision.
+
+    Not ``torch.var_mean``: on one CPU thread it is ~10x slower than sum + dot. Not the one-pass
+    ``E[x²] - E[x]²`` either: it cancels catastrophically for a saturated layer (mean ≫ std).
+    """
+    s = flat.sum()
+    c = flat - s / flat.numel()
+    return s, torch.dot(c, c)
 
 
 @dataclass
 class _ActAccumulator:
-    """Running sums over every call of one module in a step (a module may run several times).
+    """Sums over every call of one module in a step (a module may run several times).
 
-    Sums stay tensors until :meth:`stats`, so a hooked forward pass never waits on the host.
+    Sums stay tensors until the row is built, so a hooked forward pass never waits on the host.
     """
 
     kind: str | None
-    parts: list[torch.Tensor] = field(default_factory=list)  # per call: [mean, var, special]
-    counts: list[float] = field(default_factory=list)  # per call: number of elements
+    nonneg: bool = False  # outputs are never negative (ReLU): zeros are "not positive"
+    parts: list[torch.Tensor] = field(default_factory=list)  # per call: sum, sq dev, special
+    counts: list[int] = field(default_factory=list)  # per call: number of elements
 
     def add(self, x: torch.Tensor) -> None:
-        # Two-pass mean/variance in the tensor's own precision (stable, and no float64 copy of
-        # the activation); calls are pooled on the host with the parallel-variance formula.
-        # Not torch.var_mean: on one CPU thread it is ~20x slower than sum + dot, and it was
-        # most of a recorded step's cost on a small CNN (benchmarks/record_overhead.py).
-        x = x.detach()
-        if not x.is_floating_point() or x.numel() == 0:
+        flat = _flat(x)
+        if flat is None:
             return
-        flat = (x if x.dtype in (torch.float32, torch.float64) else x.float()).reshape(-1)
-        mean = flat.sum() / flat.numel()
-        centered = flat - mean
-        var = torch.dot(centered, centered) / flat.numel()
-        if self.kind == "zero":
-            special = (x == 0).sum(dtype=torch.int32)
+        s, q = _sum_and_sq(flat)
+        if self.kind == "zero":  # count of NON-zero elements (sign is 0 exactly at 0)
+            special = flat.sign().sum() if self.nonneg else flat.sign().abs_().sum()
         elif self.kind == "sigmoid":
-            special = ((x < SIGMOID_LOW) | (x > SIGMOID_HIGH)).sum()
+            special = (flat - 0.5).abs_().sub_(_SIGMOID_BAND).relu_().sign_().sum()
         elif self.kind == "tanh":
-            special = (x.abs() > TANH_BOUND).sum()
+            special = flat.abs().sub_(TANH_BOUND).relu_().sign_().sum()
         else:
-            special = torch.zeros((), dtype=torch.int64)
-        self.parts.append(torch.stack([mean.double(), var.double(), special.double()]))
-        self.counts.append(float(x.numel()))
+            special = s  # a placeholder (no special count for this kind): keeps 3 per call
+        self.parts.extend((s, q, special))
+        self.counts.append(flat.numel())
 
-    def stats(self, layer: str) -> Row:
-        if not self.parts:
+    def stats(self, layer: str, values: list[float]) -> Row:
+        """The row entries, from :attr:`parts` read back to the host as ``values``."""
+        if not self.counts:
             return {}
-        calls = torch.stack(self.parts).tolist()
+        calls = [values[i : i + 3] for i in range(0, len(values), 3)]
         n = sum(self.counts)
-        mean = sum(c * m for c, (m, _, _) in zip(self.counts, calls, strict=True)) / n
-        special = sum(s for _, _, s in calls)
+        mean = sum(s for s, _, _ in calls) / n
         if math.isfinite(mean):
-            var = sum(
-                c * (v + (m - mean) ** 2) for c, (m, v, _) in zip(self.counts, calls, strict=True)
+            dev = sum(
+                q + c * (s / c - mean) ** 2 for c, (s, q, _) in zip(self.counts, calls, strict=True)
             )
-            var = max(var / n, 0.0)
+            std = math.sqrt(max(dev / n, 0.0))
         else:
-            var = math.nan
-        out: Row = {f"act_mean/{layer}": mean, f"act_std/{layer}": math.sqrt(var)}
+            std = math.nan
+        out: Row = {f"act_mean/{layer}": mean, f"act_std/{layer}": std}
+        special = sum(x for _, _, x in calls)
         if self.kind == "zero":
-            out[f"act_zero_frac/{layer}"] = special / n
+            out[f"act_zero_frac/{layer}"] = (n - special) / n
         elif self.kind in ("sigmoid", "tanh"):
             out[f"act_sat_frac/{layer}"] = special / n
         return out
+
+
+def _range_parts(x: torch.Tensor) -> tuple[list[torch.Tensor], int] | None:
+    """``[sum, sq dev, min, max]`` tensors and the element count (``None`` for integers)."""
+    flat = _flat(x)
+    if flat is None:
+        return None
+    s, q = _sum_and_sq(flat)
+    lo, hi = torch.aminmax(flat)
+    return [s, q, lo, hi], flat.numel()
+
+
+def _range_row(prefix: str, values: list[float], n: int) -> Row:
+    s, q, lo, hi = values
+    var = q / n
+    return {
+        f"{prefix}_mean": s / n,
+        f"{prefix}_std": math.sqrt(var) if var >= 0 else math.nan,
+        f"{prefix}_min": lo,
+        f"{prefix}_max": hi,
+    }
 
 
 def tensor_range(prefix: str, x: torch.Tensor) -> Row:
@@ -176,21 +277,10 @@ def tensor_range(prefix: str, x: torch.Tensor) -> Row:
     Integer tensors are class indices or tokens: their "range" says nothing about scaling and
     would make a rule think targets are unnormalized, so they are not reported.
     """
-    x = x.detach()
-    if not x.is_floating_point() or x.numel() == 0:
+    parts = _range_parts(x)
+    if parts is None:
         return {}
-    flat = (x if x.dtype in (torch.float32, torch.float64) else x.float()).reshape(-1)
-    mean = flat.sum() / flat.numel()
-    centered = flat - mean
-    var = torch.dot(centered, centered) / flat.numel()  # two-pass: stable (not var_mean: slow)
-    lo, hi = torch.aminmax(flat)
-    m, v, a, b = torch.stack([mean, var, lo, hi]).double().tolist()  # one host sync
-    return {
-        f"{prefix}_mean": m,
-        f"{prefix}_std": math.sqrt(v) if v >= 0 else math.nan,
-        f"{prefix}_min": a,
-        f"{prefix}_max": b,
-    }
+    return _range_row(prefix, _to_host(parts[0]), parts[1])
 
 
 @dataclass
@@ -200,10 +290,11 @@ class _StepState:
     step: int
     lr: float | None
     handles: list[Any] = field(default_factory=list)
-    order: list[str] = field(default_factory=list)  # layers and activation modules, call order
-    acts: dict[str, _ActAccumulator] = field(default_factory=dict)
-    grad_norms: dict[int, torch.Tensor] = field(default_factory=dict)  # id(p) -> ‖g‖, pre-clip
-    before: dict[str, list[torch.Tensor]] = field(default_factory=dict)
+    olds: list[torch.Tensor] = field(default_factory=list)  # weight snapshot, like _params
+    acts: dict[str, _ActAccumulator] = field(default_factory=dict)  # in first-call order
+    seen: dict[str, None] | None = None  # layers in call order, while the order is being learnt
+    grads: tuple[list[int], list[torch.Tensor]] | None = None  # (param index, ‖g‖), pre-clip
+    queued: bool = False  # an end-of-backward callback is pending
     inputs: torch.Tensor | None = None
     targets: torch.Tensor | None = None
     preds: torch.Tensor | None = None
@@ -242,8 +333,17 @@ class TorchRecorder:
         self.every = every
         self.optimizer = optimizer
         self.grad_clip = grad_clip
+        self._layer_modules: dict[str, nn.Module] = {}
         self._layers = self._find_layers(model)
+        # Parameters flat, in layer registration order; each layer's indices into that list.
+        self._params: list[torch.Tensor] = [p for ps in self._layers.values() for p in ps]
+        self._index: dict[str, list[int]] = {}
+        for name, ps in self._layers.items():
+            first = sum(len(v) for v in self._index.values())
+            self._index[name] = list(range(first, first + len(ps)))
         self._act_modules = self._find_activation_modules(model, activations)
+        self._order: list[str] | None = None  # layers in call order, once learnt
+        self._snap: list[torch.Tensor] | None = None  # the weight snapshot's storage
         self._state: _StepState | None = None
 
     # -- discovery -------------------------------------------------------------------------
@@ -253,7 +353,6 @@ class TorchRecorder:
         A root module holding parameters itself is named after its class (it has no path).
         """
         layers: dict[str, list[nn.Parameter]] = {}
-        self._layer_modules: dict[str, nn.Module] = {}
         for name, module in model.named_modules():
             params = [p for p in module.parameters(recurse=False) if p.requires_grad]
             if params:
@@ -265,9 +364,8 @@ class TorchRecorder:
     def _find_activation_modules(self, model: nn.Module, mode: str) -> dict[str, nn.Module]:
         if mode == "none":
             return {}
-        named = dict(model.named_modules())
         if mode == "auto":
-            acts = {n: m for n, m in named.items() if n and activation_kind(m) is not None}
+            acts = {n: m for n, m in model.named_modules() if n and activation_kind(m) is not None}
             if acts:
                 return acts
         return dict(self._layer_modules)
@@ -292,27 +390,29 @@ class TorchRecorder:
         """Arm the hooks for ``step`` if it is recorded; return whether it is.
 
         Call before the forward pass. ``inputs`` default to the model's first positional
-        argument, caught by a pre-forward hook.
+        argument (or first keyword tensor), caught by a pre-forward hook; ``targets`` default to
+        a ``labels=`` keyword argument (Hugging Face models).
         """
-        self._remove_hooks()
-        if not self.will_record(step):
+        if self._state is not None:
+            self._remove_hooks()
             self._state = None
+        if step % self.every:
             return False
         lr = float(self.optimizer.param_groups[0]["lr"]) if self.optimizer is not None else None
         st = _StepState(step=step, lr=lr, inputs=inputs, targets=targets)
         self._state = st
         with torch.no_grad():
-            st.before = {n: [p.detach().clone() for p in ps] for n, ps in self._layers.items()}
-        for name, module in self._layer_modules.items():
-            st.handles.append(module.register_forward_hook(self._order_hook(name)))
+            st.olds = self._snapshot()
+        if self._order is None:
+            st.seen = {}
+            for name, module in self._layer_modules.items():
+                st.handles.append(module.register_forward_hook(self._order_hook(name)))
         for name, module in self._act_modules.items():
-            st.acts[name] = _ActAccumulator(activation_kind(module))
-            st.handles.append(module.register_forward_hook(self._act_hook(name)))
-        st.handles.append(self.model.register_forward_pre_hook(self._input_hook))
+            st.handles.append(module.register_forward_hook(self._act_hook(name, module)))
+        st.handles.append(self.model.register_forward_pre_hook(self._input_hook, with_kwargs=True))
         st.handles.append(self.model.register_forward_hook(self._output_hook))
-        for params in self._layers.values():
-            for p in params:
-                st.handles.append(p.register_post_accumulate_grad_hook(self._grad_hook))
+        for p in self._params:
+            st.handles.append(p.register_post_accumulate_grad_hook(self._grad_ready))
         return True
 
     def finish(
@@ -328,15 +428,16 @@ class TorchRecorder:
         ratio sees the new weights and ``grad_norm_clipped`` the clipped gradients.
         """
         st = self._state
-        self._remove_hooks()
-        self._state = None
         if st is None:
             return None
+        self._remove_hooks()
+        self._state = None
         if preds is not None:
             st.preds = preds
         if targets is not None:
             st.targets = targets
-        return self._build_row(st, loss)
+        with torch.no_grad():
+            return self._build_row(st, loss)
 
     @contextmanager
     def record(
@@ -352,15 +453,32 @@ class TorchRecorder:
         try:
             yield out
         except BaseException:
-            self._remove_hooks()
-            self._state = None
+            self.close()
             raise
         out["row"] = self.finish()
 
     def close(self) -> None:
-        """Remove any hooks left armed (e.g. after an exception inside a step)."""
+        """Remove any hooks left armed (e.g. after an exception inside a step); free storage."""
         self._remove_hooks()
         self._state = None
+        self._snap = None
+
+    def _snapshot(self) -> list[torch.Tensor]:
+        """The weights as they are now, copied into storage allocated once and reused.
+
+        A fresh clone per recorded step cost more than the copy itself (page faults on every
+        allocation of a large block); the storage is one copy of the trainable weights, the
+        memory a clone needed at every recorded step anyway, and :meth:`close` frees it.
+        """
+        params = [p.detach() for p in self._params]
+        buf = self._snap
+        if buf is None or any(
+            b.shape != p.shape or b.dtype != p.dtype or b.device != p.device
+            for b, p in zip(buf, params, strict=True)
+        ):  # first use, or the model was moved or cast since
+            buf = self._snap = [torch.empty_like(p) for p in params]
+        torch._foreach_copy_(buf, params)
+        return buf
 
     # -- hooks -----------------------------------------------------------------------------
     def _remove_hooks(self) -> None:
@@ -369,118 +487,155 @@ class TorchRecorder:
                 h.remove()
             self._state.handles.clear()
 
-    def _note(self, name: str) -> None:
-        st = self._state
-        if st is not None and name not in st.order:
-            st.order.append(name)
-
     def _order_hook(self, name: str) -> Any:
         def hook(module: nn.Module, args: Any, output: Any) -> None:
-            self._note(name)
+            st = self._state
+            if st is not None and st.seen is not None:
+                st.seen.setdefault(name)
 
         return hook
 
-    def _act_hook(self, name: str) -> Any:
+    def _act_hook(self, name: str, module: nn.Module) -> Any:
+        kind = activation_kind(module)
+        nonneg = isinstance(module, _NONNEG)
+
         def hook(module: nn.Module, args: Any, output: Any) -> None:
             st = self._state
             t = _first_tensor(output)
             if st is None or t is None:
                 return
-            self._note(name)
-            st.acts[name].add(t)
+            acc = st.acts.get(name)
+            if acc is None:
+                acc = st.acts[name] = _ActAccumulator(kind, nonneg)
+            acc.add(t)
 
         return hook
 
-    def _input_hook(self, module: nn.Module, args: Any) -> None:
+    def _input_hook(self, module: nn.Module, args: Any, kwargs: dict[str, Any]) -> None:
         st = self._state
-        if st is not None and st.inputs is None:
+        if st is None:
+            return
+        if st.inputs is None:
             st.inputs = _first_tensor(args)
+            if st.inputs is None:
+                st.inputs = _first_tensor([v for k, v in kwargs.items() if k not in _TARGET_KWARGS])
+        if st.targets is None:
+            label = next((kwargs[k] for k in _TARGET_KWARGS if k in kwargs), None)
+            if isinstance(label, torch.Tensor):
+                st.targets = label
 
     def _output_hook(self, module: nn.Module, args: Any, output: Any) -> None:
         st = self._state
         if st is not None and st.preds is None:
-            st.preds = _first_tensor(output)
+            st.preds = _prediction(output)
 
-    def _grad_hook(self, p: torch.Tensor) -> None:
+    def _grad_ready(self, p: torch.Tensor) -> None:
         st = self._state
-        if st is not None and p.grad is not None:
-            st.grad_norms[id(p)] = torch.linalg.vector_norm(p.grad.detach())
+        if st is not None and not st.queued:
+            st.queued = True
+            Variable._execution_engine.queue_callback(self._take_grad_norms)
+
+    def _take_grad_norms(self) -> None:
+        """At the end of a backward pass: every gradient's norm (accumulated, not yet clipped).
+
+        With gradient accumulation each backward pass overwrites the last: the one before the
+        optimizer step holds the accumulated gradient.
+        """
+        st = self._state
+        if st is None:
+            return
+        st.queued = False
+        with torch.no_grad():
+            st.grads = self._current_grads()
 
     # -- the row ---------------------------------------------------------------------------
-    def _current_grad_norm(self) -> float | None:
-        """Global L2 norm of ``.grad`` as it is now (after any clipping), None without grads."""
-        grads = [p.grad.detach() for ps in self._layers.values() for p in ps if p.grad is not None]
-        return math.sqrt(sum(g * g for g in _norms(grads))) if grads else None
+    def _current_grads(self) -> tuple[list[int], list[torch.Tensor]]:
+        """Norms of ``.grad`` as it is now, with the indices of the parameters that have one."""
+        idx: list[int] = []
+        grads: list[torch.Tensor] = []
+        for i, p in enumerate(self._params):
+            if p.grad is not None:
+                idx.append(i)
+                grads.append(p.grad.detach())
+        return idx, _norm_tensors(grads)
 
-    def _layer_stats(self, st: _StepState, layer_order: list[str], row: Row) -> None:
-        """Per-layer gradient norm, weight norm and update ratio, in model order.
-
-        All norms of a step are computed in a few fused calls: with one call per tensor, a
-        30-layer net would spend more time in the recorder than in training.
-        """
-        owners = [name for name in layer_order for _ in self._layers[name]]
-        params = [p for name in layer_order for p in self._layers[name]]
-        weights = [p.detach() for p in params]
-        olds = [old for name in layer_order for old in st.before[name]]
-        deltas = [w - o for w, o in zip(weights, olds, strict=True)]
-        w_sq = [x * x for x in _norms(weights)]
-        o_sq = [x * x for x in _norms(olds)]
-        d_sq = [x * x for x in _norms(deltas)]
-        hooked = [i for i, p in enumerate(params) if id(p) in st.grad_norms]
-        g_vals: list[float] = (
-            []
-            if not hooked
-            else torch.stack([st.grad_norms[id(params[i])] for i in hooked]).double().tolist()
-        )
-        g_sq = dict(zip(hooked, (g * g for g in g_vals), strict=True))
-
-        row["weight_norm"] = math.sqrt(sum(w_sq))
-        sums: dict[str, list[float]] = {name: [0.0, 0.0, 0.0, 0.0, 0.0] for name in layer_order}
-        for i, name in enumerate(owners):
-            acc = sums[name]
-            acc[0] += w_sq[i]
-            acc[1] += o_sq[i]
-            acc[2] += d_sq[i]
-            if i in g_sq:
-                acc[3] += g_sq[i]
-                acc[4] = 1.0
-        for name in layer_order:
-            if sums[name][4]:
-                row[f"grad_norm/{name}"] = math.sqrt(sums[name][3])
-        for name in layer_order:
-            row[f"weight_norm/{name}"] = math.sqrt(sums[name][0])
-        for name in layer_order:
-            old, delta = sums[name][1], sums[name][2]
-            if old > 0:  # ‖ΔW‖/‖W‖ is undefined for an all-zero layer: not reported
-                row[f"update_ratio/{name}"] = math.sqrt(delta / old)
+    def _layer_order(self, st: _StepState) -> list[str]:
+        if self._order is not None:
+            return self._order
+        seen = list(st.seen or ())
+        order = seen + [n for n in self._layers if n not in seen]
+        if seen:  # learnt: later steps skip the order hooks
+            self._order = order
+        return order
 
     def _build_row(self, st: _StepState, loss: torch.Tensor | float | None) -> Row:
+        """Every statistic of the step, read from the device in one go, then laid out in order."""
+        weights = [p.detach() for p in self._params]
+        values: list[torch.Tensor] = []
+
+        def put(tensors: list[torch.Tensor]) -> int:
+            values.extend(tensors)
+            return len(values) - len(tensors)
+
+        at_w = put(_norm_tensors(weights))
+        at_old = put(_norm_tensors(st.olds))
+        torch._foreach_sub_(st.olds, weights)  # the snapshot becomes -ΔW (same norm)
+        at_delta = put(_norm_tensors(st.olds))
+        st.olds = []
+        # No gradient callback ran (no backward, or gradients set by hand): read .grad now.
+        g_idx, g_norms = st.grads if st.grads is not None else self._current_grads()
+        at_g = put(g_norms)
+        clipped: tuple[list[int], int] | None = None
+        if self.grad_clip is not None:
+            c_idx, c_norms = self._current_grads()
+            clipped = (c_idx, put(c_norms))
+        at_act = {name: put(acc.parts) for name, acc in st.acts.items()}
+        ranges: list[tuple[str, int, int]] = []
+        for prefix, tensor in (("input", st.inputs), ("target", st.targets), ("pred", st.preds)):
+            parts = _range_parts(tensor) if tensor is not None else None
+            if parts is not None:
+                ranges.append((prefix, put(parts[0]), parts[1]))
+        if isinstance(loss, torch.Tensor):
+            at_loss: int | None = put([loss.detach().reshape(())])
+        else:
+            at_loss = None
+        host = _to_host(values)  # the one sync
+
         row: Row = {"step": float(st.step)}
-        if loss is not None:
-            row["train_loss"] = float(loss.detach() if isinstance(loss, torch.Tensor) else loss)
+        if at_loss is not None:
+            row["train_loss"] = host[at_loss]
+        elif loss is not None:
+            row["train_loss"] = float(loss)
         if st.lr is not None:
             row["lr"] = st.lr
-        layer_order = [n for n in st.order if n in self._layers]
-        layer_order += [n for n in self._layers if n not in layer_order]
-        act_order = [n for n in st.order if n in st.acts]
-
-        if st.grad_norms:
-            row["grad_norm"] = math.sqrt(
-                sum(float(g) ** 2 for g in torch.stack(list(st.grad_norms.values())).tolist())
+        n = len(self._params)
+        w_sq = [x * x for x in host[at_w : at_w + n]]
+        o_sq = [x * x for x in host[at_old : at_old + n]]
+        d_sq = [x * x for x in host[at_delta : at_delta + n]]
+        g_sq = {i: host[at_g + k] ** 2 for k, i in enumerate(g_idx)}
+        if g_sq:
+            row["grad_norm"] = math.sqrt(sum(g_sq.values()))
+        if clipped is not None and clipped[0]:
+            c_idx, at_c = clipped
+            row["grad_norm_clipped"] = math.sqrt(
+                sum(host[at_c + k] ** 2 for k in range(len(c_idx)))
             )
-        else:  # no hook fired (e.g. gradients set by hand): read .grad as it is now
-            current = self._current_grad_norm()
-            if current is not None:
-                row["grad_norm"] = current
-        if self.grad_clip is not None:
-            clipped = self._current_grad_norm()
-            if clipped is not None:
-                row["grad_norm_clipped"] = clipped
-        with torch.no_grad():
-            self._layer_stats(st, layer_order, row)
-        for name in act_order:
-            row.update(st.acts[name].stats(name))
-        for prefix, tensor in (("input", st.inputs), ("target", st.targets), ("pred", st.preds)):
-            if tensor is not None:
-                row.update(tensor_range(prefix, tensor))
+        order = self._layer_order(st)
+        for name in order:
+            got = [g_sq[i] for i in self._index[name] if i in g_sq]
+            if got:
+                row[f"grad_norm/{name}"] = math.sqrt(sum(got))
+        row["weight_norm"] = math.sqrt(sum(w_sq))
+        for name in order:
+            row[f"weight_norm/{name}"] = math.sqrt(sum(w_sq[i] for i in self._index[name]))
+        for name in order:
+            old = sum(o_sq[i] for i in self._index[name])
+            if old > 0:  # ‖ΔW‖/‖W‖ is undefined for an all-zero layer: not reported
+                delta = sum(d_sq[i] for i in self._index[name])
+                row[f"update_ratio/{name}"] = math.sqrt(delta / old)
+        for name, acc in st.acts.items():
+            at = at_act[name]
+            row.update(acc.stats(name, host[at : at + len(acc.parts)]))
+        for prefix, at, count in ranges:
+            row.update(_range_row(prefix, host[at : at + 4], count))
         return row
