@@ -204,3 +204,83 @@ def test_importing_nn_doctor_never_imports_torch() -> None:
     code = "import sys, nn_doctor, nn_doctor.record; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_gradients_are_caught_when_the_model_itself_is_never_called(tiny) -> None:
+    # Lightning calls training_step, which may call a submodule directly: the root module's
+    # forward hooks never fire, and grad_norm must still be the norm before clipping.
+    model, opt, x, y = tiny
+
+    class Wrapper(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = model
+
+    wrapper = Wrapper()
+    rec = TorchRecorder(wrapper, every=1, optimizer=opt, grad_clip=0.01)
+    rec.start(0, inputs=x, targets=y)
+    opt.zero_grad()
+    nn.functional.cross_entropy(wrapper.net(x), y).backward()
+    total = _l2([p.grad for p in model.parameters()])
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 0.01)
+    opt.step()
+    row = rec.finish()
+    assert total > 0.01
+    assert row["grad_norm"] == pytest.approx(total, rel=1e-6)
+    assert row["grad_norm_clipped"] == pytest.approx(0.01, rel=1e-3)
+    assert row["grad_norm/net.fc1"] > 0
+
+
+def test_keyword_inputs_labels_and_logits_are_read() -> None:
+    # The Hugging Face convention: model(features=..., labels=...) -> {"loss", "logits"}.
+    class KwModel(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(3, 1)
+
+        def forward(self, features, labels=None):  # type: ignore[no-untyped-def]
+            logits = self.fc(features)
+            return {"loss": nn.functional.mse_loss(logits, labels), "logits": logits}
+
+    torch.manual_seed(0)
+    model = KwModel()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    x, y = torch.randn(16, 3) * 4 + 2, torch.randn(16, 1) * 3
+    rec = TorchRecorder(model, every=1, optimizer=opt)
+    rec.start(0)
+    opt.zero_grad()
+    out = model(features=x, labels=y)
+    out["loss"].backward()
+    opt.step()
+    row = rec.finish(loss=out["loss"])
+    assert row["input_mean"] == pytest.approx(float(x.double().mean()), rel=1e-5)
+    assert row["target_max"] == pytest.approx(float(y.max()))
+    assert row["pred_min"] == pytest.approx(float(out["logits"].detach().min()))  # not the loss
+    assert row["train_loss"] == pytest.approx(float(out["loss"]))
+
+
+def test_zero_counts_for_negative_valued_activations() -> None:
+    # LeakyReLU and GELU outputs can be negative: zeros are exact zeros, not "not positive".
+    x = torch.tensor([[-1.0, 0.0, 2.0, -0.0, 3.0, -5.0]])
+    for act, expected in ((nn.LeakyReLU(0.1), 2 / 6), (nn.ReLU(), 4 / 6)):
+        model = nn.Sequential(nn.Identity(), act)
+        model.register_parameter("w", nn.Parameter(torch.ones(())))
+        rec = TorchRecorder(model, every=1)
+        rec.start(0)
+        model(x * model.w).sum().backward()
+        row = rec.finish()
+        assert row["act_zero_frac/1"] == pytest.approx(expected)
+
+
+def test_the_weight_snapshot_follows_a_cast_model(tiny) -> None:
+    model, opt, x, y = tiny
+    rec = TorchRecorder(model, every=1, optimizer=opt)
+    _step(model, opt, x, y, rec, 0)
+    model.double()  # same Parameter objects, new dtype: the snapshot storage is re-made
+    row, _, before = _step(model, opt, x.double(), y, rec, 1)
+    after = dict(model.named_parameters())
+    delta = _l2([after[n].detach() - before[n] for n in ("fc1.weight", "fc1.bias")])
+    old = _l2([before[n] for n in ("fc1.weight", "fc1.bias")])
+    assert row["update_ratio/fc1"] == pytest.approx(delta / old, rel=1e-6)
+    rec.close()
+    assert rec._snap is None  # close() frees it
