@@ -6,13 +6,21 @@ ImportError that says what to install.
 How the Trainer's events map onto :class:`~nn_doctor.record.torch.TorchRecorder`:
 
 * ``on_train_begin`` builds the recorder on ``model`` and ``optimizer`` and writes the config
-  facts (``batch_size``, ``epochs``, ``weight_decay``, ``grad_clip`` from ``TrainingArguments``).
+  facts (``batch_size``, ``epochs``, ``weight_decay``, ``grad_clip`` from ``TrainingArguments``,
+  ``n_train`` from the training dataloader's dataset).
 * ``on_step_begin`` (start of an optimizer step, before its first micro-batch) arms the hooks at
-  ``state.global_step``. The Trainer passes no batch to callbacks, and its models take keyword
-  arguments, so ``input_*`` ranges are not logged; the loss is caught from the model output's
-  ``.loss`` by a forward hook (mean over the micro-batches of the step).
-* ``on_step_end`` (after ``optimizer.step()``) finishes the step and writes the row. Gradients
-  were caught before the Trainer clips them (``max_grad_norm``).
+  ``state.global_step``. The Trainer passes no batch to callbacks, but it calls the model with
+  keyword arguments, which the recorder's pre-forward hook reads: the first floating tensor that
+  is not ``labels`` gives the ``input_*`` range (token ids are integers and give none), and
+  ``labels`` the ``target_*`` range when they are floats (regression). The loss is caught from
+  the model output's ``.loss`` by a forward hook (mean over the micro-batches of the step), and
+  ``pred_*`` from its ``logits``.
+* ``on_optimizer_step`` (after ``optimizer.step()``, before ``model.zero_grad()``) finishes the
+  step and writes the row, so ``grad_norm_clipped`` still sees the clipped gradients; gradients
+  for ``grad_norm`` were caught before the Trainer clipped them (``max_grad_norm``).
+  ``on_step_end`` finishes instead on Trainers without that event (transformers < 4.41), where
+  the gradients are already zeroed and ``grad_norm_clipped`` is not written.
+* ``on_evaluate`` writes ``eval_loss``/``eval_accuracy`` as ``val_loss``/``val_acc``.
 """
 
 from __future__ import annotations
@@ -36,6 +44,23 @@ from nn_doctor.record.recording import Recording, attach
 __all__ = ["NnDoctorCallback"]
 
 
+def _unwrap(optimizer: Any) -> Any:
+    """The torch optimizer inside accelerate's ``AcceleratedOptimizer`` (what the Trainer passes):
+    its class gives the ``optimizer`` config fact."""
+    inner = getattr(optimizer, "optimizer", None)
+    while isinstance(inner, torch.optim.Optimizer):  # the wrapper subclasses Optimizer too
+        optimizer, inner = inner, getattr(inner, "optimizer", None)
+    return optimizer
+
+
+def _dataset_size(loader: Any) -> int | None:
+    """``len(loader.dataset)`` when the dataloader has a sized dataset (not a stream)."""
+    try:
+        return len(loader.dataset)
+    except (AttributeError, TypeError):
+        return None
+
+
 class NnDoctorCallback(TrainerCallback):  # type: ignore[misc]
     """Log nn-doctor's per-layer signals every ``every`` optimizer steps.
 
@@ -57,7 +82,7 @@ class NnDoctorCallback(TrainerCallback):  # type: ignore[misc]
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         """Build the recorder; write config facts from the model, optimizer and arguments."""
-        model, optimizer = kwargs.get("model"), kwargs.get("optimizer")
+        model, optimizer = kwargs.get("model"), _unwrap(kwargs.get("optimizer"))
         if model is None:
             return
         log = self.log or Path(args.output_dir) / "nn_doctor" / "metrics.jsonl"
@@ -66,6 +91,7 @@ class NnDoctorCallback(TrainerCallback):  # type: ignore[misc]
             "batch_size": getattr(args, "per_device_train_batch_size", None),
             "epochs": getattr(args, "num_train_epochs", None),
             "weight_decay": getattr(args, "weight_decay", None),
+            "n_train": _dataset_size(kwargs.get("train_dataloader")),
         }
         facts.update(self.known)
         self.recording = attach(
@@ -91,8 +117,15 @@ class NnDoctorCallback(TrainerCallback):  # type: ignore[misc]
         if rec.start(state.global_step):
             self._loss_handle = rec.recorder.model.register_forward_hook(self._loss_hook)
 
+    def on_optimizer_step(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        """Finish the step (after ``optimizer.step()``, gradients not yet zeroed)."""
+        self._finish()
+
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        """Finish the step (after ``optimizer.step()``) and write its row."""
+        """Finish the step if ``on_optimizer_step`` did not (older Trainers)."""
+        self._finish()
+
+    def _finish(self) -> None:
         if self.recording is None:
             return
         if self._loss_handle is not None:

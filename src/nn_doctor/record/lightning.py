@@ -13,9 +13,18 @@ How the Lightning hooks map onto :class:`~nn_doctor.record.torch.TorchRecorder`:
   are not finished (their update ratio would be 0).
 * ``on_train_batch_end`` finishes the step with the loss Lightning returns and writes the row.
 
-With accumulation, activation statistics are those of the last micro-batch of a step.
-Validation metrics stay in Lightning's own logger; point ``nn-doctor`` at both folders, or log
-them here with :meth:`NnDoctorCallback.log_scalars`.
+* ``on_validation_epoch_end`` copies what the module logged for validation
+  (``self.log("val_loss", …)``, ``val_acc``/``val_accuracy``, other ``val_*``) from
+  ``trainer.callback_metrics`` under the canonical names, so ``overfitting`` can be read from this
+  one log; :meth:`NnDoctorCallback.log_scalars` writes anything else.
+
+With accumulation, activation statistics are those of the last micro-batch of a step. The
+prediction range (``pred_*``) needs the module to be called (``self(x)`` in ``training_step``):
+Lightning calls ``training_step``, not ``forward``, and a module that calls a submodule directly
+never runs its own forward hooks.
+
+The log path is kept in ``log_path``: Lightning sets ``callback.log`` (and ``log_dict``) on every
+callback to the module's ``log`` method when training starts.
 """
 
 from __future__ import annotations
@@ -53,6 +62,18 @@ def _tensors(batch: Any) -> list[torch.Tensor]:
         return []
 
 
+def _val_name(key: str) -> str | None:
+    """``val_loss`` → ``val_loss``, ``val_accuracy``/``val/acc`` → ``val_acc``; None if not val."""
+    key = key.replace("/", "_")
+    for suffix in ("_epoch", "_step"):  # self.log(..., on_step=True, on_epoch=True) adds these
+        if key.endswith(suffix):
+            return None if suffix == "_step" else _val_name(key[: -len(suffix)])
+    if not key.startswith("val_"):
+        return None
+    rest = key[4:]
+    return "val_acc" if rest in ("acc", "accuracy") else f"val_{rest}"
+
+
 class NnDoctorCallback(pl.Callback):
     """Log nn-doctor's per-layer signals every ``every`` optimizer steps.
 
@@ -67,14 +88,14 @@ class NnDoctorCallback(pl.Callback):
     ) -> None:
         super().__init__()
         self.every = every
-        self.log = log
+        self.log_path = log  # not ``self.log``: Lightning overwrites that attribute
         self.known = known
         self.recording: Recording | None = None
         self._stepped = False
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         """Build the recorder on the module and the first optimizer; write the config facts."""
-        log = self.log
+        log = self.log_path
         if log is None:
             root = trainer.log_dir or trainer.default_root_dir
             log = Path(root) / "nn_doctor" / "metrics.jsonl"
@@ -118,6 +139,23 @@ class NnDoctorCallback(pl.Callback):
         loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
         self.recording.finish(loss=loss if isinstance(loss, torch.Tensor | float) else None)
         self._stepped = False
+
+    def on_validation_epoch_end(self, trainer: Any, pl_module: Any) -> None:
+        """Write the validation metrics the module logged, under the canonical names."""
+        if self.recording is None or trainer.sanity_checking:
+            return
+        out: dict[str, float] = {}
+        for key, value in trainer.callback_metrics.items():
+            name = _val_name(str(key))
+            if name is None:
+                continue
+            try:
+                out[name] = float(value)
+            except (TypeError, ValueError):
+                continue
+        if out:
+            out["epoch"] = float(trainer.current_epoch)
+            self.recording.log(trainer.global_step, **out)
 
     def log_scalars(self, trainer: Any, **scalars: float) -> None:
         """Write other scalars (``val_loss=…``) at the current global step."""
