@@ -293,6 +293,12 @@ def parse_yaml(text: str) -> Any:
     return yaml.safe_load(text)
 
 
+#: Rules already parsed in this process, by file path and exact text (and what shapes them):
+#: loading the same files again (``api.diagnose`` per run, a long-lived worker) only reads them.
+#: Rules are frozen, so handing the same object out twice changes nothing they compute.
+_PARSED: dict[tuple[str, str, bool, str], Rule] = {}
+
+
 def load_rules(
     extra_dirs: Iterable[Path] = (),
     *,
@@ -313,12 +319,24 @@ def load_rules(
         strict = folder.resolve() == builtin
         for path in rule_files(folder):
             try:
-                data = parse_yaml(path.read_text(encoding="utf-8"))
-            except (yaml.YAMLError, UnicodeDecodeError) as exc:
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:
                 raise RuleError(f"invalid rule file {path}: {str(exc).splitlines()[0]}") from exc
-            if isinstance(data, dict) and overrides and data.get("id") in overrides:
-                data = _override(data, overrides[str(data["id"])], path)
-            rule = parse_rule(data, path, strict_catalog=strict)
+            key = (str(path), text, strict, repr(overrides) if overrides else "")
+            rule = _PARSED.get(key)
+            if rule is None:
+                try:
+                    data = parse_yaml(text)
+                except yaml.YAMLError as exc:
+                    raise RuleError(
+                        f"invalid rule file {path}: {str(exc).splitlines()[0]}"
+                    ) from exc
+                if isinstance(data, dict) and overrides and data.get("id") in overrides:
+                    data = _override(data, overrides[str(data["id"])], path)
+                rule = parse_rule(data, path, strict_catalog=strict)
+                if len(_PARSED) >= 1024:
+                    _PARSED.clear()
+                _PARSED[key] = rule
             by_id[rule.id] = rule
     selected = set(select)
     ignored = set(ignore)
