@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from nn_doctor.checks._util import (
+    Memo,
     current_memo,
     finite_prefix,
     finite_values,
@@ -22,6 +23,7 @@ from nn_doctor.checks._util import (
     median,
     memo_scope,
     memoized,
+    persistent_onset,
     rolling_median,
     smooth,
     smooth_sym,
@@ -201,3 +203,34 @@ def test_rolling_median_short_and_edge_cases(w: int) -> None:
         for mp in (None, 1):
             if w <= n:
                 assert _same(_reference_rolling(v, w, mp), rolling_median(v, w, mp))
+
+
+def test_persistent_onset_matches_the_running_count() -> None:
+    def reference(mask: np.ndarray, for_points: int) -> int | None:
+        if for_points <= 1:
+            idx = np.flatnonzero(mask)
+            return int(idx[0]) if len(idx) else None
+        run = 0
+        for i, m in enumerate(mask):
+            run = run + 1 if m else 0
+            if run >= for_points:
+                return i - for_points + 1
+        return None
+
+    rng = np.random.default_rng(4)
+    for _ in range(3000):
+        mask = rng.random(int(rng.integers(0, 60))) < rng.random()
+        k = int(rng.integers(-1, 8))
+        assert persistent_onset(mask, k) == reference(mask, k)
+        assert persistent_onset(list(mask), k) == reference(mask, k)  # not an array: the loop
+
+
+def test_memo_stays_within_its_budget() -> None:
+    memo = Memo(budget=1000)
+    for k in range(10):
+        memo.put(("a", k), np.zeros(50))  # 400 bytes each
+    assert memo.size <= 1000 and len(memo.data) == 2
+    assert memo.get(("a", 9)) is not None and memo.get(("a", 0)) is None
+    shared = memo.share((np.ones(3), np.zeros(2)))
+    assert not shared[0].flags.writeable and memo.key_part(shared[1], [])[0] == "s"
+    assert memo.key_part(np.zeros(2), [])[0] == "a"  # an equal copy is keyed by content

@@ -26,15 +26,79 @@ EPS = 1e-12
 # on a typical run ~140 check calls take finite_prefix of 4-5 distinct series about 70 times
 # and compute the same rolling medians 5x over. Inside ``memo_scope()`` (the engine opens one
 # per diagnosis) these helpers compute each distinct input once. Keys are exact: a series by
-# identity (the memo holds it, so the id cannot be reused), an array by its dtype, shape and
-# bytes, a number by its type and value. Arrays that were fresh before are handed out as fresh
-# copies; shared inputs (the finite parts of a series) are read-only, as pandas' own are. The
-# memo lives in a ContextVar, so threads (a Dask worker) never share one, and it is dropped
-# when the scope ends: nothing leaks from one run into the next.
+# identity (the memo holds it, so the id cannot be reused), an array the memo itself handed out
+# read-only (the finite part of a series) by identity too, any other array by its dtype, shape
+# and bytes, a number by its type and value. Arrays that were fresh before are handed out as
+# fresh copies; shared inputs (the finite parts of a series) are read-only, as pandas' own are.
+# The memo lives in a ContextVar, so threads (a Dask worker) never share one, and it is dropped
+# when the scope ends: nothing leaks from one run into the next. It holds at most MEMO_BYTES of
+# keys and results (oldest entries go first), so a huge run costs no more memory than that.
 
-_MEMO: ContextVar[dict[Any, Any] | None] = ContextVar("nn_doctor_check_memo", default=None)
+MEMO_BYTES = 128 << 20
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _nbytes(x: Any) -> int:
+    """Bytes held by a memoized value: its arrays (a float or a None holds none to speak of)."""
+    if isinstance(x, np.ndarray):
+        return int(x.nbytes)
+    if isinstance(x, tuple):
+        return sum(_nbytes(v) for v in x)
+    return 0
+
+
+class Memo:
+    """What one diagnosis computed, by exact key (see the notes above)."""
+
+    def __init__(self, budget: int = MEMO_BYTES) -> None:
+        self.data: dict[Any, tuple[Any, Any, int]] = {}  # key -> (value, kept alive, bytes)
+        self.shared: dict[int, np.ndarray] = {}  # id -> read-only array handed out
+        self.budget = budget
+        self.size = 0
+
+    def get(self, key: Any) -> Any:
+        """The value stored under ``key``, or None."""
+        hit = self.data.get(key)
+        return None if hit is None else hit[0]
+
+    def put(self, key: Any, value: Any, keep: Any = None, key_bytes: int = 0) -> None:
+        """Store ``value`` (and keep ``keep`` alive with it), dropping the oldest if over budget.
+
+        ``key_bytes``: what the key itself holds (the bytes of the arrays it was made from).
+        """
+        size = key_bytes + _nbytes(value)
+        self.data[key] = (value, keep, size)
+        self.size += size
+        while self.size > self.budget and len(self.data) > 1:
+            oldest = next(iter(self.data))
+            self.size -= self.data.pop(oldest)[2]
+
+    def share(self, value: Any) -> Any:
+        """Make ``value``'s arrays read-only and known by identity; return it."""
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+            self.shared[id(value)] = value
+        elif isinstance(value, tuple):
+            for v in value:
+                self.share(v)
+        return value
+
+    def key_part(self, x: Any, keep: list[Any]) -> Any:
+        """The exact key of one argument."""
+        if isinstance(x, np.ndarray):
+            if self.shared.get(id(x)) is x:
+                return ("s", id(x))  # handed out read-only by this memo: its content is fixed
+            return ("a", x.dtype.str, x.shape, x.tobytes())
+        if isinstance(x, float):
+            return ("f", x.hex())  # -0.0 and 0.0 differ; NaN never equals itself (never hits)
+        if x is None or isinstance(x, (bool, int, str)):
+            return (type(x).__name__, x)
+        keep.append(x)  # a series (or other object): by identity, kept alive by the memo
+        return ("o", id(x))
+
+
+_MEMO: ContextVar[Memo | None] = ContextVar("nn_doctor_check_memo", default=None)
 
 
 @contextmanager
@@ -43,27 +107,16 @@ def memo_scope() -> Iterator[None]:
     if _MEMO.get() is not None:  # already inside one: the outer scope owns the memo
         yield
         return
-    token = _MEMO.set({})
+    token = _MEMO.set(Memo())
     try:
         yield
     finally:
         _MEMO.reset(token)
 
 
-def current_memo() -> dict[Any, Any] | None:
+def current_memo() -> Memo | None:
     """The memo of the enclosing :func:`memo_scope`, or None outside one."""
     return _MEMO.get()
-
-
-def _key_part(x: Any, keep: list[Any]) -> Any:
-    if isinstance(x, np.ndarray):
-        return ("a", x.dtype.str, x.shape, x.tobytes())
-    if isinstance(x, float):
-        return ("f", x.hex())  # -0.0 and 0.0 differ; NaN never equals itself (never hits)
-    if x is None or isinstance(x, (bool, int, str)):
-        return (type(x).__name__, x)
-    keep.append(x)  # a series (or other object): by identity, kept alive by the memo
-    return ("o", id(x))
 
 
 def _fresh(value: Any) -> Any:
@@ -71,15 +124,6 @@ def _fresh(value: Any) -> Any:
         return value.copy()
     if isinstance(value, tuple):
         return tuple(_fresh(v) for v in value)
-    return value
-
-
-def _read_only(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        value.flags.writeable = False
-    elif isinstance(value, tuple):
-        for v in value:
-            _read_only(v)
     return value
 
 
@@ -99,16 +143,20 @@ def memoized(fn: F | None = None, *, shared: bool = False) -> Any:
             if memo is None:
                 return f(*args, **kwargs)
             keep: list[Any] = []
-            key = (
-                name,
-                tuple(_key_part(a, keep) for a in args),
-                tuple((k, _key_part(v, keep)) for k, v in sorted(kwargs.items())),
-            )
-            hit = memo.get(key)
-            if hit is None:
+            parts = tuple(memo.key_part(a, keep) for a in args)
+            if kwargs:  # after the positional parts, each value behind its name
+                for k, v in sorted(kwargs.items()):
+                    parts += (("=", k), memo.key_part(v, keep))
+            key = (name, parts)
+            hit = memo.data.get(key)
+            if hit is not None:
+                value = hit[0]
+            else:
                 value = f(*args, **kwargs)
-                hit = memo[key] = (_read_only(value) if shared else value, keep)
-            return hit[0] if shared else _fresh(hit[0])
+                if shared:
+                    value = memo.share(value)
+                memo.put(key, value, keep, sum(len(p[3]) for p in parts if p[0] == "a"))
+            return value if shared else _fresh(value)
 
         return inner  # type: ignore[return-value]
 
@@ -330,6 +378,14 @@ def persistent_onset(mask: np.ndarray, for_points: int) -> int | None:
     if for_points <= 1:
         idx = np.flatnonzero(mask)
         return int(idx[0]) if len(idx) else None
+    if isinstance(mask, np.ndarray) and mask.dtype == np.bool_ and mask.ndim == 1:
+        # the first window of for_points points that are all True, from a running count
+        if len(mask) < for_points:
+            return None
+        count = np.cumsum(mask, dtype=np.int64)
+        full = count[for_points - 1 :] - np.r_[0, count[: len(mask) - for_points]]
+        hits = np.flatnonzero(full == for_points)
+        return int(hits[0]) if len(hits) else None
     run = 0
     for i, m in enumerate(mask):
         run = run + 1 if m else 0

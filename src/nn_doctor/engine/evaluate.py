@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import string
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from nn_doctor.checks import Inputs, Outcome, registry
@@ -135,14 +135,16 @@ def _run_check(item: EvidenceItem, frame: RunFrame) -> ItemResult:
     if memo is None:
         return _compute_check(item, frame)
     key = ("check", id(frame), item.memo_key)
-    hit = memo.get(key)
-    if hit is None:
-        hit = memo[key] = (_compute_check(item, frame), frame)
-    res: ItemResult = hit[0]
-    outcome = res.outcome
-    if outcome is not None:
-        outcome = replace(outcome, measures=dict(outcome.measures))
-    return ItemResult(item, res.status, outcome, list(res.missing), res.signal)
+    res: ItemResult | None = memo.get(key)
+    if res is None:
+        res = _compute_check(item, frame)
+        memo.put(key, res, frame)
+    out = res.outcome
+    if out is not None:  # a copy (every field, its measures too): no two items share one
+        first, out = out, object.__new__(Outcome)
+        out.__dict__.update(first.__dict__)
+        out.measures = dict(first.measures)
+    return ItemResult(item, res.status, out, list(res.missing), res.signal)
 
 
 def _compute_check(item: EvidenceItem, frame: RunFrame) -> ItemResult:
