@@ -174,6 +174,18 @@ class AuditCache:
         """Whether the cache could be opened."""
         return self._db is not None
 
+    def knows_stamp(self) -> bool:
+        """Whether any entry was made under this stamp (else every run is a miss)."""
+        if self._db is None:
+            return False
+        try:
+            row = self._db.execute(
+                "SELECT 1 FROM runs WHERE stamp = ? LIMIT 1", (self.stamp,)
+            ).fetchone()
+        except sqlite3.Error:
+            return False  # get() reports what is wrong
+        return row is not None
+
     def get(self, source: RunSource) -> SourceResult | None:
         """The stored result of ``source`` if none of its files changed, else None."""
         from nn_doctor.audit.worker import SourceResult

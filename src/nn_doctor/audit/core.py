@@ -97,14 +97,18 @@ def run_audit(
             ignore=settings.ignore,
         )
     lang = lang or settings.lang
+    stamp = cache_mod.stamp(rules, _settings_facts(settings, lang, input_format))
+    store = cache_mod.AuditCache(cache_dir or cache_mod.default_dir(), stamp) if use_cache else None
+    if store is None or not store.knows_stamp():
+        # Nothing cached for these rules and settings: the runs will need workers. Start the
+        # forkserver's imports now, alongside the walk of the tree.
+        executors.prestart(executor, jobs)
     found = find_sources(roots, include=include, exclude=exclude, input_format=input_format)
     out = AuditResult(
         sources=len(found.sources),
         filtered_out=found.filtered_out,
         maturity={r.id: r.maturity for r in rules},
     )
-    stamp = cache_mod.stamp(rules, _settings_facts(settings, lang, input_format))
-    store = cache_mod.AuditCache(cache_dir or cache_mod.default_dir(), stamp) if use_cache else None
     spec = WorkSpec(
         settings=settings,
         rules=tuple(rules),
