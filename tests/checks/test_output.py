@@ -72,3 +72,10 @@ def test_many_estimated_classes_are_not_enough(run_check):
     assert not run_check("logit_cap_floor", {"train_loss": losses}).matched
     known = run_check("logit_cap_floor", {"train_loss": losses}, config={"n_classes": 221})
     assert known.matched and known.measures["n_classes"] == 221
+
+
+def test_a_curve_still_falling_through_a_floor_does_not_match(run_check):
+    # 2.3·e^(-i/40) + 0.05 over 20 steps ends at 1.48, 1.3 % above the ten-class sigmoid floor,
+    # but it is still falling steeply there: it crosses floors, it does not rest on one.
+    losses = [2.3 * math.exp(-i / 40) + 0.05 for i in range(20)]
+    assert not run_check("logit_cap_floor", {"train_loss": losses}).matched

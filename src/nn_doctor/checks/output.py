@@ -59,22 +59,39 @@ def _separated(k: int, width: float, touch: float) -> bool:
     "logit_cap_floor",
     kind="series",
     measures=("floor", "n_classes", "cap", "lowest", "tail"),
-    defaults={"touch": 0.02, "below": 0.005, "tail_max": 1.1, "slack": 1.35, "max_classes": 1000},
+    defaults={
+        "touch": 0.02,
+        "below": 0.005,
+        "tail_max": 1.1,
+        "hold": 0.1,
+        "slack": 1.35,
+        "max_classes": 1000,
+    },
     touch=_NUM,
     below=_NUM,
     tail_max=_NUM,
+    hold=_NUM,
     slack=_NUM,
     max_classes=int,
 )
 def logit_cap_floor_check(
-    x: Inputs, *, touch: float, below: float, tail_max: float, slack: float, max_classes: int
+    x: Inputs,
+    *,
+    touch: float,
+    below: float,
+    tail_max: float,
+    hold: float,
+    slack: float,
+    max_classes: int,
 ) -> Outcome | None:
     """Whether the loss flattens onto the cross-entropy floor of capped logits and never dips below it.
 
     Matched when, for the run's class count (config ``n_classes``, else the counts whose chance
     loss is near the first loss), the lowest loss lies within ``touch`` above a capped-logit floor
-    (no lower than ``below`` under it) and the last quarter's median within ``tail_max`` x the
-    floor. Unknown for a regression run or a curve too short to have a tail.
+    (no lower than ``below`` under it), reached it with at least ``hold`` (a tenth) of the run still to go
+    (a curve still falling steeply crosses every floor on its way down), and the last quarter's
+    median lies within ``tail_max`` x the floor. Unknown for a regression run or a curve too
+    short to have a tail.
     """
     assert x.series is not None
     if x.config.get("task") not in (None, "classification"):
@@ -94,7 +111,13 @@ def logit_cap_floor_check(
             floor = logit_cap_floor(k, width)
             if known is None and not _separated(k, width, touch):
                 continue  # neighbouring class counts have floors within the tolerance
-            if (1 - below) * floor <= lowest <= (1 + touch) * floor and tail <= tail_max * floor:
+            near = np.flatnonzero(v <= (1 + touch) * floor)
+            held = len(near) > 0 and near[0] <= (1 - hold) * (len(v) - 1)
+            if (
+                (1 - below) * floor <= lowest <= (1 + touch) * floor
+                and tail <= tail_max * floor
+                and held
+            ):
                 fit = abs(lowest / floor - 1)
                 if best is None or fit < abs(lowest / best[0] - 1):
                     best = (floor, k, width)
