@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from nn_doctor.frame import RawRun, build_frame
+from nn_doctor.frame import RawRun, _Coded, build_frame
 
 
 def raw(rows: list[tuple[int, str, float]], **kw: object) -> RawRun:
@@ -102,3 +102,111 @@ def test_config_is_normalized_and_overridden() -> None:
 def test_empty_records() -> None:
     f = build_frame(raw([]))
     assert f.signals == [] and f.n_steps == 0 and f.step_range is None
+
+
+# -- the fast path (coded records, no restart or repeat) against the general one -------------
+
+_NAMES = [
+    "loss",
+    "train_loss",
+    "val_loss",
+    "lr",
+    "learning_rate",
+    "grad_norm",
+    "epoch",
+    "train/box_loss",
+    "val/box_loss",
+    "act_zero_frac/fc1",
+    "act_zero_frac/fc2",
+    "acc",
+]
+
+
+def _shapes(rng: np.random.Generator) -> list[list[tuple[int, str, float]]]:
+    """Records as readers hand them over: dense rows, sparse rows, signal-major, a restart,
+    repeated steps, out of order."""
+    out = []
+    for _ in range(12):
+        names = list(rng.choice(_NAMES, size=int(rng.integers(1, 7)), replace=False))
+        n = int(rng.integers(1, 40))
+        val = lambda: float(rng.choice([rng.normal(), math.nan, math.inf]))  # noqa: E731
+        out.append([(s, m, val()) for s in range(n) for m in names])  # dense rows
+        out.append([(s, m, val()) for s in range(n) for m in names if rng.random() < 0.5])
+        out.append([(s, m, val()) for m in names for s in range(n)])  # signal-major
+        steps = [*range(n), *range(n // 2, n + 3)]  # a resumed run
+        out.append([(s, m, val()) for s in steps for m in names])
+        out.append([(s // 2, m, val()) for s in range(n) for m in names])  # repeats
+        out.append([(int(rng.integers(0, 9)), str(rng.choice(names)), val()) for _ in range(n)])
+    return out
+
+
+def _coded_records(rows: list[tuple[int, str, float]]) -> pd.DataFrame:
+    """The records as ``records()`` builds them (a categorical of names, int64 steps), with
+    categories in another order than first written."""
+    from nn_doctor.readers._common import records
+
+    names = [*list(dict.fromkeys(r[1] for r in rows))[::-1], "never_logged"]
+    code = {n: i for i, n in enumerate(names)}
+    return records(
+        [r[0] for r in rows],
+        [code[r[1]] for r in rows],
+        names,
+        [r[2] for r in rows],
+        np.arange(len(rows), dtype=float) + 1.7e9,
+    )
+
+
+def _general_records(rows: list[tuple[int, str, float]]) -> pd.DataFrame:
+    """The same records with float steps and one NaN step (the general path drops that row)."""
+    rows = [*rows, (0, rows[0][1], 5.0)]
+    df = pd.DataFrame(rows, columns=["step", "name", "value"]).astype({"step": float})
+    df["wall_time"] = np.r_[np.arange(len(rows) - 1, dtype=float) + 1.7e9, 0.0]
+    df.loc[len(df) - 1, "step"] = math.nan
+    return df
+
+
+def test_fast_path_equals_the_general_path() -> None:
+    rng = np.random.default_rng(3)
+    aliases = {"train_loss": ["acc"]}
+    for rows in _shapes(rng):
+        assert _Coded.of(_coded_records(rows)) is not None  # the fast path reads these
+        assert _Coded.of(_general_records(rows)) is None  # a NaN step: the general path
+        for user_aliases in (None, aliases):
+            fast = build_frame(
+                RawRun(records=_coded_records(rows), format="t", path="p"),
+                user_aliases=user_aliases,
+            )
+            slow = build_frame(
+                RawRun(records=_general_records(rows), format="t", path="p"),
+                user_aliases=user_aliases,
+            )
+            pd.testing.assert_frame_equal(fast.data, slow.data, check_exact=True)
+            assert (fast.sources, fast.warnings, fast.notes) == (
+                slow.sources,
+                slow.warnings,
+                slow.notes,
+            )
+            assert fast.signals == slow.signals
+            for name in fast.signals:
+                pd.testing.assert_series_equal(fast.series(name), slow.series(name))
+
+
+def test_series_slices_equal_the_groupby() -> None:
+    rng = np.random.default_rng(4)
+    for rows in _shapes(rng):
+        f = build_frame(RawRun(records=_coded_records(rows), format="t", path="p"))
+        grouped = {
+            str(name): group.set_index("step")["value"].rename(str(name))
+            for name, group in f.data.groupby("signal", sort=False, observed=True)
+        }
+        assert f.signals == list(grouped)
+        for name, s in grouped.items():
+            pd.testing.assert_series_equal(f.series(name), s, check_exact=True)
+
+
+def test_steps_beyond_float_precision_round_like_the_general_path() -> None:
+    rows = [(2**53 + s, "loss", 1.0) for s in range(0, 8)]
+    fast = build_frame(RawRun(records=_coded_records(rows), format="t", path="p"))
+    slow = build_frame(RawRun(records=_general_records(rows), format="t", path="p"))
+    pd.testing.assert_frame_equal(fast.data, slow.data, check_exact=True)
+    assert fast.notes == slow.notes

@@ -12,7 +12,7 @@ a logged ``nan``/``inf`` is a row whose value is non-finite.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -69,6 +69,9 @@ class RunFrame:
 
     @cached_property
     def _groups(self) -> dict[str, pd.Series]:
+        sliced = _sorted_groups(self.data)
+        if sliced is not None:
+            return sliced
         out: dict[str, pd.Series] = {}
         for name, group in self.data.groupby("signal", sort=False, observed=True):
             s = group.set_index("step")["value"]
@@ -133,6 +136,32 @@ class RunFrame:
         return None
 
 
+def _sorted_groups(data: pd.DataFrame) -> dict[str, pd.Series] | None:
+    """Each signal's series as slices, when the frame is sorted by signal code (as
+    :func:`build_frame` leaves it); ``None`` for any other frame (the groupby reads it)."""
+    import pandas as pd
+
+    if not len(data) or not isinstance(data["signal"].dtype, pd.CategoricalDtype):
+        return None
+    codes = data["signal"].cat.codes.to_numpy()
+    if codes[0] < 0 or not bool((codes[1:] >= codes[:-1]).all()):
+        return None
+    steps = data["step"].to_numpy()
+    values = data["value"].to_numpy()
+    if steps.dtype != np.int64 or values.dtype != np.float64:
+        return None
+    categories = data["signal"].cat.categories
+    counts = _count_codes(codes, len(categories))
+    ends = np.cumsum(counts)
+    out: dict[str, pd.Series] = {}
+    for code in np.flatnonzero(counts).tolist():
+        a, b = int(ends[code] - counts[code]), int(ends[code])
+        name = str(categories[code])
+        index = pd.Index(steps[a:b].copy(), name="step")
+        out[name] = pd.Series(values[a:b].copy(), index=index, name=name)
+    return out
+
+
 def _drop_superseded(steps: np.ndarray) -> np.ndarray:
     """Mask of records to keep when a counter goes back (a resumed or restarted run).
 
@@ -172,7 +201,7 @@ def _reduce_repeats(df: pd.DataFrame, names: list[str]) -> tuple[pd.DataFrame, l
     notes = [
         f"{names[code]}: several values per step at {n} points; averaged per step"
         for code, n in zip(
-            counts.index.to_numpy(dtype=np.int64).tolist(), counts.to_numpy().tolist()
+            counts.index.to_numpy(dtype=np.int64).tolist(), counts.to_numpy().tolist(), strict=True
         )
     ]
     return out, notes
@@ -192,18 +221,100 @@ def build_frame(
     rec = raw.records
     warnings = list(raw.warnings)
     notes: list[str] = []
-    if len(rec):
-        rec = rec[pd.notna(rec["step"])]
-    names: list[str] = [str(n) for n in pd.unique(rec["name"])] if len(rec) else []
+    # Records a reader built with ``records()`` (integer steps, a categorical of string names)
+    # are coded from the categorical's codes; anything else (NaN steps, names that are not all
+    # strings, a NaN name) takes the general path below, unchanged.
+    coded = _Coded.of(rec) if len(rec) else None
+    count_of: Callable[[str], int]
+    if coded is not None:
+        names, count_of = coded.names, coded.count_of
+    else:
+        if len(rec):
+            rec = rec[pd.notna(rec["step"])]
+        names = [str(n) for n in pd.unique(rec["name"])] if len(rec) else []
+        counts = rec.groupby("name", sort=False).size() if len(rec) else pd.Series(dtype=int)
+        count_of = _lookup(counts)
+    rename, sources = _claim_names(names, count_of, user_aliases, notes)
 
+    if len(rec):
+        # Work on integer signal codes (first-written order, so per-layer families stay in model
+        # order); strings only come back as the categories of the final column.
+        if coded is not None:
+            targets, codes = coded.target_codes(rename)
+            steps = coded.steps
+        else:
+            raw_codes, uniques = pd.factorize(rec["name"])
+            named = [rename.get(str(u), str(u)) for u in uniques]
+            targets = list(dict.fromkeys(named))  # unique, first-written order
+            position = {t: i for i, t in enumerate(targets)}
+            codes = np.array([position[t] for t in named], dtype=np.int64)[raw_codes]
+            steps = np.round(rec["step"].to_numpy(dtype=float)).astype(np.int64)
+        values = rec["value"].to_numpy(dtype=float)
+        wall = rec["wall_time"].to_numpy(dtype=float)
+        columns = _in_order(codes, steps, values, wall, len(targets))
+        if columns is None:  # a restart or a repeated step somewhere: the general treatment
+            columns = _supersede_and_reduce(codes, steps, values, wall, targets, warnings, notes)
+        step_col, code_col, value_col, wall_col = columns
+        data = pd.DataFrame(
+            {
+                "step": step_col,
+                "signal": pd.Categorical.from_codes(code_col, categories=pd.Index(targets)),
+                "value": value_col,
+                "wall_time": wall_col,
+            },
+            copy=False,  # the arrays are new: no second copy
+        )
+        logged = _count_codes(code_col, len(targets))
+        present = {targets[i] for i in np.flatnonzero(logged).tolist()}
+    else:
+        data = pd.DataFrame(
+            {
+                "step": pd.Series(dtype=np.int64),
+                "signal": pd.Series(dtype=object),
+                "value": pd.Series(dtype=float),
+                "wall_time": pd.Series(dtype=float),
+            }
+        )
+        present = set()
+
+    config, config_notes = normalize_config(raw.config, config_overrides)
+    notes.extend(config_notes)
+    return RunFrame(
+        data=data,
+        format=raw.format,
+        path=raw.path,
+        run=raw.run or raw.path,
+        files=list(raw.files),
+        config=config,
+        sources={k: v for k, v in sources.items() if k in present},
+        warnings=warnings,
+        ignored=list(raw.ignored),
+        notes=notes,
+        axis=raw.axis,
+        config_sources=list(raw.config_sources),
+        config_raw=dict(raw.config),
+    )
+
+
+def _lookup(counts: pd.Series) -> Callable[[str], int]:
+    """``counts.get(name, 0)`` as an int."""
+    return lambda name: int(counts.get(name, 0))
+
+
+def _claim_names(
+    names: list[str],
+    count_of: Callable[[str], int],
+    user_aliases: Mapping[str, Iterable[str]] | None,
+    notes: list[str],
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Which original name becomes which signal: ``(rename, sources)``; notes are appended."""
     # Decide which original name owns each canonical name: the most-logged candidate wins, then
     # the alias rank (so HF's many-point `loss` beats its one-point summary `train_loss`).
-    counts = rec.groupby("name", sort=False).size() if len(rec) else pd.Series(dtype=int)
     claims: dict[str, list[tuple[int, int, str]]] = {}
     for original in names:
         resolved = canonical_name(str(original), user_aliases)
         claims.setdefault(resolved.canonical, []).append(
-            (-int(counts.get(original, 0)), resolved.rank, str(original))
+            (-count_of(original), resolved.rank, str(original))
         )
     rename: dict[str, str] = {}
     sources: dict[str, str] = {}
@@ -243,77 +354,192 @@ def build_frame(
                     f"no total {split} loss logged; {target} is '{comps[0]}', the first of "
                     f"{len(comps)} loss components ({', '.join(comps)})"
                 )
+    return rename, sources
 
-    if len(rec):
-        # Work on integer signal codes (factorize keeps first-written order, so per-layer families
-        # stay in model order); strings only come back as the categories of the final column.
-        codes, uniques = pd.factorize(rec["name"])
-        named = [rename.get(str(u), str(u)) for u in uniques]
-        targets = list(dict.fromkeys(named))  # unique, first-written order
+
+_EXACT_INT = 2**53  # integers a float64 holds exactly: the float round trip is the identity
+
+
+def _small_codes(n: int) -> Any:
+    """The code width pandas gives a categorical of ``n`` categories."""
+    if n < 2**7:
+        return np.int8
+    if n < 2**15:
+        return np.int16
+    return np.int32 if n < 2**31 else np.int64
+
+
+@dataclass
+class _Coded:
+    """Records whose names are codes into ``labels``, counted, in first-written order."""
+
+    codes: np.ndarray  # per record, an index into labels
+    labels: list[str]
+    order: np.ndarray  # the labels that occur, in first-written order
+    counts: np.ndarray  # records per label
+    steps: np.ndarray  # int64, what the general path's float round trip gives
+
+    @property
+    def names(self) -> list[str]:
+        return [self.labels[k] for k in self.order.tolist()]
+
+    def count_of(self, name: str) -> int:
+        return int(self.counts[self._index[name]])
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        return {label: i for i, label in enumerate(self.labels)}
+
+    @classmethod
+    def of(cls, rec: pd.DataFrame) -> _Coded | None:
+        """The coded records, or ``None`` when the general path must read them."""
+        import pandas as pd
+
+        step_col, name_col = rec["step"], rec["name"]
+        kind = step_col.dtype.kind if isinstance(step_col.dtype, np.dtype) else ""
+        if kind not in "iuf" or not kind:
+            return None  # nullable or object steps
+        if kind == "f":
+            as_float = step_col.to_numpy()
+            if np.isnan(as_float).any():
+                return None  # NaN steps: the general path drops them
+            steps = np.round(as_float).astype(np.int64)
+        else:
+            steps = step_col.to_numpy()
+            if kind == "i" and steps.min() >= -_EXACT_INT and steps.max() <= _EXACT_INT:
+                steps = steps.astype(np.int64, copy=False)
+            else:  # beyond 2**53 (or unsigned): the general path's float round trip, as it is
+                steps = np.round(step_col.to_numpy(dtype=float)).astype(np.int64)
+        order: np.ndarray | None = None
+        if isinstance(name_col.dtype, pd.CategoricalDtype):
+            labels = list(name_col.dtype.categories)
+            codes = name_col.cat.codes.to_numpy()
+        else:
+            codes, uniques = pd.factorize(name_col)
+            labels = list(uniques)
+            order = np.arange(len(labels))
+        if not all(isinstance(label, str) for label in labels):
+            return None
+        try:
+            counts = _count_codes(codes, len(labels))
+        except ValueError:
+            return None  # a missing name (code -1)
+        if order is None:
+            order = _first_written(codes, int(np.count_nonzero(counts)))
+        return cls(codes, [str(label) for label in labels], order, counts, steps)
+
+    def target_codes(self, rename: Mapping[str, str]) -> tuple[list[str], np.ndarray]:
+        """The signals (first-written order) and each record's signal code."""
+        named = [rename.get(n, n) for n in self.names]
+        targets = list(dict.fromkeys(named))
         position = {t: i for i, t in enumerate(targets)}
-        codes = np.array([position[t] for t in named], dtype=np.int64)[codes]
-        steps = np.round(rec["step"].to_numpy(dtype=float)).astype(np.int64)
-        data = pd.DataFrame(
-            {
-                "code": codes.astype(np.int64),
-                "step": steps,
-                "value": rec["value"].to_numpy(dtype=float),
-                "wall_time": rec["wall_time"].to_numpy(dtype=float),
-            }
-        )
-        # Resumed runs: per signal, the later write wins from the step where the counter went back.
-        keep = np.ones(len(data), dtype=bool)
-        order = np.argsort(codes, kind="stable")
-        bounds = np.flatnonzero(np.diff(codes[order])) + 1
-        for idx in np.split(order, bounds):
-            keep[idx] = _drop_superseded(steps[idx])
-        dropped = int((~keep).sum())
-        if dropped:
-            warnings.append(
-                f"the step counter went back (a resumed or restarted run): {dropped} earlier "
-                "records were superseded by later writes at the same steps"
-            )
-        data = data[keep]
-        data, repeat_notes = _reduce_repeats(data, targets)
-        notes.extend(repeat_notes)
-        data = data.sort_values(["code", "step"], kind="stable")
-        data = pd.DataFrame(
-            {
-                "step": data["step"].to_numpy(),
-                "signal": pd.Categorical.from_codes(
-                    data["code"].to_numpy(dtype=np.int64), categories=pd.Index(targets)
-                ),
-                "value": data["value"].to_numpy(),
-                "wall_time": data["wall_time"].to_numpy(),
-            }
-        )
-    else:
-        data = pd.DataFrame(
-            {
-                "step": pd.Series(dtype=np.int64),
-                "signal": pd.Series(dtype=object),
-                "value": pd.Series(dtype=float),
-                "wall_time": pd.Series(dtype=float),
-            }
-        )
+        lut = np.zeros(len(self.labels), dtype=_small_codes(len(targets)))
+        lut[self.order] = [position[t] for t in named]
+        if len(lut) == len(targets) and np.array_equal(lut, np.arange(len(lut))):
+            return targets, self.codes  # names are the signals, in code order already
+        return targets, lut[self.codes]
 
-    present = {str(x) for x in pd.unique(data["signal"].astype(object))}
-    config, config_notes = normalize_config(raw.config, config_overrides)
-    notes.extend(config_notes)
-    return RunFrame(
-        data=data,
-        format=raw.format,
-        path=raw.path,
-        run=raw.run or raw.path,
-        files=list(raw.files),
-        config=config,
-        sources={k: v for k, v in sources.items() if k in present},
-        warnings=warnings,
-        ignored=list(raw.ignored),
-        notes=notes,
-        axis=raw.axis,
-        config_sources=list(raw.config_sources),
-        config_raw=dict(raw.config),
+
+_COUNT_BLOCK = 1 << 20
+
+
+def _count_codes(codes: np.ndarray, n: int) -> np.ndarray:
+    """``np.bincount(codes, minlength=n)`` in blocks: bincount widens small codes to intp, and a
+    temporary of 8x the codes is fresh memory to fault in when it is large. ValueError on a
+    negative code, as bincount."""
+    counts = np.zeros(n, dtype=np.int64)
+    for a in range(0, len(codes), _COUNT_BLOCK):
+        part = np.bincount(codes[a : a + _COUNT_BLOCK], minlength=n)
+        if len(part) > n:
+            raise ValueError("a code beyond the categories")
+        counts += part
+    return counts
+
+
+def _first_written(codes: np.ndarray, n_present: int) -> np.ndarray:
+    """The distinct codes in order of first appearance (a prefix usually holds them all)."""
+    n = len(codes)
+    size = min(n, 1 << 16)
+    while True:
+        uniq, first = np.unique(codes[:size], return_index=True)
+        if len(uniq) >= n_present or size >= n:
+            return uniq[np.argsort(first, kind="stable")]
+        size = min(n, size * 16)
+
+
+def _in_order(
+    codes: np.ndarray, steps: np.ndarray, values: np.ndarray, wall: np.ndarray, n_signals: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The records sorted by (signal, step) when every signal's steps only go up, else ``None``.
+
+    The common case (no restart, no repeated step): one stable reorder by signal code, and the
+    check that each signal's steps then strictly increase. Records that come in rows of every
+    signal (a dense wide table, a step-major event file) are reordered by a transposition.
+    """
+    n = len(codes)
+    counts = _count_codes(codes, n_signals)
+    reorder = _reorder(codes, n_signals)
+    s = reorder(steps)
+    if n > 1:
+        rising = s[1:] > s[:-1]
+        starts = np.cumsum(counts)[:-1]
+        rising[starts[starts > 0] - 1] = True  # a new signal starts: no comparison
+        if not rising.all():
+            return None
+    sorted_codes = np.repeat(np.arange(n_signals, dtype=_small_codes(n_signals)), counts)
+    return s, sorted_codes, reorder(values), reorder(wall)
+
+
+def _reorder(codes: np.ndarray, k: int) -> Callable[[np.ndarray], np.ndarray]:
+    """A function putting an array of records in stable signal-code order (a new array)."""
+    n = len(codes)
+    if k == 1 or n < 2:
+        return lambda a: np.array(a, copy=True)
+    if n % k == 0:
+        head = codes[:k]
+        distinct = bool((np.bincount(head, minlength=k) == 1).all())
+        if distinct and bool((codes.reshape(-1, k) == head).all()):
+            inv = np.argsort(head)  # row j of the transposed table is signal head[j]
+            return lambda a: a.reshape(-1, k).T[inv].reshape(-1)
+    order = np.argsort(codes, kind="stable")
+    return lambda a: a[order]
+
+
+def _supersede_and_reduce(
+    codes: np.ndarray,
+    steps: np.ndarray,
+    values: np.ndarray,
+    wall: np.ndarray,
+    targets: list[str],
+    warnings: list[str],
+    notes: list[str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Restarts (the later write wins) and repeated steps (one value), sorted by (signal, step)."""
+    import pandas as pd
+
+    codes = np.asarray(codes, dtype=np.int64)
+    data = pd.DataFrame({"code": codes, "step": steps, "value": values, "wall_time": wall})
+    # Resumed runs: per signal, the later write wins from the step where the counter went back.
+    keep = np.ones(len(data), dtype=bool)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    for idx in np.split(order, bounds):
+        keep[idx] = _drop_superseded(steps[idx])
+    dropped = int((~keep).sum())
+    if dropped:
+        warnings.append(
+            f"the step counter went back (a resumed or restarted run): {dropped} earlier "
+            "records were superseded by later writes at the same steps"
+        )
+    data = data[keep]
+    data, repeat_notes = _reduce_repeats(data, targets)
+    notes.extend(repeat_notes)
+    data = data.sort_values(["code", "step"], kind="stable")
+    return (
+        data["step"].to_numpy(copy=True),
+        data["code"].to_numpy(dtype=_small_codes(len(targets)), copy=True),
+        data["value"].to_numpy(copy=True),
+        data["wall_time"].to_numpy(copy=True),
     )
 
 
