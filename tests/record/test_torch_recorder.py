@@ -256,7 +256,7 @@ def test_keyword_inputs_labels_and_logits_are_read() -> None:
     assert row["input_mean"] == pytest.approx(float(x.double().mean()), rel=1e-5)
     assert row["target_max"] == pytest.approx(float(y.max()))
     assert row["pred_min"] == pytest.approx(float(out["logits"].detach().min()))  # not the loss
-    assert row["train_loss"] == pytest.approx(float(out["loss"]))
+    assert row["train_loss"] == pytest.approx(float(out["loss"].detach()))
 
 
 def test_zero_counts_for_negative_valued_activations() -> None:
@@ -284,3 +284,30 @@ def test_the_weight_snapshot_follows_a_cast_model(tiny) -> None:
     assert row["update_ratio/fc1"] == pytest.approx(delta / old, rel=1e-6)
     rec.close()
     assert rec._snap is None  # close() frees it
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_statistics_of_tensors_larger_than_one_chunk(dtype) -> None:
+    # 640 x 600 = 384k elements: two chunks of the scratch buffers, and a bfloat16 copy path
+    from nn_doctor.record.torch import _CHUNK, tensor_range
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 600), nn.ReLU()).to(dtype)
+    x = (torch.randn(640, 4) * 2 + 3).to(dtype)
+    with torch.no_grad():
+        out = model(x)
+    assert out.numel() > _CHUNK
+    rec = TorchRecorder(model, every=1)
+    rec.start(0, inputs=x)
+    model(x).float().sum().backward()
+    row = rec.finish()
+    ref = out.double()
+    rel = 1e-5 if dtype == torch.float32 else 1e-3
+    assert row["act_zero_frac/1"] == pytest.approx(float((ref == 0).double().mean()))
+    assert row["act_mean/1"] == pytest.approx(float(ref.mean()), rel=rel)
+    assert row["act_std/1"] == pytest.approx(float(ref.std(unbiased=False)), rel=rel)
+    big = torch.cat([x.reshape(-1).double()] * 120)  # 307k elements
+    r = tensor_range("input", big)
+    assert r["input_mean"] == pytest.approx(float(big.mean()))
+    assert r["input_std"] == pytest.approx(float(big.std(unbiased=False)))
+    assert (r["input_min"], r["input_max"]) == (float(big.min()), float(big.max()))

@@ -33,14 +33,16 @@ Design choices, and why (``benchmarks/record_overhead.py`` measures the cost):
   0-d tensor until :meth:`finish`, where all of them are stacked and read with one ``.tolist()``;
   per-layer sums are then plain Python arithmetic on a few dozen floats.
 * **Cheap activation statistics.** Mean and variance are two-pass (sum, then the dot product of
-  the centred values) in the tensor's own precision; zero and saturation counts are float
+  the centred values) in the tensor's precision; zero and saturation counts are float
   reductions (``sign``/``relu`` then ``sum``), several times faster on CPU than a boolean mask
   (``x == 0``) and ``.sum()``. A module output with a NaN makes that call's fractions NaN, like
-  its mean.
+  its mean. Temporaries go through buffers kept between steps, in chunks of at most 256k
+  elements (:class:`_Scratch` says why: freeing large blocks slowed the *next* step down).
 * **Nothing grows with run length.** Each recorded step is reduced to a flat ``dict`` of floats
   that the caller writes; the recorder keeps no history. What it holds is fixed in size: one
-  copy of the trainable weights (the snapshot the update ratio needs, allocated once and reused)
-  and, between :meth:`start` and :meth:`finish`, the step's hook handles and 0-d sums.
+  copy of the trainable weights (the snapshot the update ratio needs, allocated once and reused),
+  scratch buffers of at most 1 MB per device and dtype, and, between :meth:`start` and
+  :meth:`finish`, the step's hook handles and 0-d sums. :meth:`close` frees all of it.
 * **Model order.** Layers appear in the order the forward pass first calls them (input → output),
   named by module path (``fc1``, ``layers.0``, ``rnn``). The order is learnt on the first
   recorded step that runs the model and reused after, so later steps hook only what they measure.
@@ -180,23 +182,88 @@ def _to_host(values: list[torch.Tensor]) -> list[float]:
     return out
 
 
-def _flat(x: torch.Tensor) -> torch.Tensor | None:
-    """A floating tensor as 1-D float32/float64 (``None`` for integers and empty tensors)."""
+#: Elementwise work is done in chunks of at most this many elements (1 MB of float32).
+_CHUNK = 1 << 18
+
+
+class _Scratch:
+    """Buffers for the statistics' elementwise temporaries, kept from one recorded step to the next.
+
+    Why: computed naively, a recorded step allocates and frees a full-size temporary per hooked
+    activation (the centred values, the signs). glibc hands blocks that large back to the OS when
+    they are freed, so the *next*, unrecorded step page-faults its own activations back in: on
+    the benchmark's CNN that step ran ~30 % slower than a plain one, an overhead that no timing
+    of the recorded step shows. Tensors are walked in chunks of at most :data:`_CHUNK` elements
+    through these buffers (at most 1 MB each, one per device, dtype and use).
+    """
+
+    def __init__(self) -> None:
+        self._bufs: dict[tuple[torch.device, torch.dtype, int], torch.Tensor] = {}
+
+    def get(
+        self, like: torch.Tensor, slot: int = 0, dtype: torch.dtype | None = None
+    ) -> torch.Tensor:
+        """A 1-D buffer of ``like.numel()`` elements on ``like``'s device (``dtype`` or its own)."""
+        n = like.numel()
+        key = (like.device, dtype or like.dtype, slot)
+        buf = self._bufs.get(key)
+        if buf is None or buf.numel() < n:
+            buf = self._bufs[key] = torch.empty(n, dtype=key[1], device=like.device)
+        return buf[:n]
+
+    def clear(self) -> None:
+        self._bufs.clear()
+
+
+def _float_chunks(flat: torch.Tensor, scratch: _Scratch) -> Iterator[torch.Tensor]:
+    """``flat`` in views of at most :data:`_CHUNK` elements, as float32/float64 (half → float)."""
+    for i in range(0, flat.numel(), _CHUNK):
+        part = flat[i : i + _CHUNK]
+        if part.dtype not in _FULL:
+            part = scratch.get(part, slot=1, dtype=torch.float32).copy_(part)
+        yield part
+
+
+def _total(parts: list[torch.Tensor]) -> torch.Tensor:
+    return parts[0] if len(parts) == 1 else torch.stack(parts).sum()
+
+
+def _moments(
+    x: torch.Tensor, scratch: _Scratch, special: str | None = None, *, nonneg: bool = False
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, int] | None:
+    """Sum, sum of squared deviations from the mean, and a count, as 0-d tensors, and ``numel``.
+
+    ``None`` for integer (labels, token ids) and empty tensors. The count is of ``special``
+    elements: non-zero ones (``"zero"``: sign is 0 exactly at 0; for ``nonneg`` outputs the sign
+    is the indicator itself), or saturated ones (``"sigmoid"``: ``|x - 0.5| > 0.49``; ``"tanh"``:
+    ``|x| > 0.99``) by ``relu`` + ``sign``: float reductions, several times faster on CPU than a
+    boolean mask and ``.sum()``. Two-pass in the tensor's precision: not ``torch.var_mean`` (on
+    one CPU thread ~10x slower than sum + dot), and not ``E[x²] - E[x]²`` (it cancels
+    catastrophically for a saturated layer, mean ≫ std).
+    """
     x = x.detach()
     if not x.is_floating_point() or x.numel() == 0:
         return None
-    return (x if x.dtype in _FULL else x.float()).reshape(-1)
-
-
-def _sum_and_sq(flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sum and sum of squared deviations from the mean: two-pass, in the tensor's precision.
-
-    Not ``torch.var_mean``: on one CPU thread it is ~10x slower than sum + dot. Not the one-pass
-    ``E[x²] - E[x]²`` either: it cancels catastrophically for a saturated layer (mean ≫ std).
-    """
-    s = flat.sum()
-    c = flat - s / flat.numel()
-    return s, torch.dot(c, c)
+    flat = x.reshape(-1)
+    n = flat.numel()
+    s = _total([part.sum() for part in _float_chunks(flat, scratch)])
+    mean = s / n
+    sq: list[torch.Tensor] = []
+    counts: list[torch.Tensor] = []
+    for part in _float_chunks(flat, scratch):
+        buf = scratch.get(part)
+        torch.sub(part, mean, out=buf)
+        sq.append(torch.dot(buf, buf))
+        if special == "zero":
+            torch.sign(part, out=buf)
+            counts.append(buf.sum() if nonneg else buf.abs_().sum())
+        elif special == "sigmoid":
+            torch.sub(part, 0.5, out=buf)
+            counts.append(buf.abs_().sub_(_SIGMOID_BAND).relu_().sign_().sum())
+        elif special == "tanh":
+            torch.abs(part, out=buf)
+            counts.append(buf.sub_(TANH_BOUND).relu_().sign_().sum())
+    return s, _total(sq), _total(counts) if counts else None, n
 
 
 @dataclass
@@ -207,25 +274,19 @@ class _ActAccumulator:
     """
 
     kind: str | None
+    scratch: _Scratch
     nonneg: bool = False  # outputs are never negative (ReLU): zeros are "not positive"
     parts: list[torch.Tensor] = field(default_factory=list)  # per call: sum, sq dev, special
     counts: list[int] = field(default_factory=list)  # per call: number of elements
 
     def add(self, x: torch.Tensor) -> None:
-        flat = _flat(x)
-        if flat is None:
+        m = _moments(x, self.scratch, self.kind, nonneg=self.nonneg)
+        if m is None:
             return
-        s, q = _sum_and_sq(flat)
-        if self.kind == "zero":  # count of NON-zero elements (sign is 0 exactly at 0)
-            special = flat.sign().sum() if self.nonneg else flat.sign().abs_().sum()
-        elif self.kind == "sigmoid":
-            special = (flat - 0.5).abs_().sub_(_SIGMOID_BAND).relu_().sign_().sum()
-        elif self.kind == "tanh":
-            special = flat.abs().sub_(TANH_BOUND).relu_().sign_().sum()
-        else:
-            special = s  # a placeholder (no special count for this kind): keeps 3 per call
-        self.parts.extend((s, q, special))
-        self.counts.append(flat.numel())
+        s, q, special, n = m
+        # no special count for this kind: the sum stands in, so that each call has 3 parts
+        self.parts.extend((s, q, s if special is None else special))
+        self.counts.append(n)
 
     def stats(self, layer: str, values: list[float]) -> Row:
         """The row entries, from :attr:`parts` read back to the host as ``values``."""
@@ -250,14 +311,19 @@ class _ActAccumulator:
         return out
 
 
-def _range_parts(x: torch.Tensor) -> tuple[list[torch.Tensor], int] | None:
+def _range_parts(x: torch.Tensor, scratch: _Scratch) -> tuple[list[torch.Tensor], int] | None:
     """``[sum, sq dev, min, max]`` tensors and the element count (``None`` for integers)."""
-    flat = _flat(x)
-    if flat is None:
+    m = _moments(x, scratch)
+    if m is None:
         return None
-    s, q = _sum_and_sq(flat)
-    lo, hi = torch.aminmax(flat)
-    return [s, q, lo, hi], flat.numel()
+    s, q, _, n = m
+    pairs = [torch.aminmax(p) for p in x.detach().reshape(-1).split(_CHUNK)]
+    if len(pairs) == 1:
+        lo, hi = pairs[0]
+    else:
+        lo = torch.stack([a for a, _ in pairs]).min()
+        hi = torch.stack([b for _, b in pairs]).max()
+    return [s, q, lo, hi], n
 
 
 def _range_row(prefix: str, values: list[float], n: int) -> Row:
@@ -277,7 +343,7 @@ def tensor_range(prefix: str, x: torch.Tensor) -> Row:
     Integer tensors are class indices or tokens: their "range" says nothing about scaling and
     would make a rule think targets are unnormalized, so they are not reported.
     """
-    parts = _range_parts(x)
+    parts = _range_parts(x, _Scratch())
     if parts is None:
         return {}
     return _range_row(prefix, _to_host(parts[0]), parts[1])
@@ -344,6 +410,7 @@ class TorchRecorder:
         self._act_modules = self._find_activation_modules(model, activations)
         self._order: list[str] | None = None  # layers in call order, once learnt
         self._snap: list[torch.Tensor] | None = None  # the weight snapshot's storage
+        self._scratch = _Scratch()  # temporaries of the statistics, reused
         self._state: _StepState | None = None
 
     # -- discovery -------------------------------------------------------------------------
@@ -462,6 +529,7 @@ class TorchRecorder:
         self._remove_hooks()
         self._state = None
         self._snap = None
+        self._scratch.clear()
 
     def _snapshot(self) -> list[torch.Tensor]:
         """The weights as they are now, copied into storage allocated once and reused.
@@ -506,7 +574,7 @@ class TorchRecorder:
                 return
             acc = st.acts.get(name)
             if acc is None:
-                acc = st.acts[name] = _ActAccumulator(kind, nonneg)
+                acc = st.acts[name] = _ActAccumulator(kind, self._scratch, nonneg)
             acc.add(t)
 
         return hook
@@ -592,7 +660,7 @@ class TorchRecorder:
         at_act = {name: put(acc.parts) for name, acc in st.acts.items()}
         ranges: list[tuple[str, int, int]] = []
         for prefix, tensor in (("input", st.inputs), ("target", st.targets), ("pred", st.preds)):
-            parts = _range_parts(tensor) if tensor is not None else None
+            parts = _range_parts(tensor, self._scratch) if tensor is not None else None
             if parts is not None:
                 ranges.append((prefix, put(parts[0]), parts[1]))
         if isinstance(loss, torch.Tensor):
