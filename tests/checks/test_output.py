@@ -54,7 +54,9 @@ def test_healthy_classifier_goes_below_any_floor(run_check):
 
 def test_known_class_count_is_used_instead_of_the_estimate(run_check):
     out = run_check("logit_cap_floor", {"train_loss": _train("sigmoid")}, config={"n_classes": 5})
-    assert out is not None and not out.matched  # the 5-class floor is not where this run sits
+    # the 5-class sigmoid floor (0.886) is not where this run sits, and it stays above the
+    # 5-class tanh floor (0.433): not a match, and not refuted either
+    assert out is None
 
 
 def test_regression_runs_are_unknown(run_check):
@@ -69,7 +71,8 @@ def test_many_estimated_classes_are_not_enough(run_check):
 
     rng = np.random.default_rng(0)
     losses = list(np.linspace(5.4, 3.43, 60)) + list(3.43 + rng.uniform(0.0, 0.25, 200))
-    assert not run_check("logit_cap_floor", {"train_loss": losses}).matched
+    out = run_check("logit_cap_floor", {"train_loss": losses})
+    assert out is None or not out.matched
     known = run_check("logit_cap_floor", {"train_loss": losses}, config={"n_classes": 221})
     assert known.matched and known.measures["n_classes"] == 221
 
@@ -78,4 +81,5 @@ def test_a_curve_still_falling_through_a_floor_does_not_match(run_check):
     # 2.3·e^(-i/40) + 0.05 over 20 steps ends at 1.48, 1.3 % above the ten-class sigmoid floor,
     # but it is still falling steeply there: it crosses floors, it does not rest on one.
     losses = [2.3 * math.exp(-i / 40) + 0.05 for i in range(20)]
-    assert not run_check("logit_cap_floor", {"train_loss": losses}).matched
+    out = run_check("logit_cap_floor", {"train_loss": losses})
+    assert out is None or not out.matched

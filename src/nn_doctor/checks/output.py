@@ -90,8 +90,9 @@ def logit_cap_floor_check(
     loss is near the first loss), the lowest loss lies within ``touch`` above a capped-logit floor
     (no lower than ``below`` under it), reached it with at least ``hold`` (a tenth) of the run still to go
     (a curve still falling steeply crosses every floor on its way down), and the last quarter's
-    median lies within ``tail_max`` x the floor. Unknown for a regression run or a curve too
-    short to have a tail.
+    median lies within ``tail_max`` x the floor. Not matched when the loss went below every
+    floor a capped head could reach; unknown when it stays above them without resting on one
+    (not arrived yet), for a regression run, or for a curve too short to have a tail.
     """
     assert x.series is not None
     if x.config.get("task") not in (None, "classification"):
@@ -122,7 +123,14 @@ def logit_cap_floor_check(
                 if best is None or fit < abs(lowest / best[0] - 1):
                     best = (floor, k, width)
     if best is None:
-        return Outcome(False, measures={"lowest": lowest, "tail": tail})
+        # Refuted only when the loss went below every floor a capped head could have (no capped
+        # head gets there); a loss still above them may simply not have arrived yet: unknown.
+        lowest_floor = min(
+            (logit_cap_floor(k, w) for k in candidates for w in _CAPS), default=math.inf
+        )
+        if lowest < (1 - below) * lowest_floor:
+            return Outcome(False, measures={"lowest": lowest, "tail": tail})
+        return None
     floor, k, width = best
     onset = int(np.argmax(v <= (1 + touch) * floor))
     return Outcome(
