@@ -128,6 +128,35 @@ def test_large_file_in_two_threads_agrees(monkeypatch: pytest.MonkeyPatch) -> No
     assert_agrees(buf)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_values_in_many_chunks_agree(monkeypatch: pytest.MonkeyPatch, threads: int) -> None:
+    """Values parsed in chunks of 5 and scans in blocks of 7 bytes: the same columns."""
+    monkeypatch.setattr("nn_doctor.readers._jsonfast._CHUNK_VALUES", 5)
+    monkeypatch.setattr("nn_doctor.readers._jsonfast._THREADED_VALUES", 0)
+    monkeypatch.setattr("nn_doctor.readers._scan.BLOCK", 7)
+    monkeypatch.setattr("nn_doctor.readers._common.spare_workers", lambda limit=2: threads)
+    for _, buf, taken in CASES:
+        assert_agrees(buf, taken=taken)
+
+
+def test_block_scans_equal_whole_array_scans(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nn_doctor.readers import _scan
+
+    rng = np.random.default_rng(1)
+    arr = rng.integers(0, 256, 1000).astype(np.uint8)
+    arr[rng.integers(0, 1000, 50)] = 10
+    for block in (1, 7, 64, 1 << 22):
+        monkeypatch.setattr(_scan, "BLOCK", block)
+        np.testing.assert_array_equal(_scan.positions(arr, 10), np.flatnonzero(arr == 10))
+        np.testing.assert_array_equal(
+            _scan.positions(arr, 10, stop=333), np.flatnonzero(arr[:333] == 10)
+        )
+        assert _scan.count_below(arr, 0x20) == np.count_nonzero(arr < 0x20)
+        odd = np.count_nonzero((arr < 0x20) | (arr >= 0x80))
+        assert _scan.count_outside_ascii_text(arr) == odd
+    assert len(_scan.positions(arr[:0], 10)) == 0
+
+
 def test_pyarrow_path_agrees_or_declines() -> None:
     """The optional pyarrow reader on the same cases: equal to json.loads, or it declines."""
     pytest.importorskip("pyarrow.json")

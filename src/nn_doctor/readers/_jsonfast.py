@@ -25,12 +25,12 @@ A property test checks fast == general on generated files, damaged ones included
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
 from nn_doctor.readers._csvcore import Column
+from nn_doctor.readers._scan import count_below, count_outside_ascii_text, positions
 
 _QUOTE, _COLON, _COMMA, _SPACE, _OPEN, _CLOSE, _NL, _CR = b'":, {}\n\r'
 _HASH_MUL = np.uint64(0x9E3779B97F4A7C15)
@@ -62,25 +62,25 @@ def clean_bytes(buf: bytes, arr: Any, *, escapes: bool = False) -> bool:
     (backslashes) unless ``escapes`` (then no ``\\uD...`` surrogate escapes either)."""
     if b"\\" in buf and (not escapes or b"\\ud" in buf or b"\\uD" in buf):
         return False
-    n_ctrl = int(np.count_nonzero(arr < 0x20))
     n_cr = buf.count(b"\r") if b"\r" in buf else 0
     if n_cr and n_cr != buf.count(b"\r\n"):
         return False
-    if n_ctrl != int(np.count_nonzero(arr == _NL)) + n_cr:
+    line_ends = buf.count(b"\n") + n_cr
+    odd = count_outside_ascii_text(arr)  # control characters and non-ASCII bytes
+    if odd == line_ends:
+        return True  # the only control characters are line ends, and all of it is ASCII
+    if count_below(arr, 0x20) != line_ends:
         return False
-    if int(np.count_nonzero(arr >= 0x80)):
-        try:
-            buf.decode("utf-8")
-        except UnicodeDecodeError:
-            return False
-        if any(b in buf for b in _LINE_BREAKS):
-            return False
-    return True
+    try:  # non-ASCII bytes: valid UTF-8, without the line breaks str.splitlines adds?
+        buf.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not any(b in buf for b in _LINE_BREAKS)
 
 
 def _lines(arr: Any, size: int) -> tuple[Any, Any] | None:
     """Start and end (exclusive, before ``\\r\\n``) of every non-empty line."""
-    nl = np.flatnonzero(arr == _NL)
+    nl = positions(arr, _NL)
     starts = np.r_[0, nl + 1]
     ends = np.r_[nl, size]
     crlf = ends > starts
@@ -164,7 +164,7 @@ def flat_columns(buf: bytes) -> Flat | None:
         cut = size
     if not ((arr[ls] == _OPEN).all() and (arr[le - 1] == _CLOSE).all()):
         return None
-    q = np.flatnonzero(arr[:cut] == _QUOTE)
+    q = positions(arr, _QUOTE, stop=cut)
     if len(q) % 2:
         return None
     k_open, k_close = q[0::2], q[1::2]
@@ -259,9 +259,10 @@ def _parse_values(buf: bytes, vs: Any, ve: Any) -> Any:
     (``+1``, ``.5``, ``1.``, ``01``, ``inf``): :func:`_json_numbers` rules those out first, so a
     file the general reader would skip lines of is declined instead. Values longer than a float
     repr (20+ digit integers) decline too: the general reader converts those from exact ints.
-    Large files are parsed in two halves on two threads when a core is free: numpy releases
-    the GIL for the masks, gathers and checks (pandas' parse itself does not), see
-    :func:`._common.spare_workers`.
+    Values are parsed in chunks of :data:`_CHUNK_VALUES`, so the chunk's temporaries (a mask and
+    a copy of its text) stay small and are reused rather than faulted in anew (see
+    :mod:`._scan`); on two threads when a core is free: numpy releases the GIL for the masks,
+    gathers and checks (pandas' parse itself does not), see :func:`._common.spare_workers`.
     """
     import warnings
     from concurrent.futures import ThreadPoolExecutor
@@ -271,21 +272,27 @@ def _parse_values(buf: bytes, vs: Any, ve: Any) -> Any:
     from nn_doctor.readers._common import spare_workers
 
     n = len(vs)
-    cuts = [0, n // 2, n] if n >= _THREADED_VALUES and spare_workers() > 1 else [0, n]
-    jobs = [(vs[a:b], ve[a:b]) for a, b in pairwise(cuts)]
+    jobs = [
+        (vs[a : a + _CHUNK_VALUES], ve[a : a + _CHUNK_VALUES]) for a in range(0, n, _CHUNK_VALUES)
+    ]
     with warnings.catch_warnings():  # pandas' warnings, if any, are not the user's business
         warnings.simplefilter("ignore")
-        if len(jobs) == 1:
-            parts = [_parse_chunk(buf, *jobs[0])]
+        if n < _THREADED_VALUES or len(jobs) < 2 or spare_workers() < 2:
+            parts = []
+            for job in jobs:
+                parts.append(_parse_chunk(buf, *job))
+                if parts[-1] is None:
+                    return None
         else:
-            with ThreadPoolExecutor(len(jobs)) as pool:
+            with ThreadPoolExecutor(2) as pool:
                 parts = list(pool.map(lambda job: _parse_chunk(buf, *job), jobs))
     if any(p is None for p in parts):
         return None
-    return np.concatenate(parts)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 _THREADED_VALUES = 200_000
+_CHUNK_VALUES = 1 << 18
 
 
 def _parse_chunk(buf: bytes, vs: Any, ve: Any) -> Any:
