@@ -133,21 +133,20 @@ def to_long(
         return Long(records([], [], [], []), axis, warnings, ignored)
 
     k = len(metrics)
-    logged = np.empty((n_rows, k), dtype=bool)
-    values = np.empty((n_rows, k), dtype=np.float64)
-    for i, c in enumerate(metrics):  # row-major: records come out row by row
-        logged[:, i] = c.logged
-        values[:, i] = c.values
+    col_logged = [c.logged for c in metrics]
     if axis == "step" and epoch_col is not None and any(c is epoch_col for c in metrics):
         # The epoch counter is a metric here; emit it once per step, not once per row.
         e = next(i for i, c in enumerate(metrics) if c is epoch_col)
         same = np.r_[
             False, (steps[1:] == steps[:-1]) & (epoch_col.values[1:] == epoch_col.values[:-1])
         ]
-        logged[:, e] &= ~same
+        col_logged[e] = col_logged[e] & ~same
+    values = np.empty((n_rows, k), dtype=np.float64)
+    for i, c in enumerate(metrics):  # row-major: records come out row by row
+        values[:, i] = c.values
     # Steps are whole numbers here (checked above, or row numbers): int64 before repeating.
     row_steps = np.where(keep, steps, 0).astype(np.int64)
-    if keep.all() and logged.all():  # a dense table (the common case): no masks to apply
+    if keep.all() and all(m.all() for m in col_logged):  # dense (the common case): no masks
         out = records(
             np.repeat(row_steps, k),
             np.tile(np.arange(k, dtype=code_dtype(k)), n_rows),
@@ -156,6 +155,9 @@ def to_long(
             None if wall is None else np.repeat(wall, k),
         )
         return Long(out, axis, warnings, ignored)
+    logged = np.empty((n_rows, k), dtype=bool)
+    for i, m in enumerate(col_logged):
+        logged[:, i] = m
     logged &= keep[:, None]
     per_row = logged.sum(axis=1)
     out = records(
