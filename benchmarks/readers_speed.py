@@ -10,7 +10,8 @@ of the same format read once before timing:
 
 =================  ==========================================================================
 nn-doctor          the reader nn-doctor uses, to its records table (``RawRun``); for JSON lines
-                   also without pyarrow (its optional accelerator), as most users run it
+                   also without pyarrow (its optional accelerator), as most users run it;
+                   "-> RunFrame" adds ``build_frame`` (the frame every command reads)
 tbparse            ``SummaryReader(path).scalars`` (and ``.histograms``)
 EventAccumulator   TensorBoard's ``EventAccumulator``: ``Reload()``, then every tag's values
 upb loop           struct framing + ``Event.FromString`` per record (TensorBoard's compiled
@@ -76,6 +77,18 @@ def _nn_doctor(fmt: str) -> Callable[[Path], int]:
         from nn_doctor.readers import load
 
         return sum(len(r.records) for r in load(fmt).read(path))
+
+    return run
+
+
+def _nn_doctor_frame(fmt: str) -> Callable[[Path], int]:
+    """The reader, then :func:`~nn_doctor.frame.build_frame`: what every command reads."""
+
+    def run(path: Path) -> int:
+        from nn_doctor.frame import build_frame
+        from nn_doctor.readers import load
+
+        return sum(len(build_frame(r).data) for r in load(fmt).read(path))
 
     return run
 
@@ -183,24 +196,28 @@ def _polars_jsonl(path: Path) -> int:
 CONTENDERS: dict[str, list[tuple[str, str | None, Callable[[Path], int]]]] = {
     "tb_scalars": [
         ("nn-doctor", None, _nn_doctor("tensorboard")),
+        ("nn-doctor -> RunFrame", None, _nn_doctor_frame("tensorboard")),
         ("upb loop", "tensorboard", _upb_loop),
         ("tbparse", "tbparse", lambda p: _tbparse(p, False)),
         ("EventAccumulator", "tensorboard", lambda p: _event_accumulator(p, False)),
     ],
     "tb_histograms": [
         ("nn-doctor", None, _nn_doctor("tensorboard")),
+        ("nn-doctor -> RunFrame", None, _nn_doctor_frame("tensorboard")),
         ("upb loop", "tensorboard", _upb_loop),
         ("tbparse", "tbparse", lambda p: _tbparse(p, True)),
         ("EventAccumulator", "tensorboard", lambda p: _event_accumulator(p, True)),
     ],
     "csv": [
         ("nn-doctor", None, _nn_doctor("csv_table")),
+        ("nn-doctor -> RunFrame", None, _nn_doctor_frame("csv_table")),
         ("pandas", "pandas", _pandas_csv),
         ("pyarrow", "pyarrow", _pyarrow_csv),
         ("polars", "polars", _polars_csv),
     ],
     "jsonl": [
         ("nn-doctor", None, _nn_doctor("jsonl")),
+        ("nn-doctor -> RunFrame", None, _nn_doctor_frame("jsonl")),
         ("nn-doctor, no pyarrow", None, _nn_doctor_without_pyarrow),
         ("pandas", "pandas", _pandas_jsonl),
         ("pyarrow", "pyarrow", _pyarrow_jsonl),
