@@ -45,3 +45,17 @@ def test_prestart_is_a_no_op_where_no_pool_follows(monkeypatch: pytest.MonkeyPat
     assert calls == []
     executor.prestart("auto", 2)  # a broken context is left for the pool to report
     assert len(calls) == 1
+
+
+def test_warm_workers_use_one_blas_thread_unless_told_otherwise() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = "import nn_doctor.audit._warm, os; print(os.environ['OPENBLAS_NUM_THREADS'])"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "1", out.stderr
+    env["OPENBLAS_NUM_THREADS"] = "3"  # the user's own setting wins
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "3", out.stderr
