@@ -8,16 +8,26 @@ quarter of the runs diverge, a quarter overfit, the rest are healthy.
 - ``small``: 1,000 runs of 150-300 logged steps (what most sweeps leave behind);
 - ``large``: 50 runs of 50,000 logged steps (8 metrics for CSV/Lightning).
 
-Each contender runs in a fresh process, so imports are part of the bill as they are for a user:
+Each contender runs in a fresh process, so imports and the start of the worker pool are part of
+the bill as they are for a user:
 
 - ``nn-doctor audit`` cold (``--no-cache``), with 1 worker and with ``--jobs`` workers;
 - ``nn-doctor audit`` warm: the same tree again with the cache filled (nothing changed);
 - the baseline: a loop of ``pandas.read_csv`` / ``json.load`` with a hand-written check
   ("the loss ended far above its minimum, or is not finite"), serial, as a script would do it.
 
+Each is run ``--repeat`` times (default 3) and the median is printed: seconds, runs per second,
+and CPU seconds of the whole process tree. On Linux this script makes itself the "child
+subreaper", so the forkserver (and the pool workers it forked, which it reaps) come back to it
+when the audit exits and their CPU time is counted too; elsewhere the pool's CPU is missing.
+On a shared machine the wall-clock figures depend on the load (printed first), the CPU seconds
+much less.
+
+``--stages`` adds, in this process, the CPU milliseconds per run of the small tree split into
+reading, building the frame and the rules (median of 3 passes after a warm-up).
+
 Run: ``python benchmarks/audit_speed.py`` (``--small 1000 --large 50 --jobs 2``; ``--keep DIR``
-leaves the trees there). Prints a table of seconds, runs per second and CPU seconds; on a shared
-machine the wall-clock figures depend on the load (printed first), the CPU seconds much less.
+leaves the trees there).
 """
 
 from __future__ import annotations
@@ -27,11 +37,13 @@ import json
 import math
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -162,7 +174,37 @@ print(json.dumps({"runs": runs, "flagged": flagged, "seconds": time.perf_counter
 """
 
 
-_CPU = [0.0]  # CPU seconds of the last command (its process and the children it waited for)
+_CPU = [0.0]  # CPU seconds of the last command (its process tree, see _subreaper)
+_REAPER = [False]
+
+
+def _subreaper() -> bool:
+    """Adopt orphaned descendants (Linux ``PR_SET_CHILD_SUBREAPER``) so their CPU is counted.
+
+    A process pool's forkserver outlives the audit by a moment and is no child of ours: without
+    this its CPU (and that of the workers it forked and reaped) never reaches RUSAGE_CHILDREN.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def _reap(deadline_s: float = 10.0) -> None:
+    """Wait for adopted orphans (a forkserver exits once the audit that started it is gone)."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.01)
 
 
 def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
@@ -172,11 +214,23 @@ def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, st
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
     elapsed = time.perf_counter() - t0
+    if _REAPER[0]:
+        _reap()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     _CPU[0] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}")
     return elapsed, proc.stdout
+
+
+def _median_of(repeat: int, run: Any) -> tuple[float, int, float]:
+    """Median seconds, the run count, median CPU seconds of ``repeat`` calls of ``run()``."""
+    times, cpus, n = [], [], 0
+    for _ in range(repeat):
+        t, n = run()
+        times.append(t)
+        cpus.append(_CPU[0])
+    return statistics.median(times), n, statistics.median(cpus)
 
 
 def _audit(tree: Path, jobs: int, cache: Path | None) -> tuple[float, int]:
@@ -189,20 +243,61 @@ def _audit(tree: Path, jobs: int, cache: Path | None) -> tuple[float, int]:
     return elapsed, max(0, len(out.strip().splitlines()) - 1)
 
 
-def bench(tree: Path, jobs: int, work: Path) -> list[tuple[str, float, int, float]]:
-    """(contender, seconds, runs, CPU seconds) for one tree."""
+def bench(
+    tree: Path, jobs: int, work: Path, repeat: int = 3
+) -> list[tuple[str, float, int, float]]:
+    """(contender, median seconds, runs, median CPU seconds) for one tree."""
     rows = []
-    t, n = _audit(tree, 1, None)
-    rows.append(("nn-doctor audit, 1 process (cold)", t, n, _CPU[0]))
-    t, n = _audit(tree, jobs, None)
-    rows.append((f"nn-doctor audit --jobs {jobs} (cold)", t, n, _CPU[0]))
+    t, n, cpu = _median_of(repeat, lambda: _audit(tree, 1, None))
+    rows.append(("nn-doctor audit, 1 process (cold)", t, n, cpu))
+    t, n, cpu = _median_of(repeat, lambda: _audit(tree, jobs, None))
+    rows.append((f"nn-doctor audit --jobs {jobs} (cold)", t, n, cpu))
     cache = work / f"cache-{tree.name}"
     _audit(tree, jobs, cache)  # fill
-    t, n = _audit(tree, jobs, cache)
-    rows.append((f"nn-doctor audit --jobs {jobs} (warm cache)", t, n, _CPU[0]))
-    t, out = _timed([sys.executable, "-c", BASELINE, str(tree)])
-    rows.append(("baseline: pd.read_csv/json loop + check", t, json.loads(out)["runs"], _CPU[0]))
+    t, n, cpu = _median_of(repeat, lambda: _audit(tree, jobs, cache))
+    rows.append((f"nn-doctor audit --jobs {jobs} (warm cache)", t, n, cpu))
+
+    def baseline() -> tuple[float, int]:
+        t, out = _timed([sys.executable, "-c", BASELINE, str(tree)])
+        return t, int(json.loads(out)["runs"])
+
+    t, n, cpu = _median_of(repeat, baseline)
+    rows.append(("baseline: pd.read_csv/json loop + check", t, n, cpu))
     return rows
+
+
+STAGES = r"""
+import json, statistics, sys, time
+from pathlib import Path
+from nn_doctor.audit.worker import dumps_run
+from nn_doctor.engine.diagnosis import diagnose_frame
+from nn_doctor.engine.load import load_rules
+from nn_doctor.frame import build_frame
+from nn_doctor.readers import discover, load
+t0 = time.process_time(); rules = load_rules(); load_ms = (time.process_time() - t0) * 1e3
+sources = list(discover(Path(sys.argv[1])))
+passes = []
+for _ in range(4):
+    read = frame = rules_ms = 0.0
+    for s in sources:
+        a = time.process_time(); raws = load(s.reader).read(s.path); b = time.process_time()
+        read += b - a
+        for raw in raws:
+            f = build_frame(raw); c = time.process_time()
+            dumps_run(diagnose_frame(f, rules=rules).to_dict()); d = time.process_time()
+            frame += c - b; rules_ms += d - c; b = d
+    passes.append((read, frame, rules_ms))
+k = len(sources)
+med = [statistics.median(p[i] for p in passes[1:]) / k * 1e3 for i in range(3)]
+print(json.dumps({"runs": k, "load_rules_ms": load_ms, "read": med[0], "frame": med[1],
+                  "rules": med[2]}))
+"""
+
+
+def stages(tree: Path) -> dict[str, float]:
+    """CPU ms per run: read, build_frame, rules (diagnose_frame + JSON), in one warm process."""
+    _, out = _timed([sys.executable, "-c", STAGES, str(tree)])
+    return dict(json.loads(out))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -213,7 +308,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--large-steps", type=int, default=50_000, help="logged steps per large run")
     ap.add_argument("--jobs", type=int, default=2, help="workers for the parallel audit")
     ap.add_argument("--keep", type=Path, help="write the trees here and keep them")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per contender (median)")
+    ap.add_argument("--stages", action="store_true", help="CPU ms per small run, by stage")
     args = ap.parse_args(argv)
+    _REAPER[0] = _subreaper()
     work = args.keep or Path(tempfile.mkdtemp(prefix="nn-doctor-bench-"))
     try:
         t0 = time.perf_counter()
@@ -227,16 +325,31 @@ def main(argv: list[str] | None = None) -> None:
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"{os.cpu_count()} CPUs, load average {load:.1f} at start", file=sys.stderr)
         print(
-            f"{'tree':<6} {'contender':<42} {'runs':>6} {'seconds':>8} {'runs/s':>8} {'cpu s':>7}"
+            f"{'tree':<6} {'contender':<42} {'runs':>6} {'seconds':>8} {'runs/s':>8} "
+            f"{'cpu s':>7} {'cpu ms/run':>10}"
         )
         for label, tree in trees:
-            for name, seconds, runs, cpu in bench(tree, args.jobs, work):
+            for name, seconds, runs, cpu in bench(tree, args.jobs, work, args.repeat):
                 rate = runs / seconds if seconds > 0 else math.inf
-                line = f"{label:<6} {name:<42} {runs:>6} {seconds:>8.2f} {rate:>8.1f} {cpu:>7.1f}"
+                per = cpu / runs * 1e3 if runs else math.nan
+                line = (
+                    f"{label:<6} {name:<42} {runs:>6} {seconds:>8.2f} {rate:>8.1f} "
+                    f"{cpu:>7.1f} {per:>10.1f}"
+                )
                 print(line, flush=True)
+        if args.stages and args.small:
+            st = stages(work / "small")
+            print(
+                f"small runs, CPU ms per run in one warm process: read {st['read']:.1f}, "
+                f"build frame {st['frame']:.1f}, rules {st['rules']:.1f} "
+                f"(total {st['read'] + st['frame'] + st['rules']:.1f}); "
+                f"loading the rules {st['load_rules_ms']:.0f} ms"
+            )
+        end = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"load average {end:.1f} at the end", file=sys.stderr)
         print(
-            "cpu s: CPU time of the command and the children it waited for (pool workers forked"
-            " by the forkserver are not all counted)",
+            f"median of {args.repeat}; cpu s: CPU time of the command's whole process tree"
+            + ("" if _REAPER[0] else " (pool workers not counted on this platform)"),
             file=sys.stderr,
         )
     finally:
