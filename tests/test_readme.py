@@ -11,10 +11,10 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def test_ci_runs_the_readme_test_command() -> None:
-    test_cmd = "pip install -e '.[test,torch]' && python -m pytest"
+    test_cmd = "pip install -e '.[test,torch,frameworks]' && python -m pytest"
     assert test_cmd in README
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    assert "pip install" in ci and "-e '.[test,torch]'" in ci
+    assert "pip install" in ci and "-e '.[test,torch,frameworks]'" in ci
     assert re.search(r"^python -m pytest\s*$", ci, re.MULTILINE)
 
 
