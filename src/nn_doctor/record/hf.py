@@ -39,6 +39,7 @@ except ImportError as exc:
 
 import torch
 
+from nn_doctor.record import DEFAULT_EVERY
 from nn_doctor.record.recording import Recording, attach
 
 __all__ = ["NnDoctorCallback"]
@@ -71,7 +72,7 @@ class NnDoctorCallback(TrainerCallback):  # type: ignore[misc]
     """
 
     def __init__(
-        self, every: int = 10, log: str | os.PathLike[str] | None = None, **known: Any
+        self, every: int = DEFAULT_EVERY, log: str | os.PathLike[str] | None = None, **known: Any
     ) -> None:
         self.every = every
         self.log = log

@@ -46,6 +46,7 @@ except ImportError as exc:
 
 import numpy as np
 
+from nn_doctor.record import DEFAULT_EVERY
 from nn_doctor.record.writers import RowWriter, open_writer, write_config
 
 __all__ = ["NnDoctorCallback"]
@@ -162,7 +163,9 @@ class NnDoctorCallback(keras.callbacks.Callback):  # type: ignore[misc]
     :param known: canonical config facts only you know (``n_train=…``, ``batch_size=…``).
     """
 
-    def __init__(self, log: str | os.PathLike[str], every: int = 10, **known: Any) -> None:
+    def __init__(
+        self, log: str | os.PathLike[str], every: int = DEFAULT_EVERY, **known: Any
+    ) -> None:
         super().__init__()
         if every < 1:
             raise ValueError("every must be >= 1")

@@ -46,6 +46,7 @@ except ImportError:
 
 import torch
 
+from nn_doctor.record import DEFAULT_EVERY
 from nn_doctor.record.recording import Recording, attach
 
 __all__ = ["NnDoctorCallback"]
@@ -84,7 +85,7 @@ class NnDoctorCallback(pl.Callback):
     """
 
     def __init__(
-        self, every: int = 10, log: str | os.PathLike[str] | None = None, **known: Any
+        self, every: int = DEFAULT_EVERY, log: str | os.PathLike[str] | None = None, **known: Any
     ) -> None:
         super().__init__()
         self.every = every

@@ -2,7 +2,7 @@
 
 ::
 
-    rec = nn_doctor.record.attach(model, opt, log="runs/exp1/metrics.jsonl", every=10)
+    rec = nn_doctor.record.attach(model, opt, log="runs/exp1/metrics.jsonl", every=50)
     for x, y in loader:
         with rec.step(inputs=x, targets=y) as s:
             opt.zero_grad()
@@ -31,6 +31,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from nn_doctor.record import DEFAULT_EVERY
 from nn_doctor.record.torch import Row, TorchRecorder
 from nn_doctor.record.torch_config import config_facts
 from nn_doctor.record.writers import RowWriter, open_writer, write_config
@@ -131,7 +132,7 @@ def attach(
     optimizer: torch.optim.Optimizer | None = None,
     *,
     log: str | os.PathLike[str] | RowWriter,
-    every: int = 10,
+    every: int = DEFAULT_EVERY,
     loss_fn: nn.Module | str | None = None,
     grad_clip: float | None = None,
     activations: str = "auto",
