@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import jsonschema
+import pytest
 from tests.conftest import diverging_loss, healthy_loss, run_cli
 
 from nn_doctor.report.document import error_run, schema
@@ -39,3 +40,16 @@ def test_schema_rejects_a_broken_document() -> None:
     except jsonschema.ValidationError:
         return
     raise AssertionError("schema accepted a finding without required keys")
+
+
+def test_values_a_run_blew_up_to_are_spelled_as_text(write_csv) -> None:  # type: ignore[no-untyped-def]
+    # validation never improves and then climbs: it gave back infinitely more than it gained, a
+    # measured value that strict JSON has no number for (seen on a real Keras log)
+    loss = [1.0 - 0.009 * i for i in range(100)]
+    val = [1.0] * 50 + [1.0 + 0.04 * i for i in range(50)]
+    result = run_cli("diagnose", str(write_csv({"loss": loss, "val_loss": val})), "-f", "json")
+    assert result.returncode in (0, 1), result.stderr
+    doc = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(f"bare {c} in JSON"))
+    jsonschema.validate(doc, schema())
+    values = [e["value"] for f in doc["runs"][0]["findings"] for e in f["evidence"]]
+    assert "inf" in values

@@ -38,8 +38,30 @@ def document(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "nn-doctor", "version": __version__, "rules_version": RULES_VERSION},
-        "runs": runs,
+        "runs": json_safe(runs),
     }
+
+
+def json_safe(obj: Any) -> Any:
+    """``obj`` with every non-finite float as the text ``"inf"``, ``"-inf"`` or ``"nan"``.
+
+    Evidence from a run that blew up carries the values it blew up to; strict JSON has no
+    spelling for them, and the schema allows a string wherever a measured value goes (the
+    ``nonfinite`` check already reports ``"nan"`` that way).
+    """
+    if isinstance(obj, float):
+        if obj != obj:
+            return "nan"
+        if obj in (float("inf"), float("-inf")):
+            return "inf" if obj > 0 else "-inf"
+        return obj
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if type(obj).__module__ == "numpy" and hasattr(obj, "item"):
+        return json_safe(obj.item())
+    return obj
 
 
 def to_json(diagnoses: list[Diagnosis], errors: list[dict[str, Any]] | None = None) -> str:
