@@ -147,3 +147,16 @@ def test_process_pool_gives_the_serial_result(tree: Path) -> None:
     pooled = audit(tree, executor="process", jobs=2, use_cache=False)
     assert pooled.executor == "process"
     assert [r.as_dict() for r in pooled.rows] == [r.as_dict() for r in serial.rows]
+
+
+def test_a_config_beside_a_plain_log_is_read_as_diagnose_reads_it(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run = tmp_path / "runs" / "a"
+    run.mkdir(parents=True)
+    (run / "metrics.csv").write_text(
+        "step,loss\n" + "".join(f"{i},{2.3 * 0.97**i}\n" for i in range(60)), encoding="utf-8"
+    )
+    (run / "config.yaml").write_text("batch_size: 64\nlearning_rate: 0.003\n", encoding="utf-8")
+    _, doc, _ = _audit_json(cli, str(tmp_path / "runs"), "--no-cache")
+    direct = json.loads(cli("diagnose", str(run / "metrics.csv"), "--format", "json")[1])
+    assert doc["runs"][0]["config"] == direct["runs"][0]["config"]
+    assert doc["runs"][0]["config"]["batch_size"] == 64

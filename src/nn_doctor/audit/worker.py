@@ -143,6 +143,7 @@ def _run_files(source: RunSource) -> list[str]:
 
 def diagnose_source(spec: WorkSpec, source: RunSource) -> SourceResult:
     """Read every run of ``source`` and diagnose each; failures become error rows."""
+    from nn_doctor.api import _read_sibling_config
     from nn_doctor.audit.cache import probe, stat_stamps
     from nn_doctor.engine.diagnosis import diagnose_frame
     from nn_doctor.errors import NnDoctorError
@@ -168,6 +169,8 @@ def diagnose_source(spec: WorkSpec, source: RunSource) -> SourceResult:
         runs.append(_error_run(path, fmt, exc))
         raws = []
     for raw in raws:
+        if not raw.config and raw.files:
+            _read_sibling_config(raw)  # as diagnose does: a config.yaml beside a plain log
         read_files.extend([*raw.files, *raw.config_sources])
         try:
             frame = build_frame(
