@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -88,24 +87,12 @@ def process_chunk_with(spec: WorkSpec, sources: list[RunSource]) -> list[SourceR
 
 
 def dumps_run(run: dict[str, Any]) -> str:
-    from nn_doctor.report.document import _default
+    from nn_doctor.report.document import _default, json_safe
 
     try:
         return json.dumps(run, ensure_ascii=False, default=_default, allow_nan=False)
     except ValueError:  # a non-finite number somewhere: say "inf"/"nan" rather than fail
-        return json.dumps(_finite(run), ensure_ascii=False, default=_default, allow_nan=False)
-
-
-def _finite(obj: Any) -> Any:
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return str(obj)
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    if hasattr(obj, "item") and not isinstance(obj, (str, bytes)):
-        return _finite(obj.item())
-    return obj
+        return json.dumps(json_safe(run), ensure_ascii=False, allow_nan=False)
 
 
 def _error_run(path: str, fmt: str | None, exc: BaseException) -> dict[str, Any]:

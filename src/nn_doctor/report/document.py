@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -43,33 +44,30 @@ def document(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def json_safe(obj: Any) -> Any:
-    """``obj`` with every non-finite float as the text ``"inf"``, ``"-inf"`` or ``"nan"``.
+    """Plain JSON values: numpy scalars as Python ones, a non-finite float as ``"inf"``/``"nan"``.
 
     Evidence from a run that blew up carries the values it blew up to; strict JSON has no
     spelling for them, and the schema allows a string wherever a measured value goes (the
-    ``nonfinite`` check already reports ``"nan"`` that way).
+    ``nonfinite`` check already reports ``"nan"`` that way). Shared by the JSON document, the
+    audit rows and watch's alert records.
     """
-    if isinstance(obj, float):
-        if obj != obj:
-            return "nan"
-        if obj in (float("inf"), float("-inf")):
-            return "inf" if obj > 0 else "-inf"
-        return obj
+    if hasattr(obj, "item") and not isinstance(obj, (list, dict, str, bytes)):
+        obj = obj.item()  # numpy scalar
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)
     if isinstance(obj, dict):
-        return {k: json_safe(v) for k, v in obj.items()}
+        return {str(k): json_safe(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [json_safe(v) for v in obj]
-    if type(obj).__module__ == "numpy" and hasattr(obj, "item"):
-        return json_safe(obj.item())
-    return obj
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    return str(obj)
 
 
 def to_json(diagnoses: list[Diagnosis], errors: list[dict[str, Any]] | None = None) -> str:
     """Serialize diagnoses (and unreadable paths) as the JSON document."""
     runs = [d.to_dict() for d in diagnoses] + list(errors or [])
-    return json.dumps(
-        document(runs), indent=2, ensure_ascii=False, default=_default, allow_nan=False
-    )
+    return json.dumps(document(runs), indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def _default(obj: Any) -> Any:

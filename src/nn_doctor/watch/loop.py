@@ -26,7 +26,6 @@ nothing at the gate. Ctrl-C leaves through the CLI's handler (130).
 from __future__ import annotations
 
 import json
-import math
 import os
 import subprocess
 import sys
@@ -248,7 +247,9 @@ class Watcher:
     def _alert(self, f: Finding, diag: Diagnosis) -> None:
         last = diag.steps.get("last")
         if self.opt.output == "json":
-            record = _json_safe(alert_record(f, diag))
+            from nn_doctor.report.document import json_safe
+
+            record = json_safe(alert_record(f, diag))
             self.out.write(json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n")
         else:
             onset = "unknown" if f.onset_step is None else f"step {f.onset_step}"
@@ -351,18 +352,3 @@ def alert_record(f: Finding, diag: Diagnosis) -> dict[str, Any]:
         "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "tool": {"name": "nn-doctor", "version": __version__},
     }
-
-
-def _json_safe(value: Any) -> Any:
-    """Plain JSON values: numpy scalars as Python ones, a NaN/inf (a diverged loss) as a string."""
-    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
-        value = value.item()  # numpy scalar
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
