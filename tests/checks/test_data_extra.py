@@ -66,6 +66,25 @@ def test_epoch_periodicity_tolerates_an_inexact_epoch_length(run_check):
     assert not run_check("epoch_periodicity", {"train_loss": flat}, config=cfg).matched
 
 
+def test_epoch_periodicity_ignores_a_staircase_at_epoch_boundaries(run_check):
+    # a multi-epoch fine-tune: flat within each epoch (noise only), one drop at every boundary
+    rng = random.Random(1)
+    steps = list(range(0, 800, 4))  # 200 points, 20 per epoch of 80 steps
+    epoch = (steps, [s // 80 for s in steps])
+    stairs = [0.9 * 0.5 ** (s // 80) * (1 + 0.05 * rng.gauss(0, 1)) for s in steps]
+    out = run_check("epoch_periodicity", {"train_loss": (steps, stairs), "epoch": epoch})
+    assert out is not None and not out.matched, out
+    # a fixed data order: the loss swings within each epoch the same way, and still falls
+    order = [
+        (1.5 - 0.001 * s)
+        * (1.6 if (s % 80) // 20 in (1, 3) else 0.7)
+        * (1 + 0.05 * rng.gauss(0, 1))
+        for s in steps
+    ]
+    out = run_check("epoch_periodicity", {"train_loss": (steps, order), "epoch": epoch})
+    assert out is not None and out.matched and out.measures["acf"] > 0.5, out
+
+
 def test_val_outpaces_train(run_check):
     slow_train = [2.3 * 0.997**i for i in range(100)]
     val = (EVAL_STEPS, [2.2, 1.8, 1.5, 1.3, 1.2, 1.15, 1.1, 1.08, 1.06, 1.05])

@@ -5,12 +5,16 @@ validation-loss minimum)."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nn_doctor.checks import Inputs, Outcome, check
 from nn_doctor.checks._util import EPS, finite_prefix, head_level, scale, window_len
 from nn_doctor.checks._util import smooth as _smooth
+
+if TYPE_CHECKING:
+    from nn_doctor.frame import RunFrame
 
 _NUM = (int, float)
 
@@ -122,12 +126,27 @@ def epoch_periodicity(
     so it can be off by a few steps; at the exact estimated lag a fixed data order then drifts
     out of phase and its repeating pattern is missed. The best autocorrelation over the lags
     within ``tolerance`` (relative) of the estimate is taken instead.
+
+    A positive curve (a loss) is read on a log scale: the swings of a fixed data order are
+    multiplicative (the loss of a batch from a class the model just forgot is several times the
+    others), so on the raw scale a few spikes dominate the correlation, and a healthy run's
+    noise grows and shrinks with the loss level. On the zoo this found 15 of 17 step-logged
+    unshuffled runs against 13 raw, and no healthy run against 2.
+
+    Where an epoch counter says which epoch each point belongs to, the pattern must also survive
+    a second detrending, by each epoch's own median, and the smaller of the two correlations
+    counts. A multi-epoch fine-tune whose loss drops a step at every epoch boundary (the model
+    meets the same examples again: a real Whisper recipe log) repeats with the epoch under the
+    running median but is flat within each epoch; a steep decline early in training is the
+    reverse. A fixed data order swings within every epoch and survives both.
     """
     assert x.series is not None
     spe = x.frame.steps_per_epoch
     steps, v = finite_prefix(x.series)
     if spe is None or len(v) < 8 or x.frame.axis == "epoch":
         return None
+    if float(v.min()) > 0:
+        v = np.log(v)
     cadence = float(np.median(np.diff(steps))) if len(steps) > 1 else 1.0
     lag0 = spe / max(cadence, EPS)
     lags = range(
@@ -137,15 +156,13 @@ def epoch_periodicity(
     lags = [lag for lag in lags if lag >= min_points_per_period and len(v) >= lag * min_periods]
     if not lags:
         return None
+    within_epoch = _within_epoch_residual(x.frame, steps, v, min_periods)
     best, best_lag = -math.inf, lags[0]
     for lag in lags:
         trend = _smooth(v, 0.0, floor=lag) if lag > 1 else v
-        r = v - trend
-        r = r - r.mean()
-        denom = float(np.dot(r, r))
-        if denom <= EPS:
-            continue
-        acf = float(np.dot(r[:-lag], r[lag:]) / denom)
+        acf = _lag_correlation(v - trend, lag)
+        if within_epoch is not None:
+            acf = min(acf, _lag_correlation(within_epoch, lag))
         if acf > best:
             best, best_lag = acf, lag
     if not math.isfinite(best):
@@ -156,6 +173,40 @@ def epoch_periodicity(
         value=best,
         measures={"acf": best, "period": best_lag * cadence, "lag": best_lag},
     )
+
+
+def _lag_correlation(r: np.ndarray, lag: int) -> float:
+    """Autocorrelation of a residual at ``lag`` (-inf for a constant residual)."""
+    r = r - r.mean()
+    denom = float(np.dot(r, r))
+    if denom <= EPS:
+        return -math.inf
+    return float(np.dot(r[:-lag], r[lag:]) / denom)
+
+
+def _within_epoch_residual(
+    frame: RunFrame, steps: np.ndarray, v: np.ndarray, min_periods: int
+) -> np.ndarray | None:
+    """``v`` minus the median of its own epoch, or None without a usable epoch counter.
+
+    Each point takes the epoch the counter last reported at or before its step (fractional
+    counters, as Hugging Face logs them, are floored). Needs ``min_periods`` epochs of 2+ points.
+    """
+    if not frame.has("epoch"):
+        return None
+    ep = frame.series("epoch").dropna()
+    ep = ep[np.isfinite(ep.to_numpy(float))]
+    if len(ep) < 2:
+        return None
+    at = np.searchsorted(ep.index.to_numpy(), steps, side="right") - 1
+    if at[0] < 0:
+        return None
+    epoch = np.floor(ep.to_numpy(float)[at] + 1e-6)
+    labels, inverse, counts = np.unique(epoch, return_inverse=True, return_counts=True)
+    if int((counts >= 2).sum()) < min_periods:
+        return None
+    medians = np.array([np.median(v[inverse == k]) for k in range(len(labels))])
+    return v - medians[inverse]
 
 
 @check(
