@@ -5,6 +5,10 @@ from __future__ import annotations
 import math
 import random
 
+from tests.checks.conftest import make_frame
+
+from nn_doctor.checks import Inputs, registry
+
 TRAIN = [2.3 * math.exp(-i / 20) + 0.05 for i in range(100)]
 EVAL_STEPS = list(range(0, 100, 10))
 
@@ -94,3 +98,19 @@ def test_val_outpaces_train(run_check):
     assert not run_check(
         "val_outpaces_train", {"train_loss": TRAIN, "val_loss": healthy_val}
     ).matched
+
+
+def test_scales_within_needs_every_logged_scale_small():
+    names = ["input_std", "input_mean", "target_std", "target_mean"]
+
+    def scales(**logged: float):
+        frame = make_frame({"train_loss": [1.0] * 10, **{k: [v] * 10 for k, v in logged.items()}})
+        # the check's own ``signals`` parameter clashes with the helper's: call it directly
+        return registry()["scales_within"].fn(Inputs(frame=frame), signals=names, max=10.0)
+
+    out = scales(input_std=0.98, input_mean=-0.01)
+    assert out.matched and out.value == 0.98 and out.measures["signal"] == "input_std"
+    # standardized inputs, raw regression targets: the data side is not on a small scale
+    out = scales(input_std=0.98, input_mean=0.01, target_std=75.0, target_mean=-150.0)
+    assert not out.matched and out.value == 150.0 and out.measures["signal"] == "target_mean"
+    assert scales() is None  # nothing about the data was logged

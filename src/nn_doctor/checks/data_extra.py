@@ -334,3 +334,35 @@ def _aligned_pair(x: Inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None
     from nn_doctor.checks.pair import _aligned
 
     return _aligned(x, min_train=4, min_val=3, symmetric=False)
+
+
+@check(
+    "scales_within",
+    kind="frame",
+    measures=("signal",),
+    defaults={"max": 10.0},
+    signals=list,
+    max=_NUM,
+)
+def scales_within(x: Inputs, *, signals: list[str], max: float) -> Outcome | None:
+    """Every logged one of ``signals`` has a median magnitude of at most ``max``.
+
+    One statement about the whole data side (inputs *and* targets on a small scale), so a rule
+    can weigh it against a cause without one side's good scale cancelling the other side's
+    raw one: standardized inputs say nothing about raw regression targets. ``value`` is the
+    largest median magnitude, ``signal`` the one it came from; None when none is logged.
+    """
+    worst, name = -math.inf, ""
+    for s in signals:
+        if not x.frame.has(s):
+            continue
+        v = x.frame.series(s).to_numpy(dtype=float)
+        v = np.abs(v[np.isfinite(v)])
+        if len(v) == 0:
+            continue
+        m = float(np.median(v))
+        if m > worst:
+            worst, name = m, s
+    if not name:
+        return None
+    return Outcome(worst <= max, value=worst, measures={"signal": name})
