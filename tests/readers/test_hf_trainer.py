@@ -69,7 +69,9 @@ def test_filtered_nonfinite_loss_is_restored(tmp_path: Path) -> None:
     assert math.isnan(loss.loc[30]) and math.isnan(loss.loc[40])
     gn = f.series("grad_norm")
     assert gn.loc[30] == math.inf and math.isnan(gn.loc[40])
-    msg = "HF logged loss 0.0 with non-finite grad_norm at 2 steps: read as non-finite"
+    msg = (
+        "HF logged loss 0.0 with a non-finite grad_norm or eval_loss at 2 steps: read as non-finite"
+    )
     assert sum(msg in w for w in f.warnings) == 1
 
 
@@ -78,6 +80,27 @@ def test_a_real_zero_loss_stays_zero(tmp_path: Path) -> None:
     _write(tmp_path, _state(hist))
     [f] = read_runs(tmp_path)
     assert f.series("train_loss").loc[5] == 0.0
+    assert not f.warnings
+
+
+def test_zero_loss_before_a_nan_evaluation_is_restored_without_grad_norm(tmp_path: Path) -> None:
+    # an older Trainer (or a loss-only log): no grad_norm, but the evaluations show NaN weights
+    hist = [
+        {"epoch": 0.5, "learning_rate": 1e-3, "loss": 4.3e12, "step": 10},
+        {"epoch": 1.0, "learning_rate": 1e-3, "loss": 0.0, "step": 20},
+        {"epoch": 1.0, "eval_loss": math.nan, "step": 20},
+        {"epoch": 1.5, "learning_rate": 1e-3, "loss": 0.0, "step": 30},  # after the last eval
+    ]
+    _write(tmp_path / "nan", _state(hist))
+    [f] = read_runs(tmp_path / "nan")
+    loss = f.series("train_loss")
+    assert loss.loc[10] == 4.3e12 and math.isnan(loss.loc[20]) and math.isnan(loss.loc[30])
+    assert any("eval_loss at 2 steps" in w for w in f.warnings)
+    # a memorized training set logs 0.0 (rounded to 4 decimals) beside finite evaluations
+    hist[2] = {"epoch": 1.0, "eval_loss": 0.31, "step": 20}
+    _write(tmp_path / "fit", _state(hist))
+    [f] = read_runs(tmp_path / "fit")
+    assert f.series("train_loss").loc[20] == 0.0 and f.series("train_loss").loc[30] == 0.0
     assert not f.warnings
 
 

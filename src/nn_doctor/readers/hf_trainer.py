@@ -5,9 +5,9 @@
 (``train_loss`` as the run average, ``train_runtime``); the summary is not a point of the curve.
 ``checkpoint-N/`` folders hold snapshots of the same run: the top-level file wins, else the
 latest checkpoint (DECISIONS.md §1). The Trainer replaces a non-finite loss by default
-(``logging_nan_inf_filter``): a loss of exactly 0.0 beside a non-finite ``grad_norm`` is read
-as non-finite. Config comes from the state and from JSON siblings only (never from the pickled
-``training_args.bin``).
+(``logging_nan_inf_filter``): a loss of exactly 0.0 beside a non-finite ``grad_norm``, or before
+a non-finite ``eval_loss``, is read as non-finite. Config comes from the state and from JSON
+siblings only (never from the pickled ``training_args.bin``).
 """
 
 from __future__ import annotations
@@ -118,13 +118,43 @@ def _entries(history: list[Any]) -> tuple[list[dict[str, Any]], list[str], list[
             e = {**e, "loss": math.nan}
             filtered += 1
         entries.append(e)
+    filtered += _restore_beside_nan_evals(entries)
     warnings = []
     if filtered:
         warnings.append(
-            f"HF logged loss 0.0 with non-finite grad_norm at {filtered} steps: read as "
-            "non-finite (logging_nan_inf_filter)"
+            f"HF logged loss 0.0 with a non-finite grad_norm or eval_loss at {filtered} steps: "
+            "read as non-finite (logging_nan_inf_filter)"
         )
     return entries, warnings, ignored
+
+
+def _nonfinite(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("nan", "inf", "-inf", "infinity", "-infinity")
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def _restore_beside_nan_evals(entries: list[dict[str, Any]]) -> int:
+    """Loss 0.0 whose next evaluation (else the last one) is non-finite: a filtered NaN.
+
+    Logs without ``grad_norm`` (older transformers, or the loss-only view) still show the NaN
+    weights in ``eval_loss``. A real 0.0 (HF rounds the logged loss to 4 decimals, so a
+    memorized training set logs 0.0) sits beside finite evaluations and is kept.
+    """
+    evals = [i for i, e in enumerate(entries) if "eval_loss" in e]
+    if not evals:
+        return 0
+    restored, k = 0, 0
+    for i, e in enumerate(entries):
+        while k < len(evals) and evals[k] < i:
+            k += 1
+        if e.get("loss") != 0.0:
+            continue
+        judge = evals[k] if k < len(evals) else evals[-1]
+        if _nonfinite(entries[judge]["eval_loss"]):
+            entries[i] = {**e, "loss": math.nan}
+            restored += 1
+    return restored
 
 
 def _config(path: Path, state: dict[str, Any]) -> tuple[dict[str, Any], list[str], list[str]]:
