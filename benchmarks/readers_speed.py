@@ -9,7 +9,7 @@ Contenders, each in a fresh child process (so peak RSS is its own), imports done
 of the same format read once before timing:
 
 =================  ==========================================================================
-nn-doctor          the reader nn-doctor uses, to its records table (``RawRun``); for JSON lines
+nn-doctor          the reader nn-doctor uses, to its ``RawRun`` (records, or columns); for JSON lines
                    also without pyarrow (its optional accelerator), as most users run it;
                    "-> RunFrame" adds ``build_frame`` (the frame every command reads)
 tbparse            ``SummaryReader(path).scalars`` (and ``.histograms``)
@@ -76,7 +76,9 @@ def _nn_doctor(fmt: str) -> Callable[[Path], int]:
     def run(path: Path) -> int:
         from nn_doctor.readers import load
 
-        return sum(len(r.records) for r in load(fmt).read(path))
+        # n_records: a reader that hands over columns (the CSV family) is timed to its RawRun,
+        # not to a long table nothing needs (build_frame reads the columns directly).
+        return sum(r.n_records for r in load(fmt).read(path))
 
     return run
 

@@ -8,6 +8,13 @@ config mapped to canonical keys.
 
 Long format keeps "not logged" and "logged NaN" apart for free: a blank cell is no row at all,
 a logged ``nan``/``inf`` is a row whose value is non-finite.
+
+Readers of wide tables (the CSV family) may hand over :class:`Columns` instead: a step per row and
+a value array per metric. ``RawRun.records`` is then built from them on first use, so every
+consumer still sees the long table, while :func:`build_frame` concatenates the columns straight
+into the frame (writing ~19M long records for a 1M x 20 CSV and sorting them back by signal cost
+more than parsing the file). Both routes give the same frame; any case the direct route does not
+cover (a step that repeats or goes back, two names merged into one signal) takes the long one.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -28,18 +35,109 @@ if TYPE_CHECKING:
 COLUMNS = ("step", "name", "value", "wall_time")
 
 
+@dataclass(eq=False)
+class Columns:
+    """Records as a wide table: cell ``(i, j)`` is a record where ``logged[j][i]`` holds.
+
+    The long records are those cells row by row, columns in order: step ``steps[i]``, name
+    ``names[j]``, value ``values[j][i]``, wall time ``wall_time[i]`` (NaN when ``None``).
+    ``logged[j]`` is ``None`` when every row of column ``j`` is logged. Names are unique.
+    """
+
+    steps: np.ndarray  # int64, one per row
+    names: list[str]
+    values: list[np.ndarray]  # float64, one per column, one value per row
+    logged: list[np.ndarray | None]  # bool per row, or None: all rows
+    wall_time: np.ndarray | None = None  # float64 per row
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.steps)
+
+    @cached_property
+    def counts(self) -> list[int]:
+        """Records per column."""
+        n = self.n_rows
+        return [n if m is None else int(np.count_nonzero(m)) for m in self.logged]
+
+    @property
+    def n_records(self) -> int:
+        return sum(self.counts)
+
+    def long(self) -> pd.DataFrame:
+        """The records table (:func:`~nn_doctor.readers._common.records`), row by row."""
+        from nn_doctor.readers._common import code_dtype, records
+
+        n, k = self.n_rows, len(self.names)
+        wall = self.wall_time
+        if not k or not n:
+            return records([], [], self.names, [])
+        values = np.empty((n, k), dtype=np.float64)
+        for j, v in enumerate(self.values):  # row-major: records come out row by row
+            values[:, j] = v
+        if all(m is None for m in self.logged):  # dense (the common case): no masks
+            return records(
+                np.repeat(self.steps, k),
+                np.tile(np.arange(k, dtype=code_dtype(k)), n),
+                self.names,
+                values.reshape(-1),
+                None if wall is None else np.repeat(wall, k),
+            )
+        logged = np.ones((n, k), dtype=bool)
+        for j, m in enumerate(self.logged):
+            if m is not None:
+                logged[:, j] = m
+        per_row = logged.sum(axis=1)
+        return records(
+            np.repeat(self.steps, per_row),
+            np.broadcast_to(np.arange(k, dtype=code_dtype(k)), (n, k))[logged],
+            self.names,
+            values[logged],
+            None if wall is None else np.repeat(wall, per_row),
+        )
+
+
+class _LongRecords:
+    """``RawRun.records``: the table a reader gave, or the one its :class:`Columns` make (built
+    on first use and kept). A dataclass field whose default is this descriptor."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = "_" + name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _LongRecords: ...
+    @overload
+    def __get__(self, obj: RawRun, owner: type | None = None) -> pd.DataFrame: ...
+    def __get__(self, obj: RawRun | None, owner: type | None = None) -> Any:
+        if obj is None:
+            raise AttributeError("records")  # no default: the dataclass field is required
+        rec = obj.__dict__.get(self._slot)
+        if rec is None:
+            from nn_doctor.readers._common import empty_records
+
+            rec = obj.columns.long() if obj.columns is not None else empty_records()
+            obj.__dict__[self._slot] = rec
+        return rec
+
+    def __set__(self, obj: RawRun, value: pd.DataFrame | None) -> None:
+        obj.__dict__[self._slot] = value
+
+
 @dataclass
 class RawRun:
     """One run as a reader found it: original metric names, rows in write order.
 
     ``records`` has columns ``step`` (float or int; the x axis, epochs when ``axis`` is
     ``"epoch"``), ``name`` (the original metric name), ``value`` (float64; NaN/inf are logged
-    values) and ``wall_time`` (float64 seconds since the epoch, NaN when unknown).
+    values) and ``wall_time`` (float64 seconds since the epoch, NaN when unknown). A reader of a
+    wide table may pass ``records=None`` and ``columns`` instead: ``records`` is then built from
+    the columns when something reads it, and :func:`build_frame` need not.
     """
 
-    records: pd.DataFrame
-    format: str
-    path: str
+    records: _LongRecords = _LongRecords()
+    # mypy takes the descriptor for a default; it is not one (its class access raises).
+    format: str  # type: ignore[misc]
+    path: str  # type: ignore[misc]
     files: list[str] = field(default_factory=list)
     run: str = ""
     config: dict[str, Any] = field(default_factory=dict)
@@ -47,6 +145,14 @@ class RawRun:
     warnings: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     axis: str = "step"  # "step" or "epoch"
+    columns: Columns | None = None
+
+    @property
+    def n_records(self) -> int:
+        """How many records the run holds (without building ``records`` from columns)."""
+        if self.columns is not None and self.__dict__.get("_records") is None:
+            return self.columns.n_records
+        return len(self.records)
 
 
 @dataclass
@@ -216,7 +322,11 @@ def build_frame(
     """Normalize a reader's :class:`RawRun` into the :class:`RunFrame` every rule reads."""
     import pandas as pd
 
-    from nn_doctor.runconfig import normalize_config
+    if raw.columns is not None:
+        direct = _from_columns(raw.columns, user_aliases)
+        if direct is not None:
+            data, claimed, claim_notes = direct
+            return _run_frame(raw, data, claimed, list(raw.warnings), claim_notes, config_overrides)
 
     rec = raw.records
     warnings = list(raw.warnings)
@@ -276,6 +386,20 @@ def build_frame(
             }
         )
         present = set()
+    sources = {k: v for k, v in sources.items() if k in present}
+    return _run_frame(raw, data, sources, warnings, notes, config_overrides)
+
+
+def _run_frame(
+    raw: RawRun,
+    data: pd.DataFrame,
+    sources: dict[str, str],
+    warnings: list[str],
+    notes: list[str],
+    config_overrides: Mapping[str, Any] | None,
+) -> RunFrame:
+    """The frame around ``data``, with the config normalized (its notes after ``notes``)."""
+    from nn_doctor.runconfig import normalize_config
 
     config, config_notes = normalize_config(raw.config, config_overrides)
     notes.extend(config_notes)
@@ -286,7 +410,7 @@ def build_frame(
         run=raw.run or raw.path,
         files=list(raw.files),
         config=config,
-        sources={k: v for k, v in sources.items() if k in present},
+        sources=sources,
         warnings=warnings,
         ignored=list(raw.ignored),
         notes=notes,
@@ -294,6 +418,77 @@ def build_frame(
         config_sources=list(raw.config_sources),
         config_raw=dict(raw.config),
     )
+
+
+def _from_columns(
+    cols: Columns, user_aliases: Mapping[str, Iterable[str]] | None
+) -> tuple[pd.DataFrame, dict[str, str], list[str]] | None:
+    """``(data, sources, notes)`` straight from a reader's columns, or ``None`` when the long
+    route must build the frame: no record at all, a column whose steps do not strictly rise (a
+    restart or a repeat: superseded and reduced there), steps beyond 2**53, or two names that
+    become one signal. What it returns equals what the long route builds from
+    :meth:`Columns.long`: the same names in first-written order, the same sort by
+    (signal, step), the same types."""
+    import pandas as pd
+
+    steps = cols.steps
+    counts = cols.counts
+    present = [j for j, c in enumerate(counts) if c]
+    if not present or steps.dtype != np.int64:
+        return None
+    if int(steps.min()) < -_EXACT_INT or int(steps.max()) > _EXACT_INT:
+        return None  # the long route's float round trip decides these
+    dense = all(m is None for m in cols.logged)
+    if dense:
+        if not bool((steps[1:] > steps[:-1]).all()):
+            return None
+    else:
+        for j in present:
+            mask = cols.logged[j]
+            s = steps if mask is None else steps[mask]
+            if not bool((s[1:] > s[:-1]).all()):
+                return None
+    # First-written order: by the first row a column is logged in, then by column.
+    first = {j: 0 if (m := cols.logged[j]) is None else int(np.argmax(m)) for j in present}
+    order = sorted(present, key=lambda j: (first[j], j))
+    names = [cols.names[j] for j in order]
+    by_name = {cols.names[j]: counts[j] for j in present}
+    notes: list[str] = []
+    rename, sources = _claim_names(names, lambda name: by_name.get(name, 0), user_aliases, notes)
+    targets = [rename.get(n, n) for n in names]
+    if len(set(targets)) != len(targets):
+        return None  # two names merge into one signal: its steps may repeat
+    # Each signal's records are its column's logged cells, already in rising step order: the
+    # frame's (signal, step) sort is the columns one after another.
+    k = len(order)
+    sizes = np.asarray([counts[j] for j in order], dtype=np.int64)
+    n_total = int(sizes.sum())
+    wall = cols.wall_time
+    step_col = np.tile(steps, k) if dense else np.empty(n_total, dtype=np.int64)
+    value_col = np.empty(n_total, dtype=np.float64)
+    wall_col = np.full(n_total, np.nan) if wall is None else np.empty(n_total, dtype=np.float64)
+    a = 0
+    for j, size in zip(order, sizes.tolist(), strict=True):
+        mask = cols.logged[j]
+        b = a + size
+        value_col[a:b] = cols.values[j] if mask is None else cols.values[j][mask]
+        if not dense:
+            step_col[a:b] = steps if mask is None else steps[mask]
+        if wall is not None:
+            wall_col[a:b] = wall if mask is None else wall[mask]
+        a = b
+    code_col = np.repeat(np.arange(k, dtype=_small_codes(k)), sizes)
+    data = pd.DataFrame(
+        {
+            "step": step_col,
+            "signal": pd.Categorical.from_codes(code_col, categories=pd.Index(targets)),
+            "value": value_col,
+            "wall_time": wall_col,
+        },
+        copy=False,  # the arrays are new: no second copy
+    )
+    signals = set(targets)
+    return data, {t: v for t, v in sources.items() if t in signals}, notes
 
 
 def _lookup(counts: pd.Series) -> Callable[[str], int]:

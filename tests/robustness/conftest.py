@@ -1,6 +1,7 @@
 """Robustness suite: fuzzed and malformed inputs for every reader and the CLI.
 
-Every event file read here also goes through the TensorBoard fast-path agreement check, and
+Every event file read here also goes through the TensorBoard fast-path agreement check, every
+frame built from a CSV reader's columns through the long-records agreement check, and
 the number of generated inputs each property test tried is printed at the end of the session.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.readers import columns_agreement
 from tests.readers.tb_agreement import install
 from tests.robustness.fuzz import TRIED
 
@@ -16,6 +18,11 @@ from tests.robustness.fuzz import TRIED
 @pytest.fixture(autouse=True)
 def _tensorboard_fast_path_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
     install(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def _columns_agree_with_long_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    columns_agreement.install(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

@@ -216,7 +216,7 @@ def records(
     wall = (
         np.full(len(vals), np.nan) if wall_time is None else np.asarray(wall_time, dtype=np.float64)
     )
-    dtype = pd.CategoricalDtype(_unique(names))
+    dtype = pd.CategoricalDtype(unique_names(names))
     # The code width pandas would pick anyway (int8 below 128 names): converting 19M codes to it
     # afterwards costs a pass, and a reader that builds codes in it passes them through as is.
     cat = pd.Categorical.from_codes(np.asarray(codes, dtype=code_dtype(len(names))), dtype=dtype)
@@ -233,7 +233,7 @@ def code_dtype(n_names: int) -> Any:
     return np.int32 if n_names < 2**31 else np.int64
 
 
-def _unique(names: Sequence[str]) -> list[str]:
+def unique_names(names: Sequence[str]) -> list[str]:
     """Names made unique (``a``, ``a.1``): two columns that strip to one name stay apart."""
     out: list[str] = []
     seen: set[str] = set()
@@ -253,12 +253,15 @@ def empty_records() -> pd.DataFrame:
 
 
 def raw_run(fmt: str, path: Path, recs: pd.DataFrame | None = None, **fields: Any) -> RawRun:
-    """A :class:`RawRun` for ``path`` (run label defaults to the path)."""
+    """A :class:`RawRun` for ``path`` (run label defaults to the path); with ``columns`` and no
+    ``recs``, its records are built from the columns when first read."""
     from nn_doctor.frame import RawRun
 
     files = fields.pop("files", None) or [str(path)]
+    if recs is None and fields.get("columns") is None:
+        recs = empty_records()
     return RawRun(
-        records=recs if recs is not None else empty_records(),
+        records=recs,
         format=fmt,
         path=str(path),
         files=[str(f) for f in files],

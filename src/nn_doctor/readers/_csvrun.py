@@ -19,7 +19,7 @@ from nn_doctor.frame import RawRun
 from nn_doctor.readers._common import empty_warning, raw_run
 from nn_doctor.readers._csvcore import Column, Table
 from nn_doctor.readers._csvlarge import read_file_tables
-from nn_doctor.readers._wide import EPOCH_NAMES, to_long
+from nn_doctor.readers._wide import EPOCH_NAMES, to_columns
 
 
 def _split_at_epoch_restart(table: Table) -> list[Table]:
@@ -60,25 +60,25 @@ def csv_runs(
         tables = [part for t in tables for part in _split_at_epoch_restart(t)]
     runs: list[RawRun] = []
     for k, table in enumerate(tables, start=1):
-        long = to_long(table.columns, table.n_rows, prefer_epoch=prefer_epoch, skip=skip)
-        warnings = [*config_warnings, *table.warnings, *long.warnings]
+        wide = to_columns(table.columns, table.n_rows, prefer_epoch=prefer_epoch, skip=skip)
+        warnings = [*config_warnings, *table.warnings, *wide.warnings]
         if not table.n_rows:
             what = "header only, no data rows" if table.header else "empty file"
             warnings = [*config_warnings, empty_warning(path, what)]
-        elif not len(long.records):
+        elif not wide.columns.n_records:
             warnings.append(empty_warning(path, "no numeric metric cell"))
         runs.append(
             raw_run(
                 fmt,
                 path,
-                long.records,
+                columns=wide.columns,  # records are built from these only if something asks
                 files=[path, *files],
                 run=f"{path}#{k}" if len(tables) > 1 else str(path),
                 config=dict(config or {}),
                 config_sources=list(config_sources),
                 warnings=warnings,
-                ignored=[*table.ignored, *long.ignored],
-                axis=long.axis,
+                ignored=[*table.ignored, *wide.ignored],
+                axis=wide.axis,
             )
         )
     if not runs:  # an empty file: no header at all

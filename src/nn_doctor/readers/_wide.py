@@ -1,9 +1,13 @@
-"""Turn a wide table (one column per metric) into long records, with numpy and no row loop.
+"""Turn a wide table (one column per metric) into records, with numpy and no row loop.
 
 The x axis is a step-like column when there is one, else an epoch column, else the row
 number. An epoch column beside a step axis is also emitted as the metric ``epoch``, once per
 step (Lightning repeats it on the train row and the validation row of the same step).
 Records come out row by row, columns in header order: the order the writer logged them.
+
+:func:`to_columns` keeps them as columns (:class:`~nn_doctor.frame.Columns`, which
+:func:`~nn_doctor.frame.build_frame` reads directly); :func:`to_long` is the long table the same
+columns make.
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nn_doctor.readers._common import code_dtype, records
+from nn_doctor.readers._common import unique_names
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from nn_doctor.frame import Columns
     from nn_doctor.readers._csvcore import Column
 
 #: Step-axis column names, most specific first (lower-case, stripped).
@@ -35,6 +40,16 @@ class Long:
     """The result of :func:`to_long`: records plus what the caller should tell the user."""
 
     records: pd.DataFrame
+    axis: str
+    warnings: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Wide:
+    """The result of :func:`to_columns`: the records as columns, plus what to tell the user."""
+
+    columns: Columns
     axis: str
     warnings: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
@@ -80,11 +95,37 @@ def to_long(
     skip: Sequence[str] = (),
     prefer_epoch: bool = False,
 ) -> Long:
-    """Long records from numeric columns: pick the axis, then emit every logged cell.
+    """Long records from numeric columns: :func:`to_columns`, then every logged cell."""
+    wide = to_columns(
+        columns,
+        n_rows,
+        step_names=step_names,
+        epoch_names=epoch_names,
+        wall_names=wall_names,
+        skip=skip,
+        prefer_epoch=prefer_epoch,
+    )
+    return Long(wide.columns.long(), wide.axis, wide.warnings, wide.ignored)
+
+
+def to_columns(
+    columns: Sequence[Column],
+    n_rows: int,
+    *,
+    step_names: Sequence[str] = STEP_NAMES,
+    epoch_names: Sequence[str] = EPOCH_NAMES,
+    wall_names: Sequence[str] = WALL_NAMES,
+    skip: Sequence[str] = (),
+    prefer_epoch: bool = False,
+) -> Wide:
+    """The records of numeric columns: pick the axis, then say which cells of which metric
+    columns are logged (no copy of a column that is logged in every row).
 
     ``prefer_epoch`` makes an epoch column the axis even when a step column exists (formats
     whose unit of progress is the epoch). ``skip`` names columns that are not metrics.
     """
+    from nn_doctor.frame import Columns
+
     warnings: list[str] = []
     ignored: list[str] = []
     step_col = None if prefer_epoch else _find(columns, step_names)
@@ -130,9 +171,9 @@ def to_long(
         if c.name.strip().lower() in skipped and id(c) not in used:
             ignored.append(f"column '{c.name}': not a training signal")
     if not metrics or not n_rows:
-        return Long(records([], [], [], []), axis, warnings, ignored)
+        empty = Columns(np.zeros(0, dtype=np.int64), [], [], [])
+        return Wide(empty, axis, warnings, ignored)
 
-    k = len(metrics)
     col_logged = [c.logged for c in metrics]
     if axis == "step" and epoch_col is not None and any(c is epoch_col for c in metrics):
         # The epoch counter is a metric here; emit it once per step, not once per row.
@@ -141,30 +182,20 @@ def to_long(
             False, (steps[1:] == steps[:-1]) & (epoch_col.values[1:] == epoch_col.values[:-1])
         ]
         col_logged[e] = col_logged[e] & ~same
-    values = np.empty((n_rows, k), dtype=np.float64)
-    for i, c in enumerate(metrics):  # row-major: records come out row by row
-        values[:, i] = c.values
-    # Steps are whole numbers here (checked above, or row numbers): int64 before repeating.
-    row_steps = np.where(keep, steps, 0).astype(np.int64)
-    if keep.all() and all(m.all() for m in col_logged):  # dense (the common case): no masks
-        out = records(
-            np.repeat(row_steps, k),
-            np.tile(np.arange(k, dtype=code_dtype(k)), n_rows),
-            [c.name.strip() for c in metrics],
-            values.reshape(-1),
-            None if wall is None else np.repeat(wall, k),
-        )
-        return Long(out, axis, warnings, ignored)
-    logged = np.empty((n_rows, k), dtype=bool)
-    for i, m in enumerate(col_logged):
-        logged[:, i] = m
-    logged &= keep[:, None]
-    per_row = logged.sum(axis=1)
-    out = records(
-        np.repeat(row_steps, per_row),
-        np.broadcast_to(np.arange(k, dtype=code_dtype(k)), (n_rows, k))[logged],
-        [c.name.strip() for c in metrics],
-        values[logged],
-        None if wall is None else np.repeat(wall, per_row),
+    # Steps are whole numbers here (checked above, or row numbers): int64 once, per row.
+    all_kept = bool(keep.all())
+    row_steps = (steps if all_kept else np.where(keep, steps, 0)).astype(np.int64)
+    logged: list[np.ndarray | None] = []
+    for m in col_logged:
+        if all_kept:
+            logged.append(None if m.all() else m)
+        else:
+            logged.append(m & keep)
+    out = Columns(
+        row_steps,
+        unique_names([c.name.strip() for c in metrics]),
+        [c.values for c in metrics],
+        logged,
+        wall,
     )
-    return Long(out, axis, warnings, ignored)
+    return Wide(out, axis, warnings, ignored)
