@@ -15,8 +15,9 @@ from sklearn import datasets as skd
 from sklearn.model_selection import train_test_split
 
 #: name -> (task, loader). Loaders return raw (unscaled) X, y.
-CLASSIFICATION = {"iris", "wine", "breast_cancer", "digits", "synth_cls", "moons"}
-REGRESSION = {"diabetes", "friedman", "synth_reg", "seq_sum"}
+CLASSIFICATION = {"iris", "wine", "breast_cancer", "digits", "synth_cls", "moons",
+                  "blobs12", "waveforms", "seq_halves", "tokens_major"}  # fmt: skip
+REGRESSION = {"diabetes", "friedman", "synth_reg", "seq_sum", "friedman2"}
 
 
 @dataclass
@@ -83,7 +84,69 @@ def _raw(name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
         w = np.linspace(1.0, 0.2, 10)
         y = (x[:, :, 0] * w).sum(axis=1) + 0.5 * np.tanh(x[:, :, 1]).sum(axis=1)
         return x, y * 25.0 + 100.0
+    fresh = _raw_fresh(name)
+    if fresh is not None:
+        return fresh
     raise ValueError(f"unknown dataset {name!r}")
+
+
+def _raw_fresh(name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """Datasets of the "fresh" families (fixed generators: the seed changes split and init)."""
+    if name == "blobs12":
+        # 12 classes, 24 features in physical units (scales over 3 decades).
+        x, y = skd.make_classification(
+            n_samples=2400, n_features=24, n_informative=14, n_redundant=4, n_classes=12,
+            n_clusters_per_class=1, class_sep=2.0, flip_y=0.01, random_state=21,
+        )  # fmt: skip
+        rng = np.random.default_rng(21)
+        scale = 10.0 ** rng.uniform(-1, 2, size=x.shape[1])
+        return x * scale + rng.uniform(0, 200, size=x.shape[1]), y
+    if name == "waveforms":
+        # Sensor traces (N, 64 steps, 1 channel) of five wave shapes at random frequency, phase
+        # and amplitude, in raw ADC counts (offset 2048, ~400 counts per unit).
+        rng = np.random.default_rng(31)
+        n, t = 1500, 64
+        y = rng.integers(0, 5, size=n)
+        freq = rng.uniform(2.0, 5.0, size=(n, 1))
+        phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
+        amp = rng.uniform(0.6, 1.4, size=(n, 1))
+        u = freq * np.linspace(0, 1, t)[None, :] + phase / (2 * np.pi)
+        frac = u - np.floor(u)
+        shapes = np.stack(
+            [
+                np.sin(2 * np.pi * u),  # sine
+                np.sign(np.sin(2 * np.pi * u)),  # square
+                2 * frac - 1,  # sawtooth
+                2 * np.abs(2 * frac - 1) - 1,  # triangle
+                np.sin(2 * np.pi * u * (0.5 + np.linspace(0, 1, t)[None, :])),  # chirp
+            ]
+        )
+        x = amp * shapes[y, np.arange(n)] + rng.normal(0, 0.25, size=(n, t))
+        return (x * 400.0 + 2048.0)[:, :, None], y
+    if name == "seq_halves":
+        # (N, 16 steps, 3 features); class = signs of features summed over each half (4
+        # classes), so the GRU must carry the first half's evidence through the second.
+        rng = np.random.default_rng(41)
+        x = rng.normal(size=(1600, 16, 3))
+        a = x[:, :8, 0].sum(axis=1) + 0.5 * x[:, :8, 1].sum(axis=1) > 0
+        b = x[:, 8:, 0].sum(axis=1) - 0.5 * x[:, 8:, 2].sum(axis=1) > 0
+        return x, (2 * a + b).astype(np.int64)
+    if name == "tokens_major":
+        # Sequences of 16 tokens from a vocabulary of 8 (one-hot); class = the most frequent of
+        # tokens 0-5 (ties: the lowest), with tokens 6-7 as distractors.
+        rng = np.random.default_rng(51)
+        n, t, v = 1500, 16, 8
+        tok = rng.integers(0, v, size=(n, t))
+        y = rng.integers(0, 6, size=n)
+        boost = rng.random((n, t)) < 0.18
+        tok = np.where(boost, y[:, None], tok)
+        counts = np.stack([(tok == k).sum(axis=1) for k in range(6)], axis=1)
+        return np.eye(v)[tok], counts.argmax(axis=1)
+    if name == "friedman2":
+        # Friedman #2 (impedance of an RLC circuit): inputs in their units (ohms, rad/s, F, …,
+        # scales from 1 to 1,700), targets in the hundreds.
+        return skd.make_friedman2(n_samples=1500, noise=150.0, random_state=61)
+    return None
 
 
 def _standardize(train: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

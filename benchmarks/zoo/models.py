@@ -1,4 +1,5 @@
-"""Small torch models for the zoo: MLPs of any depth and width, a small CNN, a small RNN.
+"""Small torch models for the zoo: MLPs of any depth and width, a small CNN, a small RNN; and,
+for the "fresh" families, a residual MLP, a 1-D CNN, a GRU/LSTM and a tiny transformer encoder.
 
 Each model is built from a plain dict of architecture settings so that a scenario can inject a
 fault by changing one setting (an activation, an init, a depth). Layer names differ between
@@ -114,14 +115,140 @@ class SmallRNN(nn.Module):
         return self.out_act(y) if self.out_act is not None else y
 
 
+# -- models of the "fresh" families -------------------------------------------------------------
+
+
+class ResBlock(nn.Module):
+    """Pre-norm residual block: ``x + fc2(act(fc1(norm(x))))`` (norm optional)."""
+
+    def __init__(self, width: int, arch: dict[str, Any]) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(width) if arch.get("norm", True) else nn.Identity()
+        self.fc1 = nn.Linear(width, width)
+        self.act = activation(arch.get("act", "relu"))
+        self.drop = nn.Dropout(float(arch.get("dropout", 0.0)))
+        self.fc2 = nn.Linear(width, width)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.fc2(self.drop(self.act(self.fc1(self.norm(x)))))
+
+
+class ResMLP(nn.Module):
+    """Input projection, ``len(hidden)`` residual blocks of width ``hidden[0]``, a linear head."""
+
+    residual = True
+
+    def __init__(self, n_in: int, n_out: int, arch: dict[str, Any]) -> None:
+        super().__init__()
+        hidden: list[int] = list(arch.get("hidden", [64, 64]))
+        width = int(hidden[0])
+        self.inp = nn.Linear(n_in, width)
+        self.inp_act = activation(arch.get("act", "relu"))
+        self.blocks = nn.Sequential(*(ResBlock(width, arch) for _ in hidden))
+        self.head_norm = nn.LayerNorm(width) if arch.get("norm", True) else nn.Identity()
+        self.out = nn.Linear(width, n_out)
+        self.out_act = activation(arch["out_act"]) if arch.get("out_act") else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.out(self.head_norm(self.blocks(self.inp_act(self.inp(x)))))
+        return self.out_act(y) if self.out_act is not None else y
+
+
+class CNN1d(nn.Module):
+    """Conv1d stack on (N, T, C) sequences, global average pooling, a dense layer and a head."""
+
+    def __init__(self, n_in: int, n_out: int, arch: dict[str, Any]) -> None:
+        super().__init__()
+        act = arch.get("act", "relu")
+        chans = [n_in, *[int(c) for c in arch.get("channels", (16, 32))]]
+        k = int(arch.get("kernel", 5))
+        layers: list[tuple[str, nn.Module]] = []
+        for i in range(1, len(chans)):
+            layers.append((f"conv{i}", nn.Conv1d(chans[i - 1], chans[i], k, padding=k // 2)))
+            layers.append((f"act{i}", activation(act)))
+            if i < len(chans) - 1:
+                layers.append((f"pool{i}", nn.MaxPool1d(2)))
+        self.features = nn.Sequential(OrderedDict(layers))
+        fc = int(arch.get("fc", 32))
+        self.fc = nn.Linear(chans[-1], fc)
+        self.fc_act = activation(act)
+        self.drop = nn.Dropout(float(arch.get("dropout", 0.0)))
+        self.out = nn.Linear(fc, n_out)
+        self.out_act = activation(arch["out_act"]) if arch.get("out_act") else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.features(x.transpose(1, 2)).mean(dim=2)
+        y = self.out(self.drop(self.fc_act(self.fc(h))))
+        return self.out_act(y) if self.out_act is not None else y
+
+
+class GatedRNN(nn.Module):
+    """A GRU or LSTM over (N, T, F) sequences; a linear head on the last hidden state."""
+
+    def __init__(self, n_in: int, n_out: int, arch: dict[str, Any]) -> None:
+        super().__init__()
+        cell = nn.LSTM if arch.get("cell", "gru") == "lstm" else nn.GRU
+        size = int(arch.get("hidden_size", 32))
+        self.rnn = cell(n_in, size, num_layers=int(arch.get("num_layers", 1)), batch_first=True)
+        self.drop = nn.Dropout(float(arch.get("dropout", 0.0)))
+        self.out = nn.Linear(size, n_out)
+        self.out_act = activation(arch["out_act"]) if arch.get("out_act") else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, _ = self.rnn(x)
+        y = self.out(self.drop(h[:, -1]))
+        return self.out_act(y) if self.out_act is not None else y
+
+
+class TinyTransformer(nn.Module):
+    """Token projection + learned positions, a 1–2 layer ``nn.TransformerEncoder``, mean pooling
+    and a linear head. Inputs are (N, T, V) one-hot tokens (a linear projection of a one-hot is
+    an embedding lookup)."""
+
+    def __init__(self, n_in: int, n_out: int, arch: dict[str, Any]) -> None:
+        super().__init__()
+        d = int(arch.get("d_model", 32))
+        self.embed = nn.Linear(n_in, d)
+        self.pos = nn.Embedding(int(arch.get("max_len", 64)), d)
+        nn.init.normal_(self.pos.weight, std=0.02)
+        layer = nn.TransformerEncoderLayer(
+            d,
+            int(arch.get("nhead", 4)),
+            dim_feedforward=int(arch.get("ff", 2 * d)),
+            dropout=float(arch.get("dropout", 0.0)),
+            activation=activation(arch.get("act", "relu")),
+            batch_first=True,
+            norm_first=bool(arch.get("norm_first", False)),
+        )
+        self.encoder = nn.TransformerEncoder(
+            layer, int(arch.get("num_layers", 1)), enable_nested_tensor=False
+        )
+        self.out = nn.Linear(d, n_out)
+        self.out_act = activation(arch["out_act"]) if arch.get("out_act") else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.embed(x) + self.pos.weight[: x.shape[1]]
+        y = self.out(self.encoder(h).mean(dim=1))
+        return self.out_act(y) if self.out_act is not None else y
+
+
 def build(kind: str, n_in: int, n_out: int, arch: dict[str, Any]) -> nn.Module:
-    """Build a model of ``kind`` (``mlp``, ``cnn``, ``rnn``) and apply its init settings."""
+    """Build a model of ``kind`` (``mlp``, ``cnn``, ``rnn``; fresh: ``resmlp``, ``cnn1d``,
+    ``gru``, ``transformer``) and apply its init settings."""
     if kind == "mlp":
         model = mlp(n_in, n_out, arch)
     elif kind == "cnn":
         model = SmallCNN(n_out, arch)
     elif kind == "rnn":
         model = SmallRNN(n_in, n_out, arch)
+    elif kind == "resmlp":
+        model = ResMLP(n_in, n_out, arch)
+    elif kind == "cnn1d":
+        model = CNN1d(n_in, n_out, arch)
+    elif kind == "gru":
+        model = GatedRNN(n_in, n_out, arch)
+    elif kind == "transformer":
+        model = TinyTransformer(n_in, n_out, arch)
     else:
         raise ValueError(f"unknown model kind {kind!r}")
     init_weights(model, arch)
@@ -135,7 +262,7 @@ def init_weights(model: nn.Module, arch: dict[str, Any]) -> None:
     """
     scheme = str(arch.get("init", "default"))
     bias_init = arch.get("bias_init")
-    weighted = [m for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
+    weighted = [m for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d, nn.Conv1d))]
     with torch.no_grad():
         for i, m in enumerate(weighted):
             is_out = i == len(weighted) - 1
@@ -166,3 +293,15 @@ def init_weights(model: nn.Module, arch: dict[str, Any]) -> None:
                     elif name.startswith("weight_ih") and "input_scale" in arch:
                         bound = float(arch["input_scale"]) / math.sqrt(p.shape[1])
                         nn.init.uniform_(p, -bound, bound)
+            elif isinstance(m, (nn.GRU, nn.LSTM, nn.MultiheadAttention)):
+                # Gated cells and attention projections (fresh families): the same schemes.
+                for name, p in m.named_parameters(recurse=False):
+                    if scheme == "zeros" or (name.startswith("bias") and scheme != "default"):
+                        nn.init.zeros_(p)
+                    elif scheme.startswith("constant:"):
+                        nn.init.constant_(p, float(scheme.split(":")[1]))
+                    elif scheme.startswith("normal:"):
+                        nn.init.normal_(p, std=float(scheme.split(":")[1]))
+                    elif name.startswith("weight_hh") and "recurrent_scale" in arch:
+                        for chunk in p.split(p.shape[1]):
+                            nn.init.orthogonal_(chunk, gain=float(arch["recurrent_scale"]))

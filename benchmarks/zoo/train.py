@@ -44,9 +44,11 @@ DEFAULTS: dict[str, Any] = {
     "raw_targets": False,
     "val_shift": None,
     "early_stop": None,  # patience in epochs
+    "stop_after": None,  # epochs actually run of the planned ``epochs`` (a killed job)
     "log_every": 5,
     "seed": 0,
     "init_name": None,  # what the config says about init, when the scenario knows it
+    "log_names": None,  # "fresh": the writers' naming habits of the fresh families
 }
 
 # After the loss first goes non-finite the run is kept going to the end of the next epoch (the
@@ -55,7 +57,7 @@ _EPOCHS_AFTER_NAN = 1
 
 
 def make_optimizer(spec: dict[str, Any], params: Any) -> torch.optim.Optimizer:
-    """SGD, SGD with momentum, Adam or AdamW from the spec."""
+    """SGD, SGD with (Nesterov) momentum, Adam, AdamW, RMSprop or Adagrad from the spec."""
     name, lr, wd = spec["optimizer"], spec["lr"], spec["weight_decay"]
     # foreach: one fused call per step instead of a Python loop over tensors (deep nets).
     if name == "sgd":
@@ -70,6 +72,15 @@ def make_optimizer(spec: dict[str, Any], params: Any) -> torch.optim.Optimizer:
         return torch.optim.Adam(params, lr=lr, weight_decay=wd, foreach=True)
     if name == "adamw":
         return torch.optim.AdamW(params, lr=lr, weight_decay=wd, foreach=True)
+    if name == "nesterov":
+        return torch.optim.SGD(
+            params, lr=lr, momentum=spec["momentum"] or 0.9, nesterov=True, weight_decay=wd,
+            foreach=True,
+        )  # fmt: skip
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, weight_decay=wd, foreach=True)
+    if name == "adagrad":
+        return torch.optim.Adagrad(params, lr=lr, weight_decay=wd, foreach=True)
     raise ValueError(f"unknown optimizer {name!r}")
 
 
@@ -223,7 +234,10 @@ def train(spec_in: dict[str, Any]) -> dict[str, Any]:
     t0 = time.time()
     step = 0
     model.train()
-    for epoch in range(int(spec["epochs"])):
+    run_epochs = int(spec["epochs"])
+    if spec["stop_after"]:  # killed (time limit, pre-emption): the schedule was planned longer
+        run_epochs, stopped = min(run_epochs, int(spec["stop_after"])), "killed"
+    for epoch in range(run_epochs):
         ep_losses, ep_accs = [], []
         for b in _batches(spec, data.y_train, rng, order):
             lr = lr_at(spec, step, n_steps)
@@ -308,7 +322,7 @@ def train(spec_in: dict[str, Any]) -> dict[str, Any]:
         normalize_targets=data.normalized_targets if data.task == "regression" else None,
         n_classes=data.n_classes or None,
         init=spec["init_name"] or _init_name(arch),
-        residual=False,
+        residual=bool(getattr(model, "residual", False)),
     )
     facts["lr"] = float(spec["lr"])  # the configured (peak) lr, not where a schedule ended
     if spec["schedule"]:
