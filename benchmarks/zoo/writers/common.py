@@ -85,6 +85,21 @@ def is_clf(h: History) -> bool:
     return h["task"] == "classification"
 
 
+def naming(
+    h: History, styles: list[dict[str, str]], fresh: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    """A writer's naming habits for this run: the fresh families (``log_names: fresh``) draw from
+    their own habits, so that the fresh split also tests names the rules were not tuned on."""
+    return fresh if h["spec"].get("log_names") == "fresh" else styles
+
+
+#: Optimizer class names as Lightning's LearningRateMonitor spells them (``lr-<name>``).
+OPT_CLASS = {
+    "sgd": "SGD", "momentum": "SGD", "nesterov": "SGD", "adam": "Adam", "adamw": "AdamW",
+    "rmsprop": "RMSprop", "adagrad": "Adagrad",
+}  # fmt: skip
+
+
 def style_of(run_id: str, n: int) -> int:
     """A stable per-run choice among ``n`` naming styles (hash of the run id, not Python's)."""
     return int(hashlib.sha1(run_id.encode()).hexdigest(), 16) % n

@@ -4,6 +4,8 @@ Train rows carry the step's loss (and, at richer levels, lr, gradient norms and 
 columns); the row at the end of an epoch also carries the validation metrics; other cells are
 blank (not logged). Three habits: ``step/train_loss/val_loss``, Keras-like
 ``iteration/loss/val_loss/learning_rate/gradient_norm`` and ``global_step/train/loss/valid/loss``.
+Fresh families: ``training_loss/validation_loss``, the Trainer notebook table's ``Step/Training
+Loss/Validation Loss`` and the NLP habit ``iter/trn_loss/dev_loss/gnorm``.
 """
 
 from __future__ import annotations
@@ -27,11 +29,25 @@ _STYLES: list[dict[str, str]] = [
      "grad_norm": "grad_norm/total", "grad_norm_clipped": "grad_norm_after_clip"},
 ]  # fmt: skip
 
+_FRESH: list[dict[str, str]] = [
+    {"file": "metrics.csv", "step": "step", "train": "training_loss", "tacc": "training_accuracy",
+     "val": "validation_loss", "vacc": "validation_accuracy", "vmae": "validation_mae",
+     "lr": "learning_rate", "grad_norm": "grad_norm_total",
+     "grad_norm_clipped": "clipped_grad_norm"},
+    {"file": "losses.csv", "step": "Step", "train": "Training Loss", "tacc": "Training Accuracy",
+     "val": "Validation Loss", "vacc": "Validation Accuracy", "vmae": "Validation MAE",
+     "lr": "lr", "grad_norm": "grad_norm", "grad_norm_clipped": "grad_norm_clipped"},
+    {"file": "train_log.csv", "step": "iter", "train": "trn_loss", "tacc": "trn_acc",
+     "val": "dev_loss", "vacc": "dev_acc", "vmae": "dev_mae", "lr": "lr", "grad_norm": "gnorm",
+     "grad_norm_clipped": "clipped_grad_norm"},
+]  # fmt: skip
+
 
 def write(h: common.History, run_dir: Path, level: str, config: str, run_id: str) -> Path:
     """Write one run as a wide CSV (plus a config file beside it); return the run folder."""
-    style = common.style_of(run_id, len(_STYLES))
-    n = _STYLES[style]
+    styles = common.naming(h, _STYLES, _FRESH)
+    style = common.style_of(run_id, len(styles))
+    n = styles[style]
     run_dir.mkdir(parents=True, exist_ok=True)
     rows: dict[int, dict[str, str]] = {}
     columns: list[str] = [n["step"], "epoch", n["train"]]

@@ -38,7 +38,8 @@ def _model_config(facts: dict[str, Any], clf: bool) -> dict[str, Any]:
     return cfg
 
 
-_HF_OPTIM = {"sgd": "sgd", "momentum": "sgd", "adam": "adam", "adamw": "adamw_torch"}
+_HF_OPTIM = {"sgd": "sgd", "momentum": "sgd", "nesterov": "sgd", "adam": "adam",
+             "adamw": "adamw_torch", "rmsprop": "rmsprop", "adagrad": "adagrad"}  # fmt: skip
 _ARG_KEYS = ("lr", "batch_size", "epochs", "optimizer", "weight_decay", "grad_clip", "seed")
 
 

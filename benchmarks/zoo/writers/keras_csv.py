@@ -5,6 +5,8 @@ the loss is the epoch's running mean and metrics follow Keras' names: ``accuracy
 ``acc`` (Keras 2.2), ``lr`` (``ReduceLROnPlateau`` in TF2) or ``learning_rate`` (Keras 3).
 Richer levels add what a custom callback would put in ``logs``: ``grad_norm`` and per-layer
 statistics at the epoch's last recorded step. Non-finite values are written as ``nan``/``inf``.
+Fresh families log to ``training.csv``/``log.csv`` with Keras 3's ``learning_rate`` or the
+spelled-out ``mean_absolute_error``.
 """
 
 from __future__ import annotations
@@ -21,12 +23,18 @@ _STYLES: list[dict[str, str]] = [
     {"file": "training.log", "acc": "acc", "mae": "mean_absolute_error", "lr": "lr"},
     {"file": "training_log.csv", "acc": "sparse_categorical_accuracy", "mae": "mae", "lr": "lr"},
 ]
+_FRESH: list[dict[str, str]] = [
+    {"file": "training.csv", "acc": "accuracy", "mae": "mean_absolute_error",
+     "lr": "learning_rate"},
+    {"file": "log.csv", "acc": "sparse_categorical_accuracy", "mae": "mae", "lr": "lr"},
+]  # fmt: skip
 
 
 def write(h: common.History, run_dir: Path, level: str, config: str, run_id: str) -> Path:
     """Write one run as a Keras CSVLogger file (plus a config beside it); return the folder."""
-    style = common.style_of(run_id, len(_STYLES))
-    n = _STYLES[style]
+    styles = common.naming(h, _STYLES, _FRESH)
+    style = common.style_of(run_id, len(styles))
+    n = styles[style]
     run_dir.mkdir(parents=True, exist_ok=True)
     per_epoch = common.epoch_signals(h, level)
     rows: list[dict[str, float]] = []

@@ -5,7 +5,9 @@ gradient norms a ``grad_norm`` hook logs, per-layer statistics) at step = global
 ``LearningRateMonitor``'s own rows (``lr-Adam``, no epoch), and at each epoch end first the
 validation row, then the train-epoch row (``train_loss_epoch``). Columns are sorted, as
 Lightning's writer sorts them. ``hparams.yaml`` is always there and is ``{}`` when nothing was
-saved with ``save_hyperparameters``.
+saved with ``save_hyperparameters``. Fresh families name their metrics ``training_loss``/
+``validation_loss``, ``train_loss``/``valid_loss`` or ``train/loss``/``val/loss_epoch`` (validation
+logged with ``on_epoch=True``).
 """
 
 from __future__ import annotations
@@ -26,13 +28,23 @@ _STYLES: list[dict[str, str]] = [
      "vmae": "val_mae", "grad_norm": "grad_norm"},
 ]  # fmt: skip
 
-_OPT = {"sgd": "SGD", "momentum": "SGD", "adam": "Adam", "adamw": "AdamW"}
+_FRESH: list[dict[str, str]] = [
+    {"train": "training_loss", "acc": "training_acc", "val": "validation_loss",
+     "vacc": "validation_acc", "vmae": "validation_mae", "grad_norm": "grad_2.0_norm_total"},
+    {"train": "train_loss", "acc": "train_acc", "val": "valid_loss", "vacc": "valid_acc",
+     "vmae": "valid_mae", "grad_norm": "grad_norm"},
+    {"train": "train/loss", "acc": "train/acc", "val": "val/loss_epoch", "vacc": "val/acc_epoch",
+     "vmae": "val/mae_epoch", "grad_norm": "grad_2.0_norm_total"},
+]  # fmt: skip
+
+_OPT = common.OPT_CLASS
 
 
 def write(h: common.History, run_dir: Path, level: str, config: str, run_id: str) -> Path:
     """Write one run as a Lightning CSVLogger version folder; return that folder."""
-    style = common.style_of(run_id, len(_STYLES))
-    n = _STYLES[style]
+    styles = common.naming(h, _STYLES, _FRESH)
+    style = common.style_of(run_id, len(styles))
+    n = styles[style]
     version = run_dir / "lightning_logs" / "version_0"
     version.mkdir(parents=True, exist_ok=True)
     lr_name = f"lr-{_OPT.get(h['spec']['optimizer'], 'SGD')}"

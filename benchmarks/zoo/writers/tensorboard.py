@@ -4,7 +4,9 @@ Three naming habits: the PyTorch tutorial's ``Loss/train`` + ``Loss/val``, the `
 ``val/loss`` slash style, and Lightning's TensorBoardLogger names (``train_loss_step``,
 ``val_loss``, ``lr-Adam``, ``grad_2.0_norm_total``, ``epoch``; step = global step − 1). The
 config goes where TensorBoard keeps it: the hparams plugin, in the same event file (Lightning
-also writes ``hparams.yaml`` beside it).
+also writes ``hparams.yaml`` beside it). Fresh families: ``loss/train`` + ``loss/validation``,
+capitalised ``Train/Loss`` + ``Valid/Loss`` + ``LR``, and Lightning with ``train/loss_step`` +
+``val/loss_epoch``.
 """
 
 from __future__ import annotations
@@ -26,10 +28,23 @@ _STYLES: list[dict[str, str]] = [
     {"train": "train_loss_step", "train_epoch": "train_loss_epoch", "val": "val_loss",
      "tacc": "train_acc_epoch", "vacc": "val_acc", "vmae": "val_mae", "lr": "lr-{opt}",
      "grad_norm": "grad_2.0_norm_total", "grad_norm_clipped": "grad_norm_clipped",
-     "epoch": "epoch"},
+     "epoch": "epoch", "lightning": "1"},
 ]  # fmt: skip
 
-_OPT_NAMES = {"sgd": "SGD", "momentum": "SGD", "adam": "Adam", "adamw": "AdamW"}
+_FRESH: list[dict[str, str]] = [
+    {"train": "loss/train", "val": "loss/validation", "tacc": "accuracy/train",
+     "vacc": "accuracy/validation", "vmae": "mae/validation", "lr": "learning_rate",
+     "grad_norm": "gradient_norm", "grad_norm_clipped": "clipped_grad_norm"},
+    {"train": "Train/Loss", "val": "Valid/Loss", "tacc": "Train/Accuracy",
+     "vacc": "Valid/Accuracy", "vmae": "Valid/MAE", "lr": "LR", "grad_norm": "grad_norm",
+     "grad_norm_clipped": "grad_norm_clipped"},
+    {"train": "train/loss_step", "train_epoch": "train/loss_epoch", "val": "val/loss_epoch",
+     "tacc": "train/acc_epoch", "vacc": "val/acc_epoch", "vmae": "val/mae_epoch",
+     "lr": "lr-{opt}", "grad_norm": "grad_2.0_norm_total",
+     "grad_norm_clipped": "grad_norm_clipped", "epoch": "epoch", "lightning": "1"},
+]  # fmt: skip
+
+_OPT_NAMES = common.OPT_CLASS
 
 
 def _hparam_value(v: Any) -> Any:
@@ -44,9 +59,10 @@ def write(h: common.History, run_dir: Path, level: str, config: str, run_id: str
     from torch.utils.tensorboard import SummaryWriter
     from torch.utils.tensorboard.summary import hparams
 
-    style = common.style_of(run_id, len(_STYLES))
-    names = _STYLES[style]
-    lightning = style == 2
+    styles = common.naming(h, _STYLES, _FRESH)
+    style = common.style_of(run_id, len(styles))
+    names = styles[style]
+    lightning = "lightning" in names
     shift = 1 if lightning else 0  # Lightning logs at global_step - 1
     opt = _OPT_NAMES.get(h["spec"]["optimizer"], "SGD")
     run_dir.mkdir(parents=True, exist_ok=True)
