@@ -3,6 +3,11 @@
     python -m benchmarks.zoo.generate --out /work/zoo-out            # full corpus (~10-15 min)
     python -m benchmarks.zoo.generate --out /tmp/zoo --quick         # small corpus (~1-2 min)
     python -m benchmarks.zoo.generate --out examples/zoo --subset    # the committed subset
+    python -m benchmarks.zoo.generate --out /work/zoo-fresh --families fresh   # the fresh split
+
+The fresh split (families nobody tunes rules on) is made only when named: ``--families fresh``
+(or its family names); score it with ``benchmarks/accuracy.py DIR --split fresh`` and read the
+aggregate table only.
 
 Three phases, each in a process pool (``spawn``; one torch thread per worker):
 
@@ -32,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.zoo.scenarios import FAMILIES, Scenario, scenarios, spec_key
+from benchmarks.zoo.scenarios import FAMILIES, FRESH_FAMILIES, Scenario, scenarios, spec_key
 from benchmarks.zoo.writers import FORMATS
 from benchmarks.zoo.writers.common import CONFIG_MODES, LEVELS
 
@@ -125,6 +130,10 @@ def _map(fn: Callable[[Any], Any], jobs: list[Any], workers: int) -> Iterable[An
 # -- the three phases ---------------------------------------------------------------------------
 
 
+#: Fresh runs sort last, so that adding them never moves an older run's format.
+_SPLIT_ORDER = {"calib": 0, "holdout": 1, "fresh": 2}
+
+
 def assign_formats(kept: list[Outcome]) -> dict[str, tuple[str, str]]:
     """run_id -> (format, config mode): round-robin within each cause, different start per cause.
 
@@ -139,8 +148,8 @@ def assign_formats(kept: list[Outcome]) -> dict[str, tuple[str, str]]:
     for c_idx, cause in enumerate(sorted(by_cause)):
         runs = sorted(
             by_cause[cause],
-            key=lambda o: (o.scenario.split, order.get(o.scenario.family, 99), o.scenario.seed,
-                           o.scenario.variant),
+            key=lambda o: (_SPLIT_ORDER.get(o.scenario.split, 9), order.get(o.scenario.family, 99),
+                           o.scenario.seed, o.scenario.variant),
         )  # fmt: skip
         for i, o in enumerate(runs):
             fmt = FORMATS[(i + c_idx) % len(FORMATS)]
@@ -334,12 +343,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     ap.add_argument("--seeds", default="0,1", help="comma-separated seeds (default 0,1)")
-    ap.add_argument("--families", default=None, help="comma-separated family names")
+    ap.add_argument(
+        "--families", default=None, help='comma-separated family names ("fresh": the fresh split)'
+    )
     ap.add_argument("--keep-cache", action="store_true", help="keep the pickled histories")
     args = ap.parse_args(argv)
 
     seeds = tuple(int(s) for s in args.seeds.split(","))
     families = args.families.split(",") if args.families else None
+    if families and "fresh" in families:
+        families = [f for f in families if f != "fresh"] + list(FRESH_FAMILIES)
     if args.quick or args.subset:
         families = families or QUICK_FAMILIES
         seeds = (0,) if args.quick and args.seeds == "0,1" else seeds

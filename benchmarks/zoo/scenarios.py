@@ -4,7 +4,10 @@ A *family* is one dataset with one architecture and a healthy base recipe (optim
 size, epochs); its runs are the base itself (the healthy twin), healthy variants (schedules,
 small batches, early stopping …) and one injected cause per faulty run. The split is by family:
 holdout families are never used to calibrate, so the holdout numbers measure generalization to
-data and architectures the rules were not tuned on.
+data and architectures the rules were not tuned on. The holdout has since been read while tuning
+rules, so a third split, "fresh", holds families nobody tunes on: other architectures (residual
+MLP with LayerNorm, 1-D CNN, GRU, transformer encoder), data, optimizers, schedules and log
+naming habits. Look at its aggregate numbers only, never at its individual runs.
 
 Injections are chosen to really produce the failure on *this* family (verify.py checks that
 they did); several causes have two or more injections so that no cause is learned from a single
@@ -26,7 +29,7 @@ class Family:
     """One dataset × architecture with its healthy base recipe."""
 
     name: str
-    split: str  # "calib" | "holdout"
+    split: str  # "calib" | "holdout" | "fresh"
     base: dict[str, Any]
     task: str
     n_classes: int = 0
@@ -38,6 +41,8 @@ class Family:
     skip: frozenset[str] = frozenset()
     # Causes that few families produce get extra seeds on the families that do produce them.
     boost: frozenset[str] = frozenset()
+    # Healthy variants per seed besides the base run (fresh families: enough for ≥ 1/4 healthy).
+    healthy_per_seed: int = 4
 
 
 @dataclass(frozen=True)
@@ -166,8 +171,53 @@ FAMILIES: dict[str, Family] = {
                 "batch_size": 32, "epochs": 25, "log_every": 4},
           skip=B({"overfitting"}),
           boost=B({"too_few_hidden_units"})),
+        # ---- fresh families: nobody tunes rules on these (aggregate numbers only) ----------
+        # A naive softmax never overflowed on them in trials (LayerNorm, tanh or mean pooling
+        # before the head keeps the logits bounded; none of the fits gets over-confident enough),
+        # so softmax_overflow_nan is skipped rather than faked.
+        # Residual MLP (pre-norm LayerNorm blocks) on 12 classes in physical units; Nesterov
+        # SGD with warm-up + cosine. Residuals and norms: too_deep/vanishing do not apply.
+        F("blobs_resmlp", "fresh", task="classification", n_classes=12, raw_inputs=True,
+          deep_ok=False, small_n_train=80, healthy_per_seed=7, skip=B({"softmax_overflow_nan"}),
+          base={"dataset": "blobs12", "model": "resmlp",
+                "arch": {"hidden": [48, 48, 48], "act": "relu", "dropout": 0.1},
+                "optimizer": "nesterov", "momentum": 0.9, "lr": 0.05, "weight_decay": 5e-4,
+                "batch_size": 64, "epochs": 12, "log_every": 5,
+                "schedule": {"kind": "warmup_cosine", "warmup": 0.05}, "log_names": "fresh"}),
+        # 1-D CNN on raw sensor traces (ADC counts); RMSprop with step decay.
+        F("waves_cnn1d", "fresh", task="classification", n_classes=5, raw_inputs=True,
+          deep_ok=False, small_n_train=80, healthy_per_seed=7, skip=B({"softmax_overflow_nan"}),
+          base={"dataset": "waveforms", "model": "cnn1d",
+                "arch": {"channels": [16, 32], "act": "relu"},
+                "optimizer": "rmsprop", "lr": 1e-3, "batch_size": 32, "epochs": 15,
+                "log_every": 5,
+                "schedule": {"kind": "step", "milestones": (0.6, 0.85), "gamma": 0.2},
+                "log_names": "fresh"}),
+        # GRU over a sequence whose class needs memory of its first half; RMSprop, batch 64.
+        F("halves_gru", "fresh", task="classification", n_classes=4, relu=False,
+          deep_ok=False, small_n_train=80, healthy_per_seed=7, skip=B({"softmax_overflow_nan"}),
+          base={"dataset": "seq_halves", "model": "gru", "arch": {"hidden_size": 24},
+                "optimizer": "rmsprop", "lr": 3e-3, "batch_size": 64, "epochs": 15,
+                "log_every": 5, "log_names": "fresh"}),
+        # One-layer transformer encoder on one-hot token sequences; AdamW, warm-up + cosine.
+        F("tokens_transformer", "fresh", task="classification", n_classes=6, relu=False,
+          deep_ok=False, small_n_train=40, healthy_per_seed=7, skip=B({"softmax_overflow_nan"}),
+          base={"dataset": "tokens_major", "model": "transformer",
+                "arch": {"d_model": 24, "nhead": 4, "ff": 48, "act": "relu"},
+                "optimizer": "adamw", "lr": 2e-3, "weight_decay": 1e-2, "batch_size": 64,
+                "epochs": 10, "log_every": 5,
+                "schedule": {"kind": "warmup_cosine", "warmup": 0.1}, "log_names": "fresh"}),
+        # Tapered regression MLP on Friedman #2 (inputs in circuit units); Adagrad, batch 48.
+        F("friedman2_mlp", "fresh", task="regression", raw_inputs=True, raw_targets=True,
+          small_n_train=80, healthy_per_seed=7,
+          base={"dataset": "friedman2", "arch": {"hidden": [96, 48, 24], "act": "relu"},
+                "optimizer": "adagrad", "lr": 5e-3, "batch_size": 48, "epochs": 30,
+                "log_every": 5, "log_names": "fresh"}),
     ]
 }  # fmt: skip
+
+#: The fresh split: generated only by name, ``--families`` with these (scored, never tuned on).
+FRESH_FAMILIES = tuple(name for name, fam in FAMILIES.items() if fam.split == "fresh")
 
 #: Extra seeds for a family's ``boost`` causes.
 BOOST_SEEDS = (2, 3)
@@ -187,6 +237,7 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
     lr, model = b["lr"], b.get("model", "mlp")
     clf = fam.task == "classification"
     epochs = int(b["epochs"])
+    fresh = fam.split == "fresh"  # recipes only the fresh families get (others unchanged)
     out: dict[str, list[Injection]] = {}
 
     def add(
@@ -254,6 +305,40 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
             {"arch": {"act": "relu", "recurrent_scale": 3.0}},
             accepts=("bad_init",),
         )
+    # Fresh architectures: a large init std without (or despite) normalization layers.
+    if model == "resmlp":
+        add(
+            "exploding_gradients",
+            "no-norm-8-blocks-init-std0.5",
+            {"arch": {"hidden": [48] * 8, "norm": False, "init": "normal:0.5"}},
+            accepts=("bad_init",),
+        )
+        add(
+            "exploding_gradients",
+            "no-norm-6-blocks-init-std1",
+            {"arch": {"hidden": [48] * 6, "norm": False, "init": "normal:1.0"}},
+            accepts=("bad_init",),
+        )
+    if model == "cnn1d":
+        add(
+            "exploding_gradients",
+            "4-conv-init-std0.5",
+            {"arch": {"channels": [32] * 4, "init": "normal:0.5"}},
+            accepts=("bad_init",),
+        )
+        add(
+            "exploding_gradients",
+            "3-conv-init-std1",
+            {"arch": {"channels": [16] * 3, "init": "normal:1.0"}},
+            accepts=("bad_init",),
+        )
+    if model == "transformer":
+        add(  # post-norm LayerNorms rescale the gradients away; pre-norm ones do not
+            "exploding_gradients",
+            "pre-norm-2-layer-init-std2",
+            {"arch": {"num_layers": 2, "norm_first": True, "init": "normal:2.0"}},
+            accepts=("bad_init",),
+        )
     # vanishing_gradients: deep sigmoid stacks trained with SGD (Adam would rescale them away).
     if model == "mlp" and fam.deep_ok:
         add(
@@ -314,8 +399,39 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
             {"arch": {"hidden": [2] if clf else [1]}},
         )
         add("too_few_hidden_units", "width-1-1", {"arch": {"hidden": [1, 1]}})
+    # Fresh architectures: one or two units (channels, model width) where the task needs more.
+    narrow: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+        "resmlp": ({"hidden": [2]}, {"hidden": [1, 1]}),
+        "cnn1d": ({"channels": [2, 2], "fc": 2}, {"channels": [1], "fc": 1}),
+        "gru": ({"hidden_size": 2}, {"hidden_size": 1}),
+        "transformer": ({"d_model": 2, "nhead": 1, "ff": 2}, {"d_model": 1, "nhead": 1, "ff": 1}),
+    }
+    if model in narrow:
+        add("too_few_hidden_units", "width-2", {"arch": narrow[model][0]})
+        add("too_few_hidden_units", "width-1", {"arch": narrow[model][1]})
     # overfitting: a small training set, a big model, many epochs, no regularization.
-    if fam.small_n_train:
+    if fam.small_n_train and fresh:
+        big = {
+            "gru": {"hidden_size": 128},
+            "cnn1d": {"channels": [64, 64], "fc": 256},
+            "transformer": {"d_model": 64, "ff": 256},
+        }.get(model, {"hidden": [256, 256]})
+        for variant, n in (("small-set-big-model", fam.small_n_train), ("tiny-set-big-model", 40)):
+            add(
+                "overfitting",
+                variant,
+                {
+                    "n_train": n,
+                    "arch": {**big, "dropout": 0.0},
+                    "epochs": 120,
+                    "batch_size": 16,
+                    "optimizer": "adam",
+                    "lr": 1e-3,
+                    "weight_decay": 0.0,
+                    "schedule": None,
+                },
+            )
+    elif fam.small_n_train:
         big = {"hidden": [256, 256], "fc": 256} if model != "rnn" else {"hidden_size": 128}
         add(
             "overfitting",
@@ -362,6 +478,13 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
         add("label_noise", "noise-70", {"label_noise": 0.7})
         add("label_noise", "noise-40", {"label_noise": 0.4})
     # gradient_clipping_masks_lr: clip 0.1–0.3 with a 50–1000× too-high lr.
+    if fresh:  # fixed-length steps of 0.15 (plain SGD) first, then the calibration recipes
+        add(
+            "gradient_clipping_masks_lr",
+            "sgd-lr3-clip0.05",
+            {"optimizer": "sgd", "momentum": 0.0, "lr": 3.0, "grad_clip": 0.05, "schedule": None},
+            accepts=("lr_too_high",),
+        )
     add(
         "gradient_clipping_masks_lr",
         "sgd-lr10-clip0.3",
@@ -381,6 +504,16 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
         accepts=("lr_too_high",),
     )
     # insufficient_training: the healthy recipe stopped at 1/8–1/4 of its epochs.
+    if fresh and not clf:  # a fast optimizer converges in a sixth: a low lr and a tenth
+        add(
+            "insufficient_training",
+            "stopped-at-one-tenth-lr-div20",
+            {"epochs": max(3, epochs // 10), "lr": lr / 20},
+            {"lr": lr / 20},
+        )
+    if fresh:  # the job killed at 1/6 and 1/4 of a schedule planned for all the epochs
+        add("insufficient_training", "killed-at-one-sixth", {"stop_after": max(2, epochs // 6)})
+        add("insufficient_training", "killed-at-one-quarter", {"stop_after": max(2, epochs // 4)})
     add("insufficient_training", "stopped-at-one-sixth", {"epochs": max(2, epochs // 6)})
     add(
         "insufficient_training",
@@ -438,7 +571,7 @@ def healthy_variants(fam: Family) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-HEALTHY_PER_SEED = 4  # healthy variants per family and seed, besides the base run
+HEALTHY_PER_SEED = 4  # healthy variants per family and seed, besides the base run (default)
 
 
 def scenarios(seeds: tuple[int, ...] = (0, 1), families: list[str] | None = None) -> list[Scenario]:
@@ -447,18 +580,22 @@ def scenarios(seeds: tuple[int, ...] = (0, 1), families: list[str] | None = None
     Each family × cause gets one run per seed; the seed also picks the injection (rotating
     through the cause's recipes), so two seeds already give two different injections. Healthy
     variants rotate the same way. With the default seeds (0, 1), a family's ``boost`` causes
-    get runs for :data:`BOOST_SEEDS` too (causes that few families produce).
+    get runs for :data:`BOOST_SEEDS` too (causes that few families produce). Without
+    ``families``, the fresh families are left out (see :data:`FRESH_FAMILIES`), so that the
+    default corpus stays what it was and nobody reads fresh runs by accident.
     """
     out: list[Scenario] = []
     for fam in FAMILIES.values():
         if families and fam.name not in families:
             continue
+        if not families and fam.split == "fresh":  # fresh runs only when asked for by name
+            continue
         variants = healthy_variants(fam)
         for seed in seeds:
             base = {**fam.base, "seed": seed}
             out.append(Scenario(fam.name, "healthy", "base", seed, base, base, fam.split))
-            for k in range(HEALTHY_PER_SEED):
-                variant, over = variants[(seed * HEALTHY_PER_SEED + k) % len(variants)]
+            for k in range(fam.healthy_per_seed):
+                variant, over = variants[(seed * fam.healthy_per_seed + k) % len(variants)]
                 out.append(
                     Scenario(fam.name, "healthy", variant, seed, merge(base, over), base, fam.split)
                 )
