@@ -83,3 +83,25 @@ def test_a_curve_still_falling_through_a_floor_does_not_match(run_check):
     losses = [2.3 * math.exp(-i / 40) + 0.05 for i in range(20)]
     out = run_check("logit_cap_floor", {"train_loss": losses})
     assert out is None or not out.matched
+
+
+def test_uniform_guess_reads_the_class_count_from_the_level(run_check):
+    out = run_check(
+        "uniform_guess", {"train_loss": [math.log(10) + 0.001 * (i % 3) for i in range(50)]}
+    )
+    assert out.matched and out.measures["n_classes"] == 10
+    # binary with a 70/30 prior: the entropy of the prior (0.61) is still "no input used"
+    assert run_check("uniform_guess", {"train_loss": [0.611] * 50}).matched
+    # between two chance levels (t5-like flat fine-tune), falling from chance, above ln 12
+    assert not run_check("uniform_guess", {"train_loss": [1.87] * 50}).matched
+    falling = [math.log(3) * (1 - 0.01 * i) for i in range(50)]
+    assert not run_check("uniform_guess", {"train_loss": falling}).matched
+    assert run_check("uniform_guess", {"train_loss": [4.0] * 50}) is None
+    # the config's class count wins; a regression run has no chance level
+    assert not run_check(
+        "uniform_guess", {"train_loss": [math.log(10)] * 50}, config={"n_classes": 3}
+    ).matched
+    assert (
+        run_check("uniform_guess", {"train_loss": [1.0] * 50}, config={"task": "regression"})
+        is None
+    )

@@ -145,3 +145,58 @@ def logit_cap_floor_check(
             "tail": tail,
         },
     )
+
+
+def _chance_tolerance(k: int, share: float) -> float:
+    """``share`` of the distance from ``log k`` to the nearest other class count's ``log``."""
+    gaps = [abs(math.log(k) - math.log(n)) for n in (k - 1, k + 1) if n >= 2]
+    return share * min(gaps)
+
+
+@check(
+    "uniform_guess",
+    kind="series",
+    measures=("n_classes", "chance", "level"),
+    defaults={"share": 0.25, "max_drift": 0.05, "max_classes": 12},
+    share=_NUM,
+    max_drift=_NUM,
+    max_classes=int,
+)
+def uniform_guess(x: Inputs, *, share: float, max_drift: float, max_classes: int) -> Outcome | None:
+    """The loss sits at ``log K`` (a uniform guess over K classes) from its first points to its last.
+
+    A classifier whose output does not depend on its input predicts the same distribution for
+    every sample, and cross-entropy then stays at the entropy of that guess: ``log K`` for a
+    uniform one. Nothing learned reaches the output, from the first step (zero or constant init,
+    units dead from the start, a signal that vanishes through a deep stack). K comes from the
+    config or, failing that, from the level itself, only for up to ``max_classes`` classes where
+    ``log K`` and its neighbours stand apart; the level must lie within ``share`` of the gap to
+    the nearest neighbour's, and the first and last tenth within ``max_drift`` (relative) of it.
+    Not matched when the loss is at no such level or moved; unknown for a regression run, a
+    level above ``log(max_classes)`` with no class count in the config, or a short log.
+    """
+    assert x.series is not None
+    if x.config.get("task") not in (None, "classification"):
+        return None
+    steps, v = finite_prefix(x.series)
+    if len(v) < 8:
+        return None
+    level = float(np.median(v))
+    known = x.config.get("n_classes")
+    if isinstance(known, (int, float)) and known >= 2:
+        k = int(known)
+    elif level > math.log(max_classes + 0.5):
+        return None
+    else:
+        k = max(2, round(math.exp(level)))
+    chance = math.log(k)
+    w = max(1, len(v) // 10)
+    head, tail = float(np.median(v[:w])), float(np.median(v[-w:]))
+    at_chance = abs(level - chance) <= _chance_tolerance(k, share)
+    flat = max(abs(head - level), abs(tail - level)) <= max_drift * chance
+    return Outcome(
+        at_chance and flat,
+        step=int(steps[0]),
+        value=level,
+        measures={"n_classes": k, "chance": chance, "level": level},
+    )
