@@ -9,10 +9,10 @@ config mapped to canonical keys.
 Long format keeps "not logged" and "logged NaN" apart for free: a blank cell is no row at all,
 a logged ``nan``/``inf`` is a row whose value is non-finite.
 
-Readers of wide tables (the CSV family) may hand over :class:`Columns` instead: a step per row and
-a value array per metric. ``RawRun.records`` is then built from them on first use, so every
-consumer still sees the long table, while :func:`build_frame` concatenates the columns straight
-into the frame (writing ~19M long records for a 1M x 20 CSV and sorting them back by signal cost
+Readers of wide tables (the CSV family, JSON lines) may hand over :class:`Columns` instead: a
+step per row and a value array per metric. ``RawRun.records`` is then built from them on first
+use, so every consumer still sees the long table, while :func:`build_frame` concatenates the
+columns straight into the frame (writing ~19M long records for a 1M x 20 CSV and sorting them back by signal cost
 more than parsing the file). Both routes give the same frame; any case the direct route does not
 cover (a step that repeats or goes back, two names merged into one signal) takes the long one.
 """

@@ -4,8 +4,8 @@
 long route for whatever that does not cover (a step that repeats or goes back, names merged into
 one signal). Here both routes run on the same data and must agree exactly: generated tables
 (NaN/inf, blanks, repeats, restarts, sparse columns, canonical-name clashes) and real files of
-every CSV-family reader (plain CSV, Keras CSVLogger with appended runs, Lightning's sparse
-``metrics.csv``, truncated last lines, resumed counters).
+every reader that hands over columns (plain CSV, Keras CSVLogger with appended runs,
+Lightning's sparse ``metrics.csv``, JSON lines; truncated last lines, resumed counters).
 """
 
 from __future__ import annotations
@@ -200,10 +200,21 @@ def _file_cases(tmp_path: Path) -> dict[str, tuple[Path, str | None]]:
         "epoch,loss,val_loss\n0,1.0,1.1\n1,0.9,1.0\n2,0.8,0.9\n1,0.85,0.95\n2,0.75,0.85\n",
         "keras-csv",
     )
+    write(
+        "history.jsonl",
+        "".join(
+            f'{{"_step": {i}, "_timestamp": {1.7e9 + i}, "loss": {1 / (i + 1)}'
+            + (', "val_loss": NaN' if i % 3 == 2 else "")
+            + "}\n"
+            for i in range(9)
+        )
+        + '{"_step": 9, "loss": 0.',  # cut short by a crash
+        "jsonl",
+    )
     return cases
 
 
-def test_every_csv_reader_gives_the_same_frame_on_both_routes(tmp_path: Path) -> None:
+def test_every_wide_reader_gives_the_same_frame_on_both_routes(tmp_path: Path) -> None:
     cases = _file_cases(tmp_path)
     routes = {}
     for name, (path, fmt) in cases.items():
@@ -215,6 +226,7 @@ def test_every_csv_reader_gives_the_same_frame_on_both_routes(tmp_path: Path) ->
             assert_same(*both_routes(raw))
     # the common shapes go straight; repeats and restarts through the long route
     assert routes[f"nan_inf.csv:{cases['nan_inf.csv'][0]}"]
+    assert routes[f"history.jsonl:{cases['history.jsonl'][0]}"]
     assert routes[f"truncated.csv:{cases['truncated.csv'][0]}"]
     lightning = cases["lightning_logs/version_0/metrics.csv"][0]
     assert routes[f"lightning_logs/version_0/metrics.csv:{lightning}"]

@@ -130,13 +130,28 @@ def test_large_file_in_two_threads_agrees(monkeypatch: pytest.MonkeyPatch) -> No
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_values_in_many_chunks_agree(monkeypatch: pytest.MonkeyPatch, threads: int) -> None:
-    """Values parsed in chunks of 5 and scans in blocks of 7 bytes: the same columns."""
+    """Values parsed in chunks of 5, keys hashed in blocks of 3, scans in blocks of 7 bytes:
+    the same columns."""
     monkeypatch.setattr("nn_doctor.readers._jsonfast._CHUNK_VALUES", 5)
+    monkeypatch.setattr("nn_doctor.readers._jsonfast._KEY_BLOCK", 3)
     monkeypatch.setattr("nn_doctor.readers._jsonfast._THREADED_VALUES", 0)
     monkeypatch.setattr("nn_doctor.readers._scan.BLOCK", 7)
     monkeypatch.setattr("nn_doctor.readers._common.spare_workers", lambda limit=2: threads)
     for _, buf, taken in CASES:
         assert_agrees(buf, taken=taken)
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 1 << 16])
+def test_key_hash_collisions_decline_in_a_block_and_across_blocks(
+    monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    """With every key hashing alike, two keys meet in one block or in two: always declined."""
+    buf = lines(*ROWS)
+    monkeypatch.setattr("nn_doctor.readers._jsonfast._KEY_BLOCK", block)
+    assert_agrees(buf, taken=True)
+    monkeypatch.setattr("nn_doctor.readers._jsonfast._HASH_MUL", np.uint64(0))
+    assert_agrees(buf, taken=False)
+    assert_agrees(lines(*[{"loss": float(i)} for i in range(5)]), taken=True)  # one key: fine
 
 
 def test_block_scans_equal_whole_array_scans(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -113,10 +113,47 @@ class _Words:
 
 
 def _key_codes(arr: Any, start: Any, length: Any) -> tuple[Any, list[bytes]] | None:
-    """Codes of the keys ``arr[start:start+length]`` (first-appearance order), their bytes."""
+    """Codes of the keys ``arr[start:start+length]`` (first-appearance order), their bytes.
+
+    Keys are hashed from their 8-byte words, then verified word by word against the first key
+    of the same hash, in blocks of :data:`_KEY_BLOCK` keys: a 4M-key log's hash words, masks
+    and codes as whole-file arrays were ~100 MB of temporaries faulted in afresh (0.3-0.8 s
+    here), while a block's stay small and are reused. Each block's few distinct keys are then
+    matched to the file's by their bytes, so a hash collision, inside a block or across
+    blocks, is always caught (and the general reader reads the file).
+    """
+    words8 = _Words(arr)
+    n = len(start)
+    codes = np.empty(n, dtype=np.intp)
+    code_of: dict[int, int] = {}  # hash -> code
+    names: list[bytes] = []
+    for a in range(0, n, _KEY_BLOCK):
+        st, ln = start[a : a + _KEY_BLOCK], length[a : a + _KEY_BLOCK]
+        block = _block_codes(words8, st, ln)
+        if block is None:
+            return None
+        local, hashes, firsts = block
+        lut = np.empty(len(hashes), dtype=np.intp)
+        for i, (h, f) in enumerate(zip(hashes.tolist(), firsts.tolist(), strict=True)):
+            key = arr[st[f] : st[f] + ln[f]].tobytes()
+            code = code_of.setdefault(h, len(names))
+            if code == len(names):
+                names.append(key)
+            elif names[code] != key:
+                return None  # the same hash as an earlier block's key, other bytes
+            lut[i] = code
+        codes[a : a + len(st)] = lut[local]
+    return codes, names
+
+
+_KEY_BLOCK = 1 << 16
+
+
+def _block_codes(words8: _Words, start: Any, length: Any) -> tuple[Any, Any, Any] | None:
+    """One block's key codes (first-appearance order), each code's hash and first position;
+    ``None`` when two different keys of the block share a hash."""
     import pandas as pd
 
-    words8 = _Words(arr)
     n_words = int((int(length.max()) + 7) // 8) if len(length) else 0
     h = length.astype(np.uint64)
     words = []
@@ -127,7 +164,7 @@ def _key_codes(arr: Any, start: Any, length: Any) -> tuple[Any, list[bytes]] | N
         words.append(w)
         h = (h ^ w) * _HASH_MUL
         h ^= h >> np.uint64(29)
-    codes, _ = pd.factorize(h)
+    codes, hashes = pd.factorize(h)
     running = np.maximum.accumulate(codes)
     firsts = np.flatnonzero(np.r_[True, running[1:] > running[:-1]])
     same = length == length[firsts][codes]
@@ -135,8 +172,7 @@ def _key_codes(arr: Any, start: Any, length: Any) -> tuple[Any, list[bytes]] | N
         same &= w == w[firsts][codes]
     if not same.all():
         return None  # a hash collision between two keys: let the general reader do it
-    spans = zip(start[firsts].tolist(), length[firsts].tolist(), strict=True)
-    return codes, [arr[a : a + n].tobytes() for a, n in spans]
+    return codes, hashes, firsts
 
 
 def flat_columns(buf: bytes) -> Flat | None:

@@ -25,7 +25,7 @@ from nn_doctor.readers._common import (
     read_bytes,
 )
 from nn_doctor.readers._jsonrows import columns, parse_lines
-from nn_doctor.readers._wide import STEP_NAMES, WALL_NAMES, to_long
+from nn_doctor.readers._wide import STEP_NAMES, WALL_NAMES, to_columns
 
 NAME = "jsonl"
 
@@ -106,7 +106,7 @@ def read_file(path: Path) -> RawRun:
         cols, warnings, ignored = columns(rows)
         n_rows, row_warnings = len(rows.rows), rows.warnings
         first_keys = list(rows.rows[0]) if rows.rows else []
-    long = to_long(
+    wide = to_columns(
         cols,
         n_rows,
         step_names=_STEP_KEYS,
@@ -118,19 +118,19 @@ def read_file(path: Path) -> RawRun:
     config_warnings: list[str] = []
     if path.name == _WANDB_HISTORY or "_step" in first_keys:
         config, sources, config_warnings = _wandb_config(path)
-    all_warnings = [*config_warnings, *row_warnings, *warnings, *long.warnings]
-    if not len(long.records):
+    all_warnings = [*config_warnings, *row_warnings, *warnings, *wide.warnings]
+    if not wide.columns.n_records:
         all_warnings.append(empty_warning(path, "no numeric metric in any line"))
     return raw_run(
         NAME,
         path,
-        long.records,
+        columns=wide.columns,  # records are built from these only if something asks
         files=[path, *map(Path, sources)],
         config=config,
         config_sources=sources,
         warnings=all_warnings,
-        ignored=[*ignored, *long.ignored],
-        axis=long.axis,
+        ignored=[*ignored, *wide.ignored],
+        axis=wide.axis,
     )
 
 
