@@ -58,6 +58,31 @@ def test_unknown_names_are_kept(raw: str) -> None:
     assert canonical_name(raw).canonical == raw
 
 
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("Learning Rate", "lr"),  # spaced column names
+        ("Grad Norm", "grad_norm"),
+        ("ptl/val_loss", "val_loss"),  # Ray Tune's Lightning example
+        ("ptl/train_loss", "train_loss"),
+        ("metrics/val_loss", "val_loss"),
+        ("optimizer/lr", "lr"),
+        ("epoch_accuracy", "train_acc"),  # Keras TensorBoard callback
+        ("lr-AdamW/pg1", "lr"),  # Lightning LearningRateMonitor, per parameter group
+        ("grad_norm/global", "grad_norm"),  # the global norm, not a layer called "global"
+        ("D/loss", "D/loss"),  # a GAN component's loss is not the training loss
+        ("box/loss", "box/loss"),
+    ],
+)
+def test_names_real_tools_write(raw: str, canonical: str) -> None:
+    assert canonical_name(raw).canonical == canonical
+
+
+def test_a_namespaced_name_ranks_after_the_direct_one() -> None:
+    assert canonical_name("val_loss").rank < canonical_name("ptl/val_loss").rank
+    assert canonical_name("lr-AdamW/pg1").rank < canonical_name("lr-AdamW/pg2").rank
+
+
 def test_user_alias_wins() -> None:
     assert canonical_name("gn", {"grad_norm": ["gn"]}).canonical == "grad_norm"
 

@@ -100,6 +100,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "categorical_accuracy",
         "sparse_categorical_accuracy",
         "binary_accuracy",
+        "epoch_accuracy",  # Keras TensorBoard callback, train/ folder
     ),
     "lr": (
         "lr",
@@ -126,9 +127,18 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "grad_2.0_norm_total",  # Lightning's grad_norm utility
         "gnorm",  # fairseq
         "grad_norm/total",
+        "grad_norm/global",
+        "grad_norm/all",
     ),
     "grad_norm_clipped": ("grad_norm_clipped", "clipped_grad_norm", "grad_norm_after_clip"),
-    "weight_norm": ("weight_norm", "param_norm", "weights/global_norm", "parameter_norm"),
+    "weight_norm": (
+        "weight_norm",
+        "param_norm",
+        "weights/global_norm",
+        "parameter_norm",
+        "weight_norm/global",
+        "weight_norm/total",
+    ),
     "epoch": ("epoch", "epochs", "train/epoch", "trainer/epoch"),
 }
 
@@ -155,7 +165,7 @@ _ACC_BASES = {
 }
 _LAYER_RE = re.compile(r"^(" + "|".join(LAYER_FAMILIES) + r")/(.+)$")
 _HIST_STAT_RE = re.compile(r"^(?P<tag>.+):(?P<stat>mean|std|min|max|norm|zero_frac|count)$")
-_LR_OPT_RE = re.compile(r"^lr-[a-z0-9_]+$")
+_LR_OPT_RE = re.compile(r"^lr-[a-z0-9_]+(?:/pg(?P<group>\d+))?$")
 # Histogram tags whose summaries become per-layer series. Captures the layer name.
 _HIST_FAMILIES: tuple[tuple[re.Pattern[str], dict[str, str]], ...] = (
     (
@@ -217,7 +227,7 @@ def _split_and_base(name: str) -> tuple[str, str, bool] | None:
 
 def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None = None) -> Resolved:
     """Map one original metric name to its canonical signal name (or itself)."""
-    low = name.strip().lower()
+    low = re.sub(r"\s+", "_", name.strip().lower())  # "Learning Rate", "Grad Norm"
     if user_aliases:
         for canonical, names in user_aliases.items():
             if low in {n.strip().lower() for n in names}:
@@ -232,8 +242,11 @@ def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None =
             for canonical, names in ALIASES.items():
                 if base in names:
                     return Resolved(canonical, extra + names.index(base))
-    if low.startswith("lr-") and "/" not in low and _LR_OPT_RE.match(low):
-        return Resolved("lr", 40)
+    lr_opt = _LR_OPT_RE.match(low)
+    if lr_opt:
+        # Lightning's LearningRateMonitor: lr-Adam, or lr-AdamW/pg1, /pg2 … per parameter group
+        # (the first group is the model's main one)
+        return Resolved("lr", 40 + int(lr_opt.group("group") or 0))
     m = _LAYER_RE.match(name.strip())
     if m:
         return Resolved(f"{m.group(1)}/{m.group(2)}", 0)
@@ -257,6 +270,15 @@ def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None =
         return Resolved(
             f"{split}_{base}", 50 + (5 if per_epoch else 0) + (3 if "test" in low else 0)
         )
+    # A namespace in front of a known name: ptl/val_loss (Ray Tune), metrics/val_loss,
+    # optimizer/lr. Ranked after every direct spelling of the same signal.
+    head, sep, rest = name.strip().partition("/")
+    if sep and head and rest:
+        inner = canonical_name(rest, user_aliases)
+        # a bare `loss` under a prefix is a component (D/loss, G/loss, box/loss), not the loss
+        bare = rest.strip().lower() in ("loss", "acc", "accuracy")
+        if inner.rank < 100 and "/" not in inner.canonical and not bare:
+            return Resolved(inner.canonical, 60 + inner.rank)
     return Resolved(name, 100)
 
 
