@@ -80,6 +80,17 @@ def test_steps_per_epoch_from_epoch_signal() -> None:
     assert f.steps_per_epoch is not None and abs(f.steps_per_epoch - 100) < 15
 
 
+def test_steps_per_epoch_from_an_integer_counter_is_not_stretched() -> None:
+    # Lightning's metrics.csv: 30 steps an epoch, logged every 5 from step 4, 19 epochs; the
+    # last logged step (569) belongs to epoch 18, which started at step 544
+    steps = range(4, 570, 5)
+    rows = [(s, "epoch", s // 30) for s in steps] + [(s, "loss", 1.0) for s in steps]
+    assert abs(build_frame(raw(rows)).steps_per_epoch - 30) <= 5 / 18
+    # a fractional counter (Hugging Face) keeps the plain slope
+    rows = [(s, "epoch", s / 30) for s in steps] + [(s, "loss", 1.0) for s in steps]
+    assert abs(build_frame(raw(rows)).steps_per_epoch - 30) < 1e-9
+
+
 def test_config_is_normalized_and_overridden() -> None:
     f = build_frame(
         raw(

@@ -232,8 +232,17 @@ class RunFrame:
         if self.has("epoch"):
             ep = self.series("epoch").dropna()
             if len(ep) >= 2 and ep.iloc[-1] > ep.iloc[0]:
-                span = float(ep.index[-1] - ep.index[0])
-                epochs = float(ep.iloc[-1] - ep.iloc[0])
+                values = ep.to_numpy(dtype=float)
+                steps = ep.index.to_numpy(dtype=float)
+                if np.all(values == np.round(values)):
+                    # an integer counter (Lightning, Keras, plain CSV) holds one value for a whole
+                    # epoch: measure between the first steps of the first and last epochs, not
+                    # to the last logged step, which would stretch the epoch by up to one epoch
+                    # over the run's length (31.4 steps for 30 over 19 epochs)
+                    last = int(np.argmax(values == values[-1]))
+                    steps, values = steps[[0, last]], values[[0, last]]
+                span = float(steps[-1] - steps[0])
+                epochs = float(values[-1] - values[0])
                 if epochs > 0 and span > 0:
                     return span / epochs
         n, bs = self.config.get("n_train"), self.config.get("batch_size")
