@@ -24,6 +24,40 @@ def _traceback_requested(argv: list[str]) -> bool:
     return "--traceback" in argv or os.environ.get("NN_DOCTOR_TRACEBACK") == "1"
 
 
+#: Commands that read logs: numpy and pandas load for every one of them.
+_DATA_COMMANDS = frozenset({"diagnose", "audit", "inspect", "watch"})
+_BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+def _load_numpy_single_threaded(args: list[str]) -> None:
+    """Load numpy with one BLAS thread for a command that reads logs (a value the user
+    exported wins).
+
+    Why: the rules' BLAS calls are small (dot products and least squares over at most a few
+    hundred thousand points), too small for threads to pay, while OpenBLAS starts its thread
+    pool when numpy loads and its threads spin against whatever else runs on the cores.
+    Measured on the 2-core benchmark machine (``diagnose`` on the 100,000-step x 20-signal run of
+    ``benchmarks/readers_speed.py --cli``, medians of 7, one thread and the default alternating):
+    at load ~2, 1.07 -> 1.00 s wall and 1.05 -> 0.97 s CPU; at load ~1.3, 0.95 -> 0.93 s wall
+    and 1.02 -> 0.93 s CPU; ``import numpy`` alone 0.148 -> 0.090 s. (``audit`` workers already run
+    single-threaded: ``audit/_warm.py``.) OpenBLAS reads the variables once, when it loads, so
+    they are removed again right after: commands that ``watch --on-error`` runs (and any other
+    child) get the user's environment as it was.
+    """
+    if not args or args[0] not in _DATA_COMMANDS or {"-h", "--help"} & set(args):
+        return
+    if "numpy" in sys.modules:
+        return  # loaded already (an in-process caller): too late to choose
+    added = [var for var in _BLAS_THREADS if var not in os.environ]
+    for var in added:
+        os.environ[var] = "1"
+    try:
+        import numpy  # noqa: F401
+    finally:
+        for var in added:
+            os.environ.pop(var, None)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and turn every failure into a one-line message and a documented exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -33,6 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         # The one answer that needs nothing else: skip building the app (typer, click) entirely.
         print(f"nn-doctor {__version__}")
         sys.exit(ExitCode.OK)
+    _load_numpy_single_threaded(args)
     import typer
 
     from nn_doctor.cli.app import app
