@@ -108,3 +108,34 @@ def test_init_scheme_loses_its_argument():
     for raw, want in [("constant:0.1", "constant"), ("normal_0.5", "normal"), ("zeros", "zeros")]:
         assert normalize_config({"init": raw})[0]["init"] == want
     assert normalize_config({"init": "xavier_uniform"})[0]["init"] == "xavier_uniform"
+
+
+def test_spellings_other_tools_use():
+    from nn_doctor.runconfig import normalize_config
+
+    config, notes = normalize_config(
+        {
+            "batch-size": 64,  # argparse-style
+            "Learning Rate": 0.1,
+            "nb_epoch": 5,  # Keras 1
+            "hidden_layer_sizes": [100, 50],  # scikit-learn
+            "l2_lambda": 0.5,
+            "dropout_prob": 0.9,
+            "initialization": "zeros",
+            "num_class": 3,
+            "shuffle_dataset": False,
+        }
+    )
+    assert config == {
+        "batch_size": 64,
+        "lr": 0.1,
+        "epochs": 5,
+        "hidden_units": [100, 50],
+        "weight_decay": 0.5,
+        "dropout": 0.9,
+        "init": "zeros",
+        "n_classes": 3,
+        "shuffle": False,
+        "depth": 2,
+    }
+    assert not notes

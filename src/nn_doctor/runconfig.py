@@ -41,6 +41,8 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "solver.ims_per_batch",
             "batchsize",
             "mini_batch_size",
+            "per_gpu_train_batch_size",
+            "train_bs",
         ),
     ),
     "n_train": (
@@ -60,11 +62,37 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
     "n_val": ("int", ("n_val", "val_size", "num_val_samples", "n_val_samples", "eval_samples")),
     "epochs": (
         "int",
-        ("epochs", "num_train_epochs", "max_epochs", "n_epochs", "num_epochs", "epoch"),
+        (
+            "epochs",
+            "num_train_epochs",
+            "max_epochs",
+            "n_epochs",
+            "num_epochs",
+            "epoch",
+            "nb_epoch",  # Keras 1
+            "n_epoch",
+            "num_epoch",
+            "max_epoch",
+            "total_epochs",
+        ),
     ),
     "optimizer": ("str", ("optimizer", "optim", "opt", "optimizer_name", "optimizer_type")),
     "momentum": ("float", ("momentum", "solver.momentum", "beta1", "adam_beta1")),
-    "weight_decay": ("float", ("weight_decay", "wd", "solver.weight_decay", "l2", "l2_reg")),
+    "weight_decay": (
+        "float",
+        (
+            "weight_decay",
+            "wd",
+            "solver.weight_decay",
+            "l2",
+            "l2_reg",
+            "weightdecay",
+            "l2_lambda",
+            "l2_penalty",
+            "lambda_l2",
+            "l2_weight",
+        ),
+    ),
     "dropout": (
         "float",
         (
@@ -75,6 +103,8 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "hidden_dropout_prob",
             "drop_prob",
             "dropout_p",
+            "dropout_prob",
+            "dropout_ratio",
         ),
     ),
     "grad_clip": (
@@ -89,9 +119,14 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "clip_norm",
             "gradient_clipping",
             "clip_value",
+            "gradient_clip",
+            "grad_clip_norm",
         ),
     ),
-    "shuffle": ("bool", ("shuffle", "shuffle_data", "shuffle_train")),
+    "shuffle": (
+        "bool",
+        ("shuffle", "shuffle_data", "shuffle_train", "shuffle_dataset", "shuffle_train_data"),
+    ),
     "normalize_inputs": (
         "bool",
         (
@@ -106,7 +141,20 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "normalize_targets": ("bool", ("normalize_targets", "normalize_target", "scale_targets")),
     "task": ("str", ("task", "task_type", "problem_type")),
-    "n_classes": ("int", ("n_classes", "num_classes", "nc", "num_labels", "classes_count")),
+    "n_classes": (
+        "int",
+        (
+            "n_classes",
+            "num_classes",
+            "nc",
+            "num_labels",
+            "classes_count",
+            "num_class",
+            "n_class",
+            "nclasses",
+            "number_of_classes",
+        ),
+    ),
     "n_inputs": ("int", ("n_inputs", "input_dim", "in_features", "n_features", "input_size")),
     "n_outputs": ("int", ("n_outputs", "output_dim", "out_features", "output_size")),
     "depth": (
@@ -122,18 +170,56 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "hidden_units": (
         "units",
-        ("hidden_units", "hidden_size", "hidden_dim", "width", "units", "hidden_sizes", "n_hidden"),
+        (
+            "hidden_units",
+            "hidden_size",
+            "hidden_dim",
+            "width",
+            "units",
+            "hidden_sizes",
+            "n_hidden",
+            "hidden",
+            "hidden_layer_sizes",  # scikit-learn's MLP
+            "hidden_dims",
+            "layer_sizes",
+            "num_units",
+            "n_units",
+            "neurons",
+        ),
     ),
     "hidden_activation": (
         "str",
-        ("hidden_activation", "activation", "hidden_act", "act", "activation_fn", "nonlinearity"),
+        (
+            "hidden_activation",
+            "activation",
+            "hidden_act",
+            "act",
+            "activation_fn",
+            "nonlinearity",
+            "activation_function",
+            "act_fn",
+            "nonlin",
+        ),
     ),
     "output_activation": (
         "str",
         ("output_activation", "final_activation", "out_activation", "out_act", "last_activation"),
     ),
     "loss": ("str", ("loss", "loss_fn", "criterion", "loss_function")),
-    "init": ("str", ("init", "weight_init", "initializer", "kernel_initializer", "init_method")),
+    "init": (
+        "str",
+        (
+            "init",
+            "weight_init",
+            "initializer",
+            "kernel_initializer",
+            "init_method",
+            "initialization",
+            "init_scheme",
+            "init_type",
+            "weight_initializer",
+        ),
+    ),
     "residual": ("bool", ("residual", "skip_connections", "use_residual", "residual_connections")),
     "norm_layers": (
         "bool",
@@ -303,7 +389,7 @@ def normalize_config(
     for key, value in flat.items():
         if value is None:
             continue
-        low = key.strip().lower()
+        low = re.sub(r"[-\s]+", "_", key.strip().lower())  # batch-size, "Batch Size"
         last = low.rsplit(".", 1)[-1]
         canonical = _ALIAS_TO_KEY.get(low) or _ALIAS_TO_KEY.get(last)
         if canonical is None:
