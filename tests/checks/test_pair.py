@@ -24,6 +24,20 @@ def test_val_turns_up(run_check):
     assert run_check("val_turns_up", {"train_loss": TRAIN, "val_loss": short}) is None
 
 
+def test_val_turns_up_needs_a_rise_above_the_scatter(run_check):
+    # a small validation set: flat at 0.1 after its descent, with one evaluation jumping to 0.17
+    steps = list(range(0, 350, 10))
+    train = (steps, [0.45 * 0.95**i for i in range(len(steps))])
+    noisy = [0.28 - 0.01 * i for i in range(18)] + [0.1, 0.11, 0.095, 0.105, 0.09, 0.1]
+    noisy += [0.17, 0.12, 0.11, 0.1, 0.11, 0.095, 0.12, 0.115, 0.105, 0.11, 0.108]
+    data = {"train_loss": train, "val_loss": (steps, noisy)}
+    assert run_check("val_turns_up", data).matched  # 10 % above its smoothed minimum ...
+    assert not run_check("val_turns_up", data, min_snr=2.0).matched  # ... but within the scatter
+    # a real turn clears the same bar
+    turn = [0.28 - 0.01 * i for i in range(18)] + [0.1 + 0.012 * i for i in range(17)]
+    assert run_check("val_turns_up", {**data, "val_loss": (steps, turn)}, min_snr=2.0).matched
+
+
 def test_gap_early_and_late(run_check):
     far = val_at(lambda s: 3.0 * (2.3 * math.exp(-s / 20) + 0.05))  # always 3x the train loss
     out = run_check("gap", {"train_loss": TRAIN, "val_loss": far}, window="early", min=1.0)

@@ -57,15 +57,21 @@ def _aligned_series(
     "val_turns_up",
     kind="pair",
     measures=("rise", "train_drop", "val_min", "gap_start", "gap_end"),
-    defaults={"min_rise": 0.1, "min_train_drop": 0.0, "min_points_after": 2},
+    defaults={"min_rise": 0.1, "min_train_drop": 0.0, "min_points_after": 2, "min_snr": 0.0},
     min_rise=_NUM,
     min_train_drop=_NUM,
     min_points_after=int,
+    min_snr=_NUM,
 )
 def val_turns_up(
-    x: Inputs, *, min_rise: float, min_train_drop: float, min_points_after: int
+    x: Inputs, *, min_rise: float, min_train_drop: float, min_points_after: int, min_snr: float
 ) -> Outcome | None:
-    """Validation loss bottoms out and rises by ``min_rise`` (relative) while train keeps falling."""
+    """Validation loss bottoms out and rises by ``min_rise`` (relative) while train keeps falling.
+
+    ``min_snr`` also asks the rise to stand ``min_snr`` times above the evaluations' own scatter
+    around their smoothed curve after the minimum (1.4826 x MAD): a small validation set's loss
+    jumps from one evaluation to the next, and a rise within that scatter is noise, not a turn.
+    """
     al = _aligned(x)
     if al is None or len(al[0]) < 4:
         return None
@@ -73,12 +79,17 @@ def val_turns_up(
     sv = smooth(val, 0.1)
     m = int(np.argmin(sv))
     after = len(sv) - 1 - m
-    rise = (tail_level(val, 0.2) - sv[m]) / scale(sv[m], tail_level(val, 0.2))
+    rise_abs = tail_level(val, 0.2) - sv[m]
+    # the scatter where the rise is measured: after the minimum (the early descent is smoother)
+    resid = (val - sv)[m:] if after >= 3 else val - sv
+    noise = 1.4826 * float(np.median(np.abs(resid - np.median(resid))))
+    clear = rise_abs >= min_snr * noise
+    rise = rise_abs / scale(sv[m], tail_level(val, 0.2))
     train_drop = (train[m] - train[-1]) / scale(train[m], train[-1])
     gap_start = (val[m] - train[m]) / scale(train[m])
     gap_end = (val[-1] - train[-1]) / scale(train[-1])
     return Outcome(
-        after >= min_points_after and rise >= min_rise and train_drop >= min_train_drop,
+        after >= min_points_after and rise >= min_rise and train_drop >= min_train_drop and clear,
         step=int(steps[m]),
         value=rise,
         measures={
