@@ -102,3 +102,92 @@ def test_declines_what_the_whole_file_reader_must_read(tmp_path: Path) -> None:
     assert _csvlarge.read_large(path, path.stat().st_size, set()) is None  # unbalanced quote
     path.write_text("step,loss\n" + "".join(f"{i},{i}\n" for i in range(300)) + "x,y\nstep,loss\n")
     assert _csvlarge.read_large(path, path.stat().st_size, set()) is None  # a repeated header
+
+
+def _recording(monkeypatch: pytest.MonkeyPatch, on_first_path=None, room=True) -> list[str]:  # type: ignore[no-untyped-def]
+    """Record how ``read_large`` calls ``_read``: ``Path:error`` (strict, from the path) or
+    ``_Range:warn`` (tolerant, from a stream); ``room`` for a copy of the file in memory."""
+    monkeypatch.setattr(_csvlarge, "_room_for_a_copy", lambda size: room)
+    original = _csvlarge._read
+    calls: list[str] = []
+
+    def recording(source, sep, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(f"{type(source).__name__}:{kwargs.get('on_bad_lines', 'warn')}")
+        out = original(source, sep, **kwargs)
+        if isinstance(source, Path) and on_first_path is not None and len(calls) == 1:
+            on_first_path(source)
+        return out
+
+    monkeypatch.setattr(_csvlarge, "_read", recording)
+    return calls
+
+
+def test_a_complete_file_is_parsed_strictly_from_its_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = tmp_path / "metrics.csv"
+    p.write_text("step,loss,val_loss\n" + "".join(f"{i},{1 / (i + 1)},\n" for i in range(50)))
+    calls = _recording(monkeypatch)
+    whole, streamed = both(p)
+    assert streamed is not None
+    same_tables(whole, streamed)
+    assert calls == ["PosixPath:error"]
+
+
+def test_a_bad_line_is_reported_from_the_tolerant_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = tmp_path / "metrics.csv"
+    p.write_text("step,loss\n0,1.0\n1,0.9,7,8\n2,0.8\n")
+    calls = _recording(monkeypatch)
+    whole, streamed = both(p)
+    assert streamed is not None
+    same_tables(whole, streamed)
+    assert streamed[0].warnings and "malformed" in streamed[0].warnings[0]
+    assert calls == ["PosixPath:error", "_Range:warn"]
+
+
+def test_a_line_appended_while_the_path_is_parsed_is_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer appended to the file while pandas read it: parsed again from a stream that
+    stops where the file ended when the read was planned."""
+    p = tmp_path / "metrics.csv"
+    p.write_text("step,loss,val_loss\n" + "".join(f"{i},{1 / (i + 1)},\n" for i in range(50)))
+    expected = read_tables(p.read_bytes(), path=p)
+    size = p.stat().st_size
+
+    def append(path: Path) -> None:
+        with open(path, "a") as fh:
+            fh.write("50,0.0196,1.")  # the writer's next line, half written
+
+    calls = _recording(monkeypatch, append)
+    streamed = _csvlarge.read_large(p, size, set())
+    assert streamed is not None
+    same_tables(expected, streamed)
+    assert calls == ["PosixPath:error", "_Range:warn"]
+
+
+def test_a_compressed_name_is_read_as_the_bytes_it_holds(tmp_path: Path) -> None:
+    """The stream never guessed a compression from the name; the path read does not either."""
+    p = tmp_path / "metrics.csv.gz"
+    p.write_text("step,loss\n" + "".join(f"{i},{1 / (i + 1)}\n" for i in range(20)))
+    streamed = _csvlarge.read_large(p, p.stat().st_size, set())
+    assert streamed is not None and streamed[0].n_rows == 20
+
+
+def test_without_room_for_a_copy_the_file_is_streamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = tmp_path / "metrics.csv"
+    p.write_text("step,loss,val_loss\n" + "".join(f"{i},{1 / (i + 1)},\n" for i in range(50)))
+    calls = _recording(monkeypatch, room=False)
+    whole, streamed = both(p)
+    assert streamed is not None
+    same_tables(whole, streamed)
+    assert calls == ["_Range:warn"]
+
+
+def test_room_for_a_copy_needs_four_copies_of_free_memory() -> None:
+    assert _csvlarge._room_for_a_copy(0)
+    assert not _csvlarge._room_for_a_copy(2**62)

@@ -160,3 +160,21 @@ def test_fast_path_reads_the_file_once(tmp_path: Path, monkeypatch: pytest.Monke
     [raw] = read_raw(p)
     assert len(calls) == 1
     assert len(raw.records) == 500
+
+
+def test_bad_lines_are_skipped_and_reported_after_the_strict_parse(tmp_path: Path) -> None:
+    """pandas first parses a file strictly (its fast case); a line with too many fields sends it
+    to the tolerant parse, which skips and reports it, and an unbalanced quote to the parse
+    that reads quotes as text."""
+    from nn_doctor.readers._csvcore import read_tables
+
+    p = tmp_path / "log.csv"
+    p.write_text("step,loss\n0,1.0\n1,0.9,7,8\n2,0.8\n3,0.7\n")
+    [raw] = read_raw(p)
+    assert raw.records["step"].tolist() == [0, 2, 3]
+    assert any("skipped 1 malformed line" in w for w in raw.warnings)
+    q = tmp_path / "quote.csv"
+    q.write_text('step,loss\n0,"1.0\n1,0.9\n2,0.8\n')
+    [table] = read_tables(q.read_bytes(), path=q)
+    assert table.n_rows == 3
+    assert any("not numbers" in w for w in table.warnings)

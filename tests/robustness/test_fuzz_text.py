@@ -126,14 +126,15 @@ def _whole_numbers(lines: list[str], j: int) -> bool:
 
 
 @fuzz(max_examples=80)
-@given(case=csv_text())
-def test_streamed_csv_path_matches_the_whole_file(
-    case: tuple[bytes, bool],
-) -> None:
+@given(case=csv_text(), room=st.booleans())
+def test_streamed_csv_path_matches_the_whole_file(case: tuple[bytes, bool], room: bool) -> None:
+    """The large-file reader, parsing the path itself or a stream (``room`` for a copy of the
+    file in memory or not), reads what the whole-file reader reads."""
     tried("CSV: streamed path vs whole file")
     data, _ = case
     with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as mp:
         mp.setattr(_csvlarge, "LARGE_BYTES", 0)
+        mp.setattr(_csvlarge, "_room_for_a_copy", lambda size: room)
         path = Path(tmp) / "log.csv"
         path.write_bytes(data)
         streamed = _csvlarge.read_large(path, len(data), set()) if data else None
