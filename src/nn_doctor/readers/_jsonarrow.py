@@ -19,7 +19,6 @@ or ``spawn`` (DECISIONS.md §9).
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
@@ -99,7 +98,11 @@ def arrow_columns(buf: bytes) -> Flat | None:
     if n_rows is None:
         return None
     try:
-        table = pa_json.read_json(io.BytesIO(buf))
+        # pyarrow reads the bytes where they are (a BytesIO is read through Python into a copy:
+        # 0.29 against 0.25 s for 500k lines, medians of 9 alternating)
+        import pyarrow
+
+        table = pa_json.read_json(pyarrow.BufferReader(buf))
     except Exception:  # ArrowInvalid and friends: not provably what json.loads reads
         return None
     if table.num_rows != n_rows:
