@@ -74,6 +74,24 @@ def test_wandb_legacy_history(tmp_path: Path) -> None:
     assert f.config == {"batch_size": 100, "lr": 0.001}
 
 
+def test_wandb_history_of_a_hf_run_uses_the_trainer_step(tmp_path: Path) -> None:
+    # HF's WandbCallback: W&B's _step counts log calls (train and eval rows alike), while
+    # train/global_step is the optimizer step, on every row
+    rows = []
+    for i, gs in enumerate(range(10, 70, 10)):
+        rows.append({"_step": 2 * i, "train/loss": 2.0 / gs, "train/global_step": gs})
+        rows.append({"_step": 2 * i + 1, "eval/loss": 2.5 / gs, "train/global_step": gs})
+    (tmp_path / "wandb-history.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    [f] = read_runs(tmp_path / "wandb-history.jsonl")
+    assert f.series("train_loss").index.tolist() == [10, 20, 30, 40, 50, 60]
+    assert f.series("val_loss").index.tolist() == [10, 20, 30, 40, 50, 60]
+    # a custom wandb.log call without the trainer's step keeps W&B's counter as the axis
+    rows.append({"_step": 12, "custom": 1.0})
+    (tmp_path / "wandb-history.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    [f] = read_runs(tmp_path / "wandb-history.jsonl")
+    assert f.series("train_loss").index.tolist() == [0, 2, 4, 6, 8, 10]
+
+
 def test_generic_metrics_jsonl_nested_and_nan_tokens(tmp_path: Path) -> None:
     p = tmp_path / "metrics.jsonl"
     p.write_text(

@@ -11,8 +11,9 @@ value}}``) becomes the run's config.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nn_doctor.frame import RawRun
 from nn_doctor.readers._common import (
@@ -27,6 +28,9 @@ from nn_doctor.readers._common import (
 from nn_doctor.readers._jsonrows import columns, parse_lines
 from nn_doctor.readers._wide import STEP_NAMES, WALL_NAMES, to_columns
 
+if TYPE_CHECKING:
+    from nn_doctor.readers._csvcore import Column
+
 NAME = "jsonl"
 
 _SUFFIXES = {".jsonl", ".ndjson"}
@@ -34,6 +38,19 @@ _WANDB_HISTORY = "wandb-history.jsonl"
 # W&B files that are not the training history (system stats, summaries).
 _NOT_HISTORY = {"wandb-events.jsonl"}
 _STEP_KEYS = ("_step", *STEP_NAMES)
+# What the training framework logs beside W&B's own ``_step`` (which counts log calls, so a
+# train row and an eval row at one optimizer step get two): Hugging Face's WandbCallback adds
+# ``train/global_step`` to every call, Lightning's WandbLogger ``trainer/global_step``.
+_FRAMEWORK_STEPS = ("train/global_step", "trainer/global_step")
+
+
+def _step_keys(cols: Sequence[Column], n_rows: int) -> tuple[str, ...]:
+    """``_STEP_KEYS``, led by a framework's global step when every row carries one."""
+    for c in cols:
+        name = c.name.strip().lower()
+        if name in _FRAMEWORK_STEPS and int(c.logged.sum()) == n_rows:
+            return (name, *_STEP_KEYS)
+    return _STEP_KEYS
 
 
 def _first_record(path: Path) -> dict[str, Any] | None:
@@ -109,7 +126,7 @@ def read_file(path: Path) -> RawRun:
     wide = to_columns(
         cols,
         n_rows,
-        step_names=_STEP_KEYS,
+        step_names=_step_keys(cols, n_rows),
         wall_names=("_timestamp", *WALL_NAMES),
         skip=("_runtime",),
     )
