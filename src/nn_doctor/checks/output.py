@@ -24,6 +24,22 @@ _NUM = (int, float)
 _CAPS = {1.0: "sigmoid or a second softmax", 2.0: "tanh"}
 
 
+def _classifier_loss(x: Inputs) -> tuple[np.ndarray, np.ndarray, int | None] | None:
+    """The finite loss (steps, values) and the config's class count, or None.
+
+    None for a run the config calls something other than classification, and for a log of
+    under 8 points: too short to say where a loss settles.
+    """
+    assert x.series is not None
+    if x.config.get("task") not in (None, "classification"):
+        return None
+    steps, v = finite_prefix(x.series)
+    if len(v) < 8:
+        return None
+    known = x.config.get("n_classes")
+    return steps, v, int(known) if isinstance(known, (int, float)) and known >= 2 else None
+
+
 def logit_cap_floor(n_classes: int, width: float) -> float:
     """Lowest cross-entropy reachable when every logit lies in an interval of ``width``."""
     return math.log1p((n_classes - 1) * math.exp(-width))
@@ -94,14 +110,10 @@ def logit_cap_floor_check(
     floor a capped head could reach; unknown when it stays above them without resting on one
     (not arrived yet), for a regression run, or for a curve too short to have a tail.
     """
-    assert x.series is not None
-    if x.config.get("task") not in (None, "classification"):
+    loss = _classifier_loss(x)
+    if loss is None:
         return None
-    steps, v = finite_prefix(x.series)
-    if len(v) < 8:
-        return None
-    known = x.config.get("n_classes")
-    known = int(known) if isinstance(known, (int, float)) and known >= 2 else None
+    steps, v, known = loss
     head = float(np.median(v[: max(1, len(v) // 50)]))
     lowest = float(np.min(v))
     tail = float(np.median(v[-max(3, len(v) // 4) :]))
@@ -175,16 +187,13 @@ def uniform_guess(x: Inputs, *, share: float, max_drift: float, max_classes: int
     Not matched when the loss is at no such level or moved; unknown for a regression run, a
     level above ``log(max_classes)`` with no class count in the config, or a short log.
     """
-    assert x.series is not None
-    if x.config.get("task") not in (None, "classification"):
+    loss = _classifier_loss(x)
+    if loss is None:
         return None
-    steps, v = finite_prefix(x.series)
-    if len(v) < 8:
-        return None
+    steps, v, known = loss
     level = float(np.median(v))
-    known = x.config.get("n_classes")
-    if isinstance(known, (int, float)) and known >= 2:
-        k = int(known)
+    if known is not None:
+        k = known
     elif level > math.log(max_classes + 0.5):
         return None
     else:
