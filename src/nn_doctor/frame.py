@@ -374,15 +374,7 @@ def build_frame(
         if columns is None:  # a restart or a repeated step somewhere: the general treatment
             columns = _supersede_and_reduce(codes, steps, values, wall, targets, warnings, notes)
         step_col, code_col, value_col, wall_col = columns
-        data = pd.DataFrame(
-            {
-                "step": step_col,
-                "signal": pd.Categorical.from_codes(code_col, categories=pd.Index(targets)),
-                "value": value_col,
-                "wall_time": wall_col,
-            },
-            copy=False,  # the arrays are new: no second copy
-        )
+        data = _data(step_col, code_col, value_col, wall_col, targets)
         logged = _count_codes(code_col, len(targets))
         present = {targets[i] for i in np.flatnonzero(logged).tolist()}
     else:
@@ -438,8 +430,6 @@ def _from_columns(
     become one signal. What it returns equals what the long route builds from
     :meth:`Columns.long`: the same names in first-written order, the same sort by
     (signal, step), the same types."""
-    import pandas as pd
-
     steps = cols.steps
     counts = cols.counts
     present = [j for j, c in enumerate(counts) if c]
@@ -493,17 +483,26 @@ def _from_columns(
             wall_col[a:b] = wall if mask is None else wall[mask]
         a = b
     code_col = np.repeat(np.arange(k, dtype=_small_codes(k)), sizes)
-    data = pd.DataFrame(
-        {
-            "step": step_col,
-            "signal": pd.Categorical.from_codes(code_col, categories=pd.Index(targets)),
-            "value": value_col,
-            "wall_time": wall_col,
-        },
-        copy=False,  # the arrays are new: no second copy
-    )
+    data = _data(step_col, code_col, value_col, wall_col, targets)
     signals = set(targets)
     return data, {t: v for t, v in sources.items() if t in signals}, notes
+
+
+def _data(
+    step: np.ndarray, codes: np.ndarray, value: np.ndarray, wall: np.ndarray, targets: list[str]
+) -> pd.DataFrame:
+    """The frame's long table from new arrays (no second copy): signal codes index ``targets``."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "step": step,
+            "signal": pd.Categorical.from_codes(codes, categories=pd.Index(targets)),
+            "value": value,
+            "wall_time": wall,
+        },
+        copy=False,
+    )
 
 
 def _lookup(counts: pd.Series) -> Callable[[str], int]:
