@@ -79,8 +79,39 @@ def test_lr_vs_typical(run_check):
     )
     assert not sgd.matched
     low = run_check("lr_vs_typical", LOSS, config={"lr": 1e-6}, typical=typical, max_factor=0.1)
-    assert low.matched  # default typical 0.01
+    assert low.matched and low.measures["optimizer"] == "unknown"  # vs the smallest usual rate
     assert run_check("lr_vs_typical", LOSS, typical=typical) is None
+
+
+def test_lr_vs_typical_without_optimizer_only_claims_what_holds_for_all(run_check):
+    typical = {"adam": 0.001, "sgd": 0.05, "default": 0.01}
+
+    def low(lr):
+        return run_check("lr_vs_typical", LOSS, config={"lr": lr}, typical=typical, max_factor=0.1)
+
+    def high(lr):
+        return run_check("lr_vs_typical", LOSS, config={"lr": lr}, typical=typical, min_factor=10)
+
+    # Adam's usual 1e-3 is not "a tenth of the usual rate" because the optimizer went unlogged:
+    # a tenth of SGD's, not of Adam's, so unknown; 1e-6 is small for any optimizer
+    assert low(1e-3) is None and low(1e-6).matched and not low(0.5).matched
+    # 0.01 is 10x Adam's and a fifth of SGD's: unknown; 1.0 is large for any; 1e-4 for none
+    assert high(0.01) is None and high(1.0).matched and not high(1e-4).matched
+    named = {"lr": 1e-3, "optimizer": "sgd"}
+    assert run_check("lr_vs_typical", LOSS, config=named, typical=typical, max_factor=0.1).matched
+
+
+def test_lr_vs_typical_reads_the_rate_the_optimizer_used(run_check):
+    typical = {"adam": 0.001, "sgd": 0.05, "default": 0.01}
+    # configured 3e-4, but the logged rate sat at 6e-8 (a real Lightning log): the logged peak
+    data = {**LOSS, "lr": [6.2e-8] * len(LOSS["train_loss"])}
+    cfg = {"lr": 3e-4, "optimizer": "adam"}
+    out = run_check("lr_vs_typical", data, config=cfg, typical=typical, max_factor=0.1)
+    assert out.matched and out.measures["lr"] == pytest.approx(6.2e-8)
+    # a warm-up's peak is the rate the run was set to
+    warm = {**LOSS, "lr": [1e-3 * min(1.0, (i + 1) / 2) for i in range(len(LOSS["train_loss"]))]}
+    out = run_check("lr_vs_typical", warm, config={"optimizer": "adam"}, typical=typical)
+    assert out.measures["lr"] == pytest.approx(1e-3)
 
 
 def test_steps_per_epoch(run_check):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from nn_doctor.checks import Inputs, Outcome, check
 
 _NUM = (int, float)
@@ -94,12 +96,35 @@ def config_ratio(
 def lr_vs_typical(
     x: Inputs, *, typical: dict[str, float], min_factor: float, max_factor: float
 ) -> Outcome | None:
-    """The configured lr over the usual lr for its optimizer (``typical`` maps optimizer → lr)."""
-    lr = x.config.get("lr")
-    if not isinstance(lr, (int, float)) or lr <= 0:
+    """The rate used over the usual one for its optimizer (``typical`` maps optimizer → lr).
+
+    With no optimizer in the config the usual rates span 50x (Adam 1e-3, SGD 0.05), so the
+    answer is given only where every optimizer agrees: matched when the rate is out of bounds
+    against each usual one, not matched when it is inside against each, unknown in between
+    (Adam's 1e-3 is not "a tenth of the usual rate" because the optimizer went unlogged, nor is
+    0.01 "not large"). ``factor`` is then read against the usual rate the bound is about.
+    """
+    lr = _rate_used(x)
+    if lr is None:
         return None
+    named = {k: float(v) for k, v in typical.items() if k != "default" and v}
+    if "optimizer" not in x.config and named:
+        lo, hi = lr / max(named.values()), lr / min(named.values())  # smallest, largest factor
+        if min_factor <= lo and hi <= max_factor:
+            matched = True
+        elif hi < min_factor or lo > max_factor:
+            matched = False
+        else:
+            return None
+        base = min(named.values()) if max_factor < math.inf else max(named.values())
+        factor = lr / base
+        return Outcome(
+            matched,
+            value=factor,
+            measures={"factor": factor, "lr": lr, "typical": base, "optimizer": "unknown"},
+        )
     opt = str(x.config.get("optimizer", "default")).lower()
-    base = next((float(v) for k, v in typical.items() if k != "default" and k in opt), None)
+    base = next((v for k, v in named.items() if k in opt), None)
     if base is None:
         base = float(typical.get("default", 0) or 0)
     if base <= 0:
@@ -110,6 +135,22 @@ def lr_vs_typical(
         value=factor,
         measures={"factor": factor, "lr": lr, "typical": base, "optimizer": opt},
     )
+
+
+def _rate_used(x: Inputs) -> float | None:
+    """The peak of the logged learning rate, else the configured one (None if neither is usable).
+
+    The logged rate is what the optimizer actually used: a scheduler or a wrapper can leave it
+    far from the config's value (a real Lightning log configured at 3e-4 ran at 6e-8), and
+    under warm-up or decay the peak is the rate the run was set to.
+    """
+    if x.frame.has("lr"):
+        v = x.frame.series("lr").to_numpy(dtype=float)
+        v = v[np.isfinite(v) & (v > 0)]
+        if len(v):
+            return float(v.max())
+    lr = x.config.get("lr")
+    return float(lr) if isinstance(lr, (int, float)) and lr > 0 else None
 
 
 @check(
