@@ -66,7 +66,7 @@ class Columns:
 
     def long(self) -> pd.DataFrame:
         """The records table (:func:`~nn_doctor.readers._common.records`), row by row."""
-        from nn_doctor.readers._common import code_dtype, records
+        from nn_doctor.readers._common import records
 
         n, k = self.n_rows, len(self.names)
         wall = self.wall_time
@@ -482,7 +482,7 @@ def _from_columns(
         if wall is not None:
             wall_col[a:b] = wall if mask is None else wall[mask]
         a = b
-    code_col = np.repeat(np.arange(k, dtype=_small_codes(k)), sizes)
+    code_col = np.repeat(np.arange(k, dtype=code_dtype(k)), sizes)
     data = _data(step_col, code_col, value_col, wall_col, targets)
     signals = set(targets)
     return data, {t: v for t, v in sources.items() if t in signals}, notes
@@ -569,13 +569,13 @@ def _claim_names(
 _EXACT_INT = 2**53  # integers a float64 holds exactly: the float round trip is the identity
 
 
-def _small_codes(n: int) -> Any:
-    """The code width pandas gives a categorical of ``n`` categories."""
-    if n < 2**7:
+def code_dtype(n_names: int) -> Any:
+    """The smallest signed integer type holding ``n_names`` category codes (as pandas picks)."""
+    if n_names < 2**7:
         return np.int8
-    if n < 2**15:
+    if n_names < 2**15:
         return np.int16
-    return np.int32 if n < 2**31 else np.int64
+    return np.int32 if n_names < 2**31 else np.int64
 
 
 @dataclass
@@ -642,7 +642,7 @@ class _Coded:
         named = [rename.get(n, n) for n in self.names]
         targets = list(dict.fromkeys(named))
         position = {t: i for i, t in enumerate(targets)}
-        lut = np.zeros(len(self.labels), dtype=_small_codes(len(targets)))
+        lut = np.zeros(len(self.labels), dtype=code_dtype(len(targets)))
         lut[self.order] = [position[t] for t in named]
         if len(lut) == len(targets) and np.array_equal(lut, np.arange(len(lut))):
             return targets, self.codes  # names are the signals, in code order already
@@ -695,7 +695,7 @@ def _in_order(
         rising[starts[starts > 0] - 1] = True  # a new signal starts: no comparison
         if not rising.all():
             return None
-    sorted_codes = np.repeat(np.arange(n_signals, dtype=_small_codes(n_signals)), counts)
+    sorted_codes = np.repeat(np.arange(n_signals, dtype=code_dtype(n_signals)), counts)
     return s, sorted_codes, reorder(values), reorder(wall)
 
 
@@ -746,7 +746,7 @@ def _supersede_and_reduce(
     data = data.sort_values(["code", "step"], kind="stable")
     return (
         data["step"].to_numpy(copy=True),
-        data["code"].to_numpy(dtype=_small_codes(len(targets)), copy=True),
+        data["code"].to_numpy(dtype=code_dtype(len(targets)), copy=True),
         data["value"].to_numpy(copy=True),
         data["wall_time"].to_numpy(copy=True),
     )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nn_doctor.errors import InputError
+from nn_doctor.frame import code_dtype
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -222,15 +223,6 @@ def records(
     cat = pd.Categorical.from_codes(np.asarray(codes, dtype=code_dtype(len(names))), dtype=dtype)
     data = {"step": steps, "name": cat, "value": vals, "wall_time": wall}
     return pd.DataFrame(data, copy=False)  # the arrays are ours: no second copy
-
-
-def code_dtype(n_names: int) -> Any:
-    """The smallest signed integer type holding ``n_names`` category codes (as pandas picks)."""
-    if n_names < 2**7:
-        return np.int8
-    if n_names < 2**15:
-        return np.int16
-    return np.int32 if n_names < 2**31 else np.int64
 
 
 def unique_names(names: Sequence[str]) -> list[str]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -85,26 +85,9 @@ def wall_clock(col: Column) -> np.ndarray | None:
     return np.where(col.logged, col.values * scale, np.nan)
 
 
-def to_long(
-    columns: Sequence[Column],
-    n_rows: int,
-    *,
-    step_names: Sequence[str] = STEP_NAMES,
-    epoch_names: Sequence[str] = EPOCH_NAMES,
-    wall_names: Sequence[str] = WALL_NAMES,
-    skip: Sequence[str] = (),
-    prefer_epoch: bool = False,
-) -> Long:
-    """Long records from numeric columns: :func:`to_columns`, then every logged cell."""
-    wide = to_columns(
-        columns,
-        n_rows,
-        step_names=step_names,
-        epoch_names=epoch_names,
-        wall_names=wall_names,
-        skip=skip,
-        prefer_epoch=prefer_epoch,
-    )
+def to_long(columns: Sequence[Column], n_rows: int, **options: Any) -> Long:
+    """Long records from numeric columns: :func:`to_columns` (same options), then every logged cell."""
+    wide = to_columns(columns, n_rows, **options)
     return Long(wide.columns.long(), wide.axis, wide.warnings, wide.ignored)
 
 
