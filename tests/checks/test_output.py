@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -105,3 +106,50 @@ def test_uniform_guess_reads_the_class_count_from_the_level(run_check):
         run_check("uniform_guess", {"train_loss": [1.0] * 50}, config={"task": "regression"})
         is None
     )
+
+
+def _first_losses(init_std: float | None, seed: int = 0) -> list[float]:
+    """Cross-entropy of a 5-layer ReLU MLP on 3 blobs over 40 Adam steps, optionally with every
+    weight drawn from N(0, ``init_std``) (the large init behind an explosion from step 0)."""
+    torch = pytest.importorskip("torch")
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 3, (300,), generator=g)
+    x = torch.randn(3, 8, generator=g)[y] * 2 + torch.randn(300, 8, generator=g)
+    torch.manual_seed(seed)
+    sizes = [8, 32, 32, 32, 32, 3]
+    layers: list = []
+    for a, b in itertools.pairwise(sizes):
+        layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+    net = torch.nn.Sequential(*layers[:-1])
+    if init_std is not None:
+        for p in net.parameters():
+            torch.nn.init.normal_(p, std=init_std)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    out = []
+    for _ in range(40):
+        idx = torch.randint(0, 300, (32,), generator=g)
+        loss = torch.nn.functional.cross_entropy(net(x[idx]), y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        out.append(loss.item())
+    return out
+
+
+def test_start_beyond_chance_separates_a_large_init_from_a_default_one(run_check):
+    blown, default = _first_losses(0.5), _first_losses(None)
+    config = {"task": "classification", "n_classes": 3}
+    out = run_check("start_beyond_chance", {"train_loss": blown}, config=config)
+    assert out.matched and out.measures["excess"] >= 10
+    assert not run_check("start_beyond_chance", {"train_loss": default}, config=config).matched
+
+
+def test_start_beyond_chance_needs_to_know_it_is_a_classifier(run_check):
+    huge = [500.0 - i for i in range(20)]
+    assert run_check("start_beyond_chance", {"train_loss": huge}) is None  # could be an MSE
+    regression = {"task": "regression"}
+    assert run_check("start_beyond_chance", {"train_loss": huge}, config=regression) is None
+    # an accuracy metric says classification; the class count unknown, the bar is over ln 1000
+    with_acc = {"train_loss": huge, "val_acc": [0.5] * 20}
+    assert run_check("start_beyond_chance", with_acc).matched
+    assert not run_check("start_beyond_chance", {**with_acc, "train_loss": [15.0] * 20}).matched

@@ -209,3 +209,50 @@ def uniform_guess(x: Inputs, *, share: float, max_drift: float, max_classes: int
         value=level,
         measures={"n_classes": k, "chance": chance, "level": level},
     )
+
+
+_ACCURACY_SIGNALS = ("train_acc", "val_acc")
+
+
+@check(
+    "start_beyond_chance",
+    kind="series",
+    measures=("n_classes", "chance", "head", "excess"),
+    defaults={"min_nats": 10.0, "max_classes": 1000},
+    min_nats=_NUM,
+    max_classes=int,
+)
+def start_beyond_chance(x: Inputs, *, min_nats: float, max_classes: int) -> Outcome | None:
+    """A classifier's cross-entropy starts ``min_nats`` or more above chance (``log K``).
+
+    A freshly initialised classifier outputs near-uniform probabilities, so its first loss sits
+    at ``log K`` give or take a fraction of a nat. Ten nats above means the true class gets
+    e^-10 of a uniform guess's probability on average: the logits are tens of units wide from
+    the first forward pass, so activations (and with them gradients) are already blown up
+    through the stack: an init or input scale that multiplies the signal at every layer. Read
+    on the first 2 % of the points. K is the config's class count; without one the bar is
+    taken over the largest plausible K (``max_classes``), which only lowers the measured excess.
+    Unknown unless the run is known to be a classification (config task or class count, or an
+    accuracy metric in the log) and the log has 8 points.
+    """
+    loss = _classifier_loss(x)
+    if loss is None:
+        return None
+    steps, v, known = loss
+    is_classifier = (
+        x.config.get("task") == "classification"
+        or known is not None
+        or any(x.frame.has(name) for name in _ACCURACY_SIGNALS)
+    )
+    if not is_classifier:
+        return None
+    k = known if known is not None else max_classes
+    chance = math.log(k)
+    head = float(np.median(v[: max(1, len(v) // 50)]))
+    excess = head - chance
+    return Outcome(
+        excess >= min_nats,
+        step=int(steps[0]),
+        value=head,
+        measures={"n_classes": k, "chance": chance, "head": head, "excess": excess},
+    )
