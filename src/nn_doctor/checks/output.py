@@ -217,7 +217,7 @@ _ACCURACY_SIGNALS = ("train_acc", "val_acc")
 @check(
     "start_beyond_chance",
     kind="series",
-    measures=("n_classes", "chance", "head", "excess"),
+    measures=("n_classes", "classes", "chance", "head", "excess"),
     defaults={"min_nats": 10.0, "max_classes": 1000},
     min_nats=_NUM,
     max_classes=int,
@@ -254,5 +254,11 @@ def start_beyond_chance(x: Inputs, *, min_nats: float, max_classes: int) -> Outc
         excess >= min_nats,
         step=int(steps[0]),
         value=head,
-        measures={"n_classes": k, "chance": chance, "head": head, "excess": excess},
+        measures={
+            "n_classes": k,
+            "classes": f"{k} classes" if known is not None else f"up to {k} classes",
+            "chance": chance,
+            "head": head,
+            "excess": excess,
+        },
     )
