@@ -184,3 +184,64 @@ def test_config_ratio_can_pick_the_last_layer(run_check):
     )
     assert narrowest.matched and narrowest.measures["num"] == 8
     assert not last.matched and last.measures["num"] == 64
+
+
+TYPICAL = {"adam": 1e-3, "adamw": 1e-3, "sgd": 0.05, "default": 0.01}
+
+
+def _adam_losses(lr: float, steps: int = 400, seed: int = 0) -> list[float]:
+    """Per-step cross-entropy of a small MLP on 4 blobs under Adam at ``lr``."""
+    torch = pytest.importorskip("torch")
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 4, (400,), generator=g)
+    x = torch.randn(4, 10, generator=g)[y] * 1.5 + torch.randn(400, 10, generator=g)
+    torch.manual_seed(seed)
+    net = torch.nn.Sequential(torch.nn.Linear(10, 32), torch.nn.ReLU(), torch.nn.Linear(32, 4))
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    out = []
+    for _ in range(steps):
+        idx = torch.randint(0, 400, (32,), generator=g)
+        loss = torch.nn.functional.cross_entropy(net(x[idx]), y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        out.append(loss.item())
+    return out
+
+
+def test_stalled_at_small_lr_on_real_runs(run_check):
+    def stalled(lr: float):
+        return run_check(
+            "stalled_at_small_lr",
+            {"train_loss": _adam_losses(lr)},
+            config={"optimizer": "adam", "lr": lr},
+            typical=TYPICAL,
+        )
+
+    tiny = stalled(1e-5)  # 400 steps at a hundredth of the rate: worth 4 usual steps
+    assert tiny.matched and tiny.measures["effective_steps"] == pytest.approx(4.0)
+    assert not stalled(1e-3).matched  # the usual rate learns
+
+
+def test_stalled_at_small_lr_spares_a_long_fine_tune(run_check):
+    flat = [2.0 - 0.0005 * i for i in range(200)]
+    config = {"optimizer": "adamw", "lr": 2e-5}
+    short = run_check("stalled_at_small_lr", {"train_loss": flat}, config=config, typical=TYPICAL)
+    assert short.matched
+    # the same curve logged every 500 steps: 100k small steps are worth 2,000 usual ones
+    long = run_check(
+        "stalled_at_small_lr",
+        {"train_loss": ([500 * i for i in range(200)], flat)},
+        config=config,
+        typical=TYPICAL,
+    )
+    assert not long.matched and long.measures["effective_steps"] == pytest.approx(2000.0)
+    # a logged schedule is averaged: a rate that decays to 0 is worth half its peak
+    decayed = run_check(
+        "stalled_at_small_lr",
+        {"train_loss": flat, "lr": [2e-5 * (1 - i / 199) for i in range(200)]},
+        config=config,
+        typical=TYPICAL,
+    )
+    assert decayed.measures["effective_steps"] == pytest.approx(2.0, rel=0.01)
+    assert run_check("stalled_at_small_lr", {"train_loss": flat}, typical=TYPICAL) is None

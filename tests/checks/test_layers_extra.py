@@ -15,14 +15,25 @@ def test_pair_ratio_constant_output(run_check):
 
 def test_pair_ratio_scale_free_and_windows(run_check):
     data = {"pred_std": [2000.0] * 3 + [20.0] * 7, "target_std": [1000.0] * 10}
-    early = run_check("pair_ratio", data, signals=["pred_std", "target_std"], window="early", min=1.5)
+    early = run_check(
+        "pair_ratio", data, signals=["pred_std", "target_std"], window="early", min=1.5
+    )
     assert early.matched and early.measures["ratio"] == pytest.approx(2.0)
-    late = run_check("pair_ratio", data, signals=["pred_std", "target_std"], window="late", max=0.05)
+    late = run_check(
+        "pair_ratio", data, signals=["pred_std", "target_std"], window="late", max=0.05
+    )
     assert late.matched
 
 
 def test_pair_ratio_too_short_is_unknown(run_check):
-    assert run_check("pair_ratio", {"pred_std": [1.0], "target_std": [1.0]}, signals=["pred_std", "target_std"]) is None
+    assert (
+        run_check(
+            "pair_ratio",
+            {"pred_std": [1.0], "target_std": [1.0]},
+            signals=["pred_std", "target_std"],
+        )
+        is None
+    )
 
 
 def test_layer_count(run_check):

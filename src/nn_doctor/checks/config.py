@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from nn_doctor.checks import Inputs, Outcome, check
+from nn_doctor.checks._util import finite_prefix, improvement
 
 _NUM = (int, float)
 
@@ -135,6 +136,85 @@ def lr_vs_typical(
         value=factor,
         measures={"factor": factor, "lr": lr, "typical": base, "optimizer": opt},
     )
+
+
+@check(
+    "stalled_at_small_lr",
+    kind="series",
+    measures=("factor", "lr", "typical", "optimizer", "improvement", "effective_steps"),
+    defaults={"max_factor": 0.1, "max_improvement": 0.1, "max_effective_steps": 100.0},
+    typical=dict,
+    max_factor=_NUM,
+    max_improvement=_NUM,
+    max_effective_steps=_NUM,
+)
+def stalled_at_small_lr(
+    x: Inputs,
+    *,
+    typical: dict[str, float],
+    max_factor: float,
+    max_improvement: float,
+    max_effective_steps: float,
+) -> Outcome | None:
+    """The loss barely moved (under ``max_improvement`` of its start) at a rate under
+    ``max_factor`` x the usual one (read as in :func:`lr_vs_typical`), over a run whose summed
+    rate is worth under ``max_effective_steps`` steps at the usual rate.
+
+    A loss that hardly moves is by itself no evidence of the rate (dead units, a zero init, a
+    vanishing signal look the same), and a small rate is by itself no failure: a fine-tune
+    starts near its final loss and runs small steps for a long time (a real t5 run: 215k steps
+    at 5e-5, worth thousands of usual steps). The summed rate tells them apart: 1,000 steps at
+    a hundredth of the usual rate are worth ten usual steps, too few to get anywhere. Unknown
+    without a rate, with fewer than 8 finite loss points, or on a per-epoch log whose steps
+    per epoch the config does not give.
+    """
+    assert x.series is not None
+    steps, v = finite_prefix(x.series)
+    if len(v) < 8:
+        return None
+    rate = lr_vs_typical(x, typical=typical, min_factor=0.0, max_factor=max_factor)
+    if rate is None:
+        return None
+    effective = _usual_steps(x, steps, rate.measures["typical"])
+    if effective is None:
+        return None
+    imp = improvement(v)
+    return Outcome(
+        bool(rate.matched) and imp <= max_improvement and effective <= max_effective_steps,
+        value=imp,
+        measures={**rate.measures, "improvement": imp, "effective_steps": effective},
+    )
+
+
+def _usual_steps(x: Inputs, steps: np.ndarray, usual: float) -> float | None:
+    """How many steps at the ``usual`` rate the run's summed learning rate is worth.
+
+    Optimizer steps are the span of the loss's axis plus one logging interval (times the
+    config's steps per epoch on a per-epoch log); the rate is the logged one averaged over the
+    steps it was logged at (schedules included), else the configured one.
+    """
+    per_unit = 1.0
+    if x.frame.axis == "epoch":
+        n, bs = x.config.get("n_train"), x.config.get("batch_size")
+        if not (isinstance(n, (int, float)) and isinstance(bs, (int, float)) and bs > 0):
+            return None
+        per_unit = float(np.ceil(n / bs))
+    span = float(steps[-1] - steps[0]) + float(np.median(np.diff(steps)))
+    mean_lr = None
+    if x.frame.has("lr"):
+        lr = x.frame.series("lr").dropna()
+        lr = lr[lr > 0]
+        at = lr.index.to_numpy(dtype=float)
+        if len(lr) >= 2 and at[-1] > at[0]:
+            mean_lr = float(np.trapezoid(lr.to_numpy(dtype=float), at) / (at[-1] - at[0]))
+        elif len(lr):
+            mean_lr = float(lr.iloc[0])
+    if mean_lr is None:
+        configured = x.config.get("lr")
+        if not isinstance(configured, (int, float)) or configured <= 0:
+            return None
+        mean_lr = float(configured)
+    return span * per_unit * mean_lr / usual
 
 
 def _rate_used(x: Inputs) -> float | None:
