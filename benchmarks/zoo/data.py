@@ -16,8 +16,9 @@ from sklearn.model_selection import train_test_split
 
 #: name -> (task, loader). Loaders return raw (unscaled) X, y.
 CLASSIFICATION = {"iris", "wine", "breast_cancer", "digits", "synth_cls", "moons",
-                  "blobs12", "waveforms", "seq_halves", "tokens_major"}  # fmt: skip
-REGRESSION = {"diabetes", "friedman", "synth_reg", "seq_sum", "friedman2"}
+                  "blobs12", "waveforms", "seq_halves", "tokens_major",
+                  "gauss_quantiles", "hastie", "shapes12"}  # fmt: skip
+REGRESSION = {"diabetes", "friedman", "synth_reg", "seq_sum", "friedman2", "sine_mix", "friedman3"}
 
 
 @dataclass
@@ -87,6 +88,9 @@ def _raw(name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
     fresh = _raw_fresh(name)
     if fresh is not None:
         return fresh
+    study = _raw_study(name)
+    if study is not None:
+        return study
     raise ValueError(f"unknown dataset {name!r}")
 
 
@@ -146,6 +150,72 @@ def _raw_fresh(name: str) -> tuple[np.ndarray, np.ndarray] | None:
         # Friedman #2 (impedance of an RLC circuit): inputs in their units (ohms, rad/s, F, …,
         # scales from 1 to 1,700), targets in the hundreds.
         return skd.make_friedman2(n_samples=1500, noise=150.0, random_state=61)
+    return None
+
+
+def _raw_study(name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """Datasets of the "study" families (fixed generators: the seed changes split and init)."""
+    if name == "gauss_quantiles":
+        # 4 classes = quantile shells of the radius of a 6-D Gaussian, features then put in
+        # physical units (scales over 3 decades, offsets), as raw sensor tables have them.
+        x, y = skd.make_gaussian_quantiles(
+            n_samples=2400, n_features=6, n_classes=4, random_state=91
+        )
+        rng = np.random.default_rng(91)
+        scale = 10.0 ** rng.uniform(-1, 2, size=x.shape[1])
+        return x * scale + rng.uniform(0, 100, size=x.shape[1]), y
+    if name == "hastie":
+        # Hastie et al. 10.2: 10 standard normal features, class = sum of squares > 9.34
+        # (labels -1/+1 mapped to 0/1 for a binary logit).
+        x, y = skd.make_hastie_10_2(n_samples=2400, random_state=71)
+        return x, (y > 0).astype(np.int64)
+    if name == "friedman3":
+        # Friedman #3 (phase angle of an RLC circuit): inputs in their units (ohms, rad/s, F,
+        # ohms; scales from 1 to 1,700), target an angle in radians.
+        return skd.make_friedman3(n_samples=1500, noise=0.1, random_state=81)
+    if name == "sine_mix":
+        # Load forecasting: 32 steps of a mixture of two noisy sines (random periods, phases and
+        # amplitudes) in megawatts (~500 MW base, ~120 MW swing); target = the next value.
+        rng = np.random.default_rng(101)
+        n, t = 1600, 33
+        steps = np.arange(t)[None, :]
+        sig = np.zeros((n, t))
+        for _ in range(2):
+            period = rng.uniform(6.0, 20.0, size=(n, 1))
+            phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
+            amp = rng.uniform(0.3, 1.0, size=(n, 1))
+            sig += amp * np.sin(2 * np.pi * steps / period + phase)
+        sig += rng.normal(0, 0.05, size=(n, t))
+        sig = 500.0 + 120.0 * sig
+        return sig[:, :-1, None], sig[:, -1]
+    if name == "shapes12":
+        # 12x12 grey images (0-255) of five shapes (square outline, filled disc, cross,
+        # horizontal bar, diagonal) at random size, position and contrast, with noise; stored
+        # (N, 144 pixels, 1 channel) so that standardization is per channel, as for images.
+        rng = np.random.default_rng(111)
+        n, s = 2000, 12
+        y = rng.integers(0, 5, size=n)
+        yy, xx = np.mgrid[0:s, 0:s]
+        imgs = np.zeros((n, s, s))
+        for i in range(n):
+            r = int(rng.integers(2, 5))
+            cy, cx = rng.integers(r, s - r, size=2)
+            k = y[i]
+            if k == 0:
+                m = np.maximum(abs(yy - cy), abs(xx - cx)) == r
+            elif k == 1:
+                m = (yy - cy) ** 2 + (xx - cx) ** 2 <= r * r
+            elif k == 2:
+                m = ((yy == cy) & (abs(xx - cx) <= r)) | ((xx == cx) & (abs(yy - cy) <= r))
+            elif k == 3:
+                m = (abs(yy - cy) <= 1) & (abs(xx - cx) <= r + 1)
+            else:
+                m = (yy - cy == xx - cx) & (abs(yy - cy) <= r)
+            imgs[i] = m * rng.uniform(0.3, 1.0)
+        clutter = rng.random(imgs.shape) < 0.03  # dust: isolated bright pixels
+        imgs += clutter * rng.uniform(0.3, 1.0, size=imgs.shape) + rng.normal(0, 0.25, imgs.shape)
+        imgs = np.clip(imgs, 0, 1) * 255.0
+        return imgs.reshape(n, s * s, 1), y
     return None
 
 

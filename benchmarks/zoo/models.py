@@ -1,5 +1,6 @@
 """Small torch models for the zoo: MLPs of any depth and width, a small CNN, a small RNN; and,
-for the "fresh" families, a residual MLP, a 1-D CNN, a GRU/LSTM and a tiny transformer encoder.
+for the "fresh" families, a residual MLP, a 1-D CNN, a GRU/LSTM and a tiny transformer encoder;
+for the "study" families, an MLP with BatchNorm and a 2-D CNN with BatchNorm and max-pooling.
 
 Each model is built from a plain dict of architecture settings so that a scenario can inject a
 fault by changing one setting (an activation, an init, a depth). Layer names differ between
@@ -23,6 +24,7 @@ _ACTS: dict[str, type[nn.Module]] = {
     "leaky_relu": nn.LeakyReLU,
     "elu": nn.ELU,
     "gelu": nn.GELU,
+    "silu": nn.SiLU,
 }
 
 
@@ -32,15 +34,19 @@ def activation(name: str) -> nn.Module:
 
 
 def mlp(n_in: int, n_out: int, arch: dict[str, Any]) -> nn.Module:
-    """A multi-layer perceptron; ``arch`` keys: hidden, act, out_act, dropout, names."""
+    """A multi-layer perceptron; ``arch`` keys: hidden, act, out_act, dropout, names, norm
+    (``"batch"``: a BatchNorm1d between each hidden Linear and its activation)."""
     hidden: list[int] = list(arch.get("hidden", [64, 64]))
     act = arch.get("act", "relu")
     dropout = float(arch.get("dropout", 0.0))
     out_act = arch.get("out_act")
+    batch_norm = arch.get("norm") == "batch"
     items: list[tuple[str, nn.Module]] = []
     width = n_in
     for i, h in enumerate(hidden, start=1):
         items.append((f"fc{i}", nn.Linear(width, h)))
+        if batch_norm:
+            items.append((f"bn{i}", nn.BatchNorm1d(h)))
         items.append((f"act{i}", activation(act)))
         if dropout > 0:
             items.append((f"drop{i}", nn.Dropout(dropout)))
@@ -232,9 +238,48 @@ class TinyTransformer(nn.Module):
         return self.out_act(y) if self.out_act is not None else y
 
 
+# -- models of the "study" families ------------------------------------------------------------
+
+
+class CNN2dBN(nn.Module):
+    """Conv2d blocks (conv 3×3, BatchNorm2d, activation, max-pool 2) on square one-channel
+    images stored as (N, H·W, 1), a hidden dense layer and a linear head. ``norm: False`` drops
+    the BatchNorm layers (a plain stack)."""
+
+    def __init__(self, n_in: int, n_out: int, arch: dict[str, Any]) -> None:
+        super().__init__()
+        act = arch.get("act", "relu")
+        self.side = int(arch.get("side", 12))
+        chans = [n_in, *[int(c) for c in arch.get("channels", (16, 32))]]
+        n_pool = min(len(chans) - 1, int(arch.get("pools", 2)))
+        layers: list[tuple[str, nn.Module]] = []
+        side = self.side
+        for i in range(1, len(chans)):
+            layers.append((f"conv{i}", nn.Conv2d(chans[i - 1], chans[i], 3, padding=1)))
+            if arch.get("norm", True):
+                layers.append((f"bn{i}", nn.BatchNorm2d(chans[i])))
+            layers.append((f"act{i}", activation(act)))
+            if i <= n_pool:
+                layers.append((f"pool{i}", nn.MaxPool2d(2)))
+                side //= 2
+        self.features = nn.Sequential(OrderedDict(layers))
+        fc = int(arch.get("fc", 64))
+        self.fc = nn.Linear(chans[-1] * side * side, fc)
+        self.fc_act = activation(act)
+        self.drop = nn.Dropout(float(arch.get("dropout", 0.0)))
+        self.out = nn.Linear(fc, n_out)
+        self.out_act = activation(arch["out_act"]) if arch.get("out_act") else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.reshape(x.shape[0], self.side, self.side, -1).permute(0, 3, 1, 2)
+        h = self.features(x).flatten(1)
+        y = self.out(self.drop(self.fc_act(self.fc(h))))
+        return self.out_act(y) if self.out_act is not None else y
+
+
 def build(kind: str, n_in: int, n_out: int, arch: dict[str, Any]) -> nn.Module:
     """Build a model of ``kind`` (``mlp``, ``cnn``, ``rnn``; fresh: ``resmlp``, ``cnn1d``,
-    ``gru``, ``transformer``) and apply its init settings."""
+    ``gru``, ``transformer``; study: ``lstm``, ``cnn2d_bn``) and apply its init settings."""
     if kind == "mlp":
         model = mlp(n_in, n_out, arch)
     elif kind == "cnn":
@@ -249,6 +294,10 @@ def build(kind: str, n_in: int, n_out: int, arch: dict[str, Any]) -> nn.Module:
         model = GatedRNN(n_in, n_out, arch)
     elif kind == "transformer":
         model = TinyTransformer(n_in, n_out, arch)
+    elif kind == "lstm":
+        model = GatedRNN(n_in, n_out, {**arch, "cell": "lstm"})
+    elif kind == "cnn2d_bn":
+        model = CNN2dBN(n_in, n_out, arch)
     else:
         raise ValueError(f"unknown model kind {kind!r}")
     init_weights(model, arch)

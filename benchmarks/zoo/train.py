@@ -31,13 +31,13 @@ DEFAULTS: dict[str, Any] = {
     "lr": 1e-3,
     "momentum": 0.0,
     "weight_decay": 0.0,
-    "schedule": None,  # {"kind": "warmup_cosine"|"step"|"warmup", ...}
+    "schedule": None,  # {"kind": "warmup_cosine"|"step"|"warmup"|"linear"|"exp"|"plateau", ...}
     "batch_size": 32,
     "epochs": 20,
     "shuffle": True,
     "sort_by_label": False,
     "grad_clip": None,
-    "loss": "auto",  # "ce" | "naive_softmax" | "mse"
+    "loss": "auto",  # "ce" | "naive_softmax" | "mse" | "bce_with_logits" | "naive_bce"
     "n_train": None,
     "label_noise": 0.0,
     "raw_inputs": False,
@@ -48,7 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "log_every": 5,
     "seed": 0,
     "init_name": None,  # what the config says about init, when the scenario knows it
-    "log_names": None,  # "fresh": the writers' naming habits of the fresh families
+    "log_names": None,  # "fresh" / "study": the writers' naming habits of those families
 }
 
 # After the loss first goes non-finite the run is kept going to the end of the next epoch (the
@@ -57,7 +57,7 @@ _EPOCHS_AFTER_NAN = 1
 
 
 def make_optimizer(spec: dict[str, Any], params: Any) -> torch.optim.Optimizer:
-    """SGD, SGD with (Nesterov) momentum, Adam, AdamW, RMSprop or Adagrad from the spec."""
+    """SGD, SGD with (Nesterov) momentum, Adam, AdamW, RMSprop, Adagrad, NAdam or RAdam."""
     name, lr, wd = spec["optimizer"], spec["lr"], spec["weight_decay"]
     # foreach: one fused call per step instead of a Python loop over tensors (deep nets).
     if name == "sgd":
@@ -81,11 +81,16 @@ def make_optimizer(spec: dict[str, Any], params: Any) -> torch.optim.Optimizer:
         return torch.optim.RMSprop(params, lr=lr, weight_decay=wd, foreach=True)
     if name == "adagrad":
         return torch.optim.Adagrad(params, lr=lr, weight_decay=wd, foreach=True)
+    if name == "nadam":
+        return torch.optim.NAdam(params, lr=lr, weight_decay=wd, foreach=True)
+    if name == "radam":
+        return torch.optim.RAdam(params, lr=lr, weight_decay=wd, foreach=True)
     raise ValueError(f"unknown optimizer {name!r}")
 
 
 def lr_at(spec: dict[str, Any], step: int, n_steps: int) -> float:
-    """The learning rate for ``step`` under the spec's schedule (warm-up, step decay, cosine)."""
+    """The learning rate for ``step`` under the spec's schedule (warm-up, step decay, cosine,
+    linear decay, exponential decay; ``plateau`` is the base rate here, scaled by the loop)."""
     base = float(spec["lr"])
     sched = spec.get("schedule")
     if not sched:
@@ -94,8 +99,15 @@ def lr_at(spec: dict[str, Any], step: int, n_steps: int) -> float:
     warm = int(sched.get("warmup", 0.0) * n_steps)
     if warm and step < warm:
         return base * (step + 1) / warm
-    if kind == "warmup":
+    if kind in ("warmup", "plateau"):
         return base
+    if kind == "linear":  # linear decay to ``floor`` × base (transformers' linear schedule)
+        t = (step - warm) / max(1, n_steps - warm)
+        floor = sched.get("floor", 0.0)
+        return base * (1 - (1 - floor) * t)
+    if kind == "exp":  # ExponentialLR(gamma) stepped at every epoch end
+        spe = max(1, n_steps // max(1, int(spec["epochs"])))
+        return base * float(sched.get("gamma", 0.9)) ** (step // spe)
     if kind == "warmup_cosine":
         t = (step - warm) / max(1, n_steps - warm)
         floor = sched.get("floor", 0.02)
@@ -120,8 +132,31 @@ def naive_softmax_ce(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return -torch.log(p[torch.arange(len(y)), y]).mean()
 
 
+def bce_logits(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy on one logit per sample (``BCEWithLogitsLoss``), integer labels."""
+    return F.binary_cross_entropy_with_logits(logits[:, 0], y.to(logits.dtype))
+
+
+def naive_bce(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy through a hand-written sigmoid and ``log``: once a logit passes ~17
+    the sigmoid rounds to 1.0 in float32 and ``log(1 - p)`` is -inf (the exp-based-loss bug of
+    ``softmax_overflow_nan``, binary edition)."""
+    p = torch.sigmoid(logits[:, 0])
+    t = y.to(logits.dtype)
+    return -(t * torch.log(p) + (1 - t) * torch.log(1 - p)).mean()
+
+
+def predict(out: torch.Tensor) -> torch.Tensor:
+    """Class predictions: argmax of the logits, or ``logit > 0`` for a single binary logit."""
+    return out.argmax(1) if out.shape[1] > 1 else (out[:, 0] > 0).long()
+
+
 #: Softmax temperature of the ``*_t`` losses (logits / τ, as in contrastive losses).
 TEMPERATURE = 0.05
+
+
+#: Losses on one logit per sample (binary classification).
+_BINARY_LOSSES = ("bce_with_logits", "naive_bce")
 
 
 def _loss_fn(spec: dict[str, Any], task: str) -> tuple[str, Any]:
@@ -134,6 +169,8 @@ def _loss_fn(spec: dict[str, Any], task: str) -> tuple[str, Any]:
         "ce_t": lambda z, y: F.cross_entropy(z / TEMPERATURE, y),
         "naive_softmax_t": lambda z, y: naive_softmax_ce(z / TEMPERATURE, y),
         "mse": F.mse_loss,
+        "bce_with_logits": bce_logits,
+        "naive_bce": naive_bce,
     }
     return loss, fns[loss]
 
@@ -175,7 +212,7 @@ def _evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn: Any, 
         loss = float(loss_fn(out, y))
         res: dict[str, float] = {"loss": loss}
         if task == "classification":
-            res["acc"] = float((out.argmax(1) == y).float().mean())
+            res["acc"] = float((predict(out) == y).float().mean())
             res["score"] = res["acc"]
         else:
             err = out - y
@@ -208,9 +245,10 @@ def train(spec_in: dict[str, Any]) -> dict[str, Any]:
     )
     arch = dict(spec["arch"])
     # Features per sample (MLP, CNN) or per time step (RNN on (N, T, F) sequences).
-    model = build(spec["model"], int(data.x_train.shape[-1]), data.n_outputs, arch)
-    opt = make_optimizer(spec, model.parameters())
     loss_name, loss_fn = _loss_fn(spec, data.task)
+    n_out = 1 if loss_name in _BINARY_LOSSES else data.n_outputs  # one logit for a binary loss
+    model = build(spec["model"], int(data.x_train.shape[-1]), n_out, arch)
+    opt = make_optimizer(spec, model.parameters())
     every = int(spec["log_every"])
     rec = TorchRecorder(model, every=every, optimizer=opt, grad_clip=spec["grad_clip"])
 
@@ -231,6 +269,11 @@ def train(spec_in: dict[str, Any]) -> dict[str, Any]:
     nonfinite_step: int | None = None
     stopped = "completed"
     best_val, since_best = math.inf, 0
+    # ReduceLROnPlateau (``schedule.kind == "plateau"``): the factor applied to lr_at's rate.
+    plateau = (
+        spec["schedule"] if spec["schedule"] and spec["schedule"]["kind"] == "plateau" else None
+    )
+    lr_scale, plateau_best, plateau_bad = 1.0, math.inf, 0
     t0 = time.time()
     step = 0
     model.train()
@@ -240,7 +283,7 @@ def train(spec_in: dict[str, Any]) -> dict[str, Any]:
     for epoch in range(run_epochs):
         ep_losses, ep_accs = [], []
         for b in _batches(spec, data.y_train, rng, order):
-            lr = lr_at(spec, step, n_steps)
+            lr = lr_at(spec, step, n_steps) * lr_scale
             for g in opt.param_groups:
                 g["lr"] = lr
             xb, yb = x_tr[b], y_tr[b]
@@ -260,7 +303,7 @@ def train(spec_in: dict[str, Any]) -> dict[str, Any]:
             lrs.append(lr)
             ep_losses.append(lv)
             if data.task == "classification":
-                acc = float((out.detach().argmax(1) == yb).float().mean())
+                acc = float((predict(out.detach()) == yb).float().mean())
                 accs.append(acc)
                 ep_accs.append(acc)
             if row is not None:
@@ -291,6 +334,14 @@ def train(spec_in: dict[str, Any]) -> dict[str, Any]:
             ep_row["val_pred_max"] = ev["pred_max"]
             ep_row["targets_outside_pred_range"] = ev["targets_outside_pred_range"]
         epochs.append(ep_row)
+        if plateau is not None:  # torch's ReduceLROnPlateau, mode "min", relative threshold
+            if ev["loss"] < plateau_best * (1 - float(plateau.get("threshold", 1e-4))):
+                plateau_best, plateau_bad = ev["loss"], 0
+            else:
+                plateau_bad += 1
+                if plateau_bad > int(plateau.get("patience", 2)):
+                    lr_scale *= float(plateau.get("factor", 0.5))
+                    plateau_bad = 0
         if (
             nonfinite_step is not None
             and epoch >= nonfinite_step // steps_per_epoch + _EPOCHS_AFTER_NAN
