@@ -86,17 +86,22 @@ def is_clf(h: History) -> bool:
 
 
 def naming(
-    h: History, styles: list[dict[str, str]], fresh: list[dict[str, str]]
+    h: History,
+    styles: list[dict[str, str]],
+    fresh: list[dict[str, str]],
+    study: list[dict[str, str]] | None = None,
 ) -> list[dict[str, str]]:
-    """A writer's naming habits for this run: the fresh families (``log_names: fresh``) draw from
-    their own habits, so that the fresh split also tests names the rules were not tuned on."""
-    return fresh if h["spec"].get("log_names") == "fresh" else styles
+    """A writer's naming habits for this run: the fresh families (``log_names: fresh``) and the
+    study families (``log_names: study``) draw from habits of their own, so that those splits
+    also test names the rules were not tuned on; every other run uses ``styles``."""
+    own = {"fresh": fresh, "study": study}.get(h["spec"].get("log_names") or "")
+    return own if own else styles
 
 
 #: Optimizer class names as Lightning's LearningRateMonitor spells them (``lr-<name>``).
 OPT_CLASS = {
     "sgd": "SGD", "momentum": "SGD", "nesterov": "SGD", "adam": "Adam", "adamw": "AdamW",
-    "rmsprop": "RMSprop", "adagrad": "Adagrad",
+    "rmsprop": "RMSprop", "adagrad": "Adagrad", "nadam": "NAdam", "radam": "RAdam",
 }  # fmt: skip
 
 

@@ -5,7 +5,9 @@ columns); the row at the end of an epoch also carries the validation metrics; ot
 blank (not logged). Three habits: ``step/train_loss/val_loss``, Keras-like
 ``iteration/loss/val_loss/learning_rate/gradient_norm`` and ``global_step/train/loss/valid/loss``.
 Fresh families: ``training_loss/validation_loss``, the Trainer notebook table's ``Step/Training
-Loss/Validation Loss`` and the NLP habit ``iter/trn_loss/dev_loss/gnorm``.
+Loss/Validation Loss`` and the NLP habit ``iter/trn_loss/dev_loss/gnorm``. Study families: an
+epoch-first ``epoch,iter,train_loss_step,valid_loss``, a spreadsheet-like ``Iteration,Train
+Loss,Val Loss,Learning Rate`` and ``steps,loss_train,loss_val,learning-rate``.
 """
 
 from __future__ import annotations
@@ -42,15 +44,29 @@ _FRESH: list[dict[str, str]] = [
      "grad_norm_clipped": "clipped_grad_norm"},
 ]  # fmt: skip
 
+_STUDY: list[dict[str, str]] = [
+    {"file": "training_log.csv", "epoch_first": "1", "step": "iter", "train": "train_loss_step",
+     "tacc": "train_acc_step", "val": "valid_loss", "vacc": "valid_acc", "vmae": "valid_mae",
+     "lr": "lr", "grad_norm": "grad_norm", "grad_norm_clipped": "grad_norm_clipped"},
+    {"file": "results.csv", "step": "Iteration", "train": "Train Loss", "tacc": "Train Acc",
+     "val": "Val Loss", "vacc": "Val Acc", "vmae": "Val MAE", "lr": "Learning Rate",
+     "grad_norm": "Grad Norm", "grad_norm_clipped": "Clipped Grad Norm"},
+    {"file": "progress.csv", "step": "steps", "train": "loss_train", "tacc": "acc_train",
+     "val": "loss_val", "vacc": "acc_val", "vmae": "mae_val", "lr": "learning-rate",
+     "grad_norm": "total_grad_norm", "grad_norm_clipped": "grad_norm_clipped"},
+]  # fmt: skip
+
 
 def write(h: common.History, run_dir: Path, level: str, config: str, run_id: str) -> Path:
     """Write one run as a wide CSV (plus a config file beside it); return the run folder."""
-    styles = common.naming(h, _STYLES, _FRESH)
+    styles = common.naming(h, _STYLES, _FRESH, _STUDY)
     style = common.style_of(run_id, len(styles))
     n = styles[style]
     run_dir.mkdir(parents=True, exist_ok=True)
     rows: dict[int, dict[str, str]] = {}
     columns: list[str] = [n["step"], "epoch", n["train"]]
+    if "epoch_first" in n:
+        columns[:2] = ["epoch", n["step"]]
     for p in common.points(h, level):
         r = {n["step"]: str(p.step), "epoch": str(p.epoch), n["train"]: common.fmt_float(p.loss)}
         for key, value in p.signals.items():

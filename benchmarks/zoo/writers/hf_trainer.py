@@ -7,7 +7,8 @@ window (rounded to 4 decimals), ``grad_norm`` (the pre-clip norm of the window's
 ``logging_nan_inf_filter=True`` a non-finite step loss is replaced by the running mean of the
 window, so once the weights are NaN the logged loss is exactly ``0.0`` while ``grad_norm`` is
 ``NaN`` — the masking HF users meet in real logs. Config: the model's ``config.json`` and the
-training arguments saved as JSON.
+training arguments saved as JSON. Study families: ``compute_metrics`` returning ``acc`` (logged
+``eval_acc``) and HF's ``linear``/``reduce_lr_on_plateau`` scheduler names.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def _training_args(train: dict[str, Any], h: common.History, config: str) -> dic
             "warmup_cosine": "cosine",
             "warmup": "constant_with_warmup",
             "constant": "constant",
+            "linear": "linear",
+            "plateau": "reduce_lr_on_plateau",
         }
         if kind in named:
             args["lr_scheduler_type"] = named[kind]
@@ -77,6 +80,8 @@ def write(h: common.History, run_dir: Path, level: str, config: str, run_id: str
     epochs = {int(e["step"]): e for e in h["epochs"]}
     pts = {p.step: p for p in common.points(h, level)}
     last_step = len(h["loss"])
+    # compute_metrics' keys are the user's: the study families return {"acc": ...}
+    acc_key = "eval_acc" if h["spec"].get("log_names") == "study" else "eval_accuracy"
     for step in sorted(set(pts) | set(epochs)):
         ep = round(step / spe, 2) if style == 0 else step / spe
         if step in pts:
@@ -95,7 +100,7 @@ def write(h: common.History, run_dir: Path, level: str, config: str, run_id: str
             runtime = max(1e-4, float(e.get("_eval_seconds", 1e-3)))
             entry = {"epoch": ep, "eval_loss": e["val_loss"]}
             if clf:
-                entry["eval_accuracy"] = e["val_acc"]
+                entry[acc_key] = e["val_acc"]
             else:
                 entry["eval_mae"] = e["val_mae"]
             entry.update({"eval_runtime": round(runtime, 4),

@@ -5,7 +5,9 @@ name); and a W&B-like history where ``_step`` counts log calls (not optimizer st
 ``_runtime``, ``_timestamp`` and ``trainer/global_step``. Non-finite values are written the way
 Python's ``json`` writes them (``NaN``, ``Infinity``). Fresh families: the names HF's W&B
 integration logs (``train/global_step``, ``train/loss``, ``eval/loss``, ``train/learning_rate``,
-``train/epoch``) and fastai-like ``loss/valid_loss``.
+``train/epoch``) and fastai-like ``loss/valid_loss``. Study families: nanoGPT-like
+``it``/``train/loss``/``val/loss`` and ``global_step``/``train_loss``/``eval_loss`` with
+``total_grad_norm``.
 """
 
 from __future__ import annotations
@@ -36,10 +38,18 @@ _FRESH: list[dict[str, str]] = [
      "vmae": "valid_mae", "lr": "lr", "grad_norm": "grad_norm_total"},
 ]  # fmt: skip
 
+_STUDY: list[dict[str, str]] = [
+    {"step": "it", "epoch": "epoch", "train": "train/loss", "val": "val/loss", "vacc": "val/acc",
+     "tacc": "train/acc", "vmae": "val/mae", "lr": "lr", "grad_norm": "grad_norm"},
+    {"step": "global_step", "train": "train_loss", "val": "eval_loss", "vacc": "eval_acc",
+     "tacc": "train_acc", "vmae": "eval_mae", "lr": "learning_rate",
+     "grad_norm": "total_grad_norm"},
+]  # fmt: skip
+
 
 def write(h: common.History, run_dir: Path, level: str, config: str, run_id: str) -> Path:
     """Write one run as ``metrics.jsonl`` (plus a config beside it); return the folder."""
-    styles = common.naming(h, _STYLES, _FRESH)
+    styles = common.naming(h, _STYLES, _FRESH, _STUDY)
     style = common.style_of(run_id, len(styles))
     n = styles[style]
     ep = n.get("epoch", "epoch")

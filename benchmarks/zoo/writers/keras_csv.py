@@ -6,7 +6,9 @@ the loss is the epoch's running mean and metrics follow Keras' names: ``accuracy
 Richer levels add what a custom callback would put in ``logs``: ``grad_norm`` and per-layer
 statistics at the epoch's last recorded step. Non-finite values are written as ``nan``/``inf``.
 Fresh families log to ``training.csv``/``log.csv`` with Keras 3's ``learning_rate`` or the
-spelled-out ``mean_absolute_error``.
+spelled-out ``mean_absolute_error``. Study families: ``history.csv`` with ``categorical_accuracy``
+and ``learning_rate``, and a ``CSVLogger(..., separator=";")`` file ``train_history.csv`` with
+``acc``/``mae``/``lr``.
 """
 
 from __future__ import annotations
@@ -28,11 +30,16 @@ _FRESH: list[dict[str, str]] = [
      "lr": "learning_rate"},
     {"file": "log.csv", "acc": "sparse_categorical_accuracy", "mae": "mae", "lr": "lr"},
 ]  # fmt: skip
+_STUDY: list[dict[str, str]] = [
+    {"file": "history.csv", "acc": "categorical_accuracy", "mae": "mean_absolute_error",
+     "lr": "learning_rate"},
+    {"file": "train_history.csv", "sep": ";", "acc": "acc", "mae": "mae", "lr": "lr"},
+]  # fmt: skip
 
 
 def write(h: common.History, run_dir: Path, level: str, config: str, run_id: str) -> Path:
     """Write one run as a Keras CSVLogger file (plus a config beside it); return the folder."""
-    styles = common.naming(h, _STYLES, _FRESH)
+    styles = common.naming(h, _STYLES, _FRESH, _STUDY)
     style = common.style_of(run_id, len(styles))
     n = styles[style]
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -50,7 +57,9 @@ def write(h: common.History, run_dir: Path, level: str, config: str, run_id: str
         rows.append(logs)
     keys = sorted({k for r in rows for k in r})
     with open(run_dir / n["file"], "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["epoch", *keys], restval="NA")
+        writer = csv.DictWriter(
+            fh, fieldnames=["epoch", *keys], restval="NA", delimiter=n.get("sep", ",")
+        )
         writer.writeheader()
         for epoch, logs in enumerate(rows):
             writer.writerow({"epoch": epoch, **{k: repr(float(v)) for k, v in logs.items()}})

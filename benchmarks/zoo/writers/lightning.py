@@ -7,7 +7,8 @@ validation row, then the train-epoch row (``train_loss_epoch``). Columns are sor
 Lightning's writer sorts them. ``hparams.yaml`` is always there and is ``{}`` when nothing was
 saved with ``save_hyperparameters``. Fresh families name their metrics ``training_loss``/
 ``validation_loss``, ``train_loss``/``valid_loss`` or ``train/loss``/``val/loss_epoch`` (validation
-logged with ``on_epoch=True``).
+logged with ``on_epoch=True``). Study families: ``training/loss``/``validation/loss``, Ray Tune's
+``trn_loss``/``ptl/val_loss`` and a bare ``loss``/``val_loss_epoch``.
 """
 
 from __future__ import annotations
@@ -37,12 +38,21 @@ _FRESH: list[dict[str, str]] = [
      "vmae": "val/mae_epoch", "grad_norm": "grad_2.0_norm_total"},
 ]  # fmt: skip
 
+_STUDY: list[dict[str, str]] = [
+    {"train": "training/loss", "acc": "training/acc", "val": "validation/loss",
+     "vacc": "validation/acc", "vmae": "validation/mae", "grad_norm": "grad_2.0_norm_total"},
+    {"train": "trn_loss", "acc": "trn_acc", "val": "ptl/val_loss", "vacc": "ptl/val_accuracy",
+     "vmae": "ptl/val_mae", "grad_norm": "grad_norm"},
+    {"train": "loss", "acc": "acc", "val": "val_loss_epoch", "vacc": "val_acc_epoch",
+     "vmae": "val_mae_epoch", "grad_norm": "grad_2.0_norm_total"},
+]  # fmt: skip
+
 _OPT = common.OPT_CLASS
 
 
 def write(h: common.History, run_dir: Path, level: str, config: str, run_id: str) -> Path:
     """Write one run as a Lightning CSVLogger version folder; return that folder."""
-    styles = common.naming(h, _STYLES, _FRESH)
+    styles = common.naming(h, _STYLES, _FRESH, _STUDY)
     style = common.style_of(run_id, len(styles))
     n = styles[style]
     version = run_dir / "lightning_logs" / "version_0"

@@ -6,7 +6,9 @@ Three naming habits: the PyTorch tutorial's ``Loss/train`` + ``Loss/val``, the `
 config goes where TensorBoard keeps it: the hparams plugin, in the same event file (Lightning
 also writes ``hparams.yaml`` beside it). Fresh families: ``loss/train`` + ``loss/validation``,
 capitalised ``Train/Loss`` + ``Valid/Loss`` + ``LR``, and Lightning with ``train/loss_step`` +
-``val/loss_epoch``.
+``val/loss_epoch``. Study families: ``Loss/train`` + ``Loss/valid`` with ``Learning Rate``,
+``training/loss`` + ``validation/loss`` with ``optimizer/lr`` and ``gradients/global_norm``, and
+Lightning with ``loss_step`` + ``val_loss_epoch``.
 """
 
 from __future__ import annotations
@@ -44,6 +46,19 @@ _FRESH: list[dict[str, str]] = [
      "grad_norm_clipped": "grad_norm_clipped", "epoch": "epoch", "lightning": "1"},
 ]  # fmt: skip
 
+_STUDY: list[dict[str, str]] = [
+    {"train": "Loss/train", "val": "Loss/valid", "tacc": "Accuracy/train",
+     "vacc": "Accuracy/valid", "vmae": "MAE/valid", "lr": "Learning Rate",
+     "grad_norm": "Gradient Norm", "grad_norm_clipped": "Gradient Norm (clipped)"},
+    {"train": "training/loss", "val": "validation/loss", "tacc": "training/accuracy",
+     "vacc": "validation/accuracy", "vmae": "validation/mae", "lr": "optimizer/lr",
+     "grad_norm": "gradients/global_norm", "grad_norm_clipped": "gradients/clipped_norm"},
+    {"train": "loss_step", "train_epoch": "loss_epoch", "val": "val_loss_epoch",
+     "tacc": "acc_epoch", "vacc": "val_acc_epoch", "vmae": "val_mae_epoch", "lr": "lr-{opt}",
+     "grad_norm": "grad_2.0_norm_total", "grad_norm_clipped": "grad_norm_clipped",
+     "epoch": "epoch", "lightning": "1"},
+]  # fmt: skip
+
 _OPT_NAMES = common.OPT_CLASS
 
 
@@ -59,7 +74,7 @@ def write(h: common.History, run_dir: Path, level: str, config: str, run_id: str
     from torch.utils.tensorboard import SummaryWriter
     from torch.utils.tensorboard.summary import hparams
 
-    styles = common.naming(h, _STYLES, _FRESH)
+    styles = common.naming(h, _STYLES, _FRESH, _STUDY)
     style = common.style_of(run_id, len(styles))
     names = styles[style]
     lightning = "lightning" in names
