@@ -73,7 +73,8 @@ class Row:
 
 
 def load_labels(directory: Path, split: str = "all") -> list[Row]:
-    """Rows of ``labels.csv`` in ``split`` (``calib``, ``holdout``, ``fresh`` or ``all``)."""
+    """Rows of ``labels.csv`` in ``split`` (``calib``, ``holdout``, ``fresh``, ``study`` or
+    ``all``)."""
     rows = []
     with open(directory / "labels.csv", newline="", encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
@@ -235,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="benchmarks/accuracy.py", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     ap.add_argument("directory", type=Path, help="a folder with labels.csv (e.g. the zoo)")
-    ap.add_argument("--split", choices=("holdout", "calib", "fresh", "all"), default="all")
+    ap.add_argument("--split", choices=("holdout", "calib", "fresh", "study", "all"), default="all")
     ap.add_argument("--json", type=Path, default=None, help="also write the numbers as JSON")
     ap.add_argument("--jobs", type=int, default=2, help="diagnosis worker processes")
     args = ap.parse_args(argv)

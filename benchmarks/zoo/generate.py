@@ -4,10 +4,12 @@
     python -m benchmarks.zoo.generate --out /tmp/zoo --quick         # small corpus (~1-2 min)
     python -m benchmarks.zoo.generate --out examples/zoo --subset    # the committed subset
     python -m benchmarks.zoo.generate --out /work/zoo-fresh --families fresh   # the fresh split
+    python -m benchmarks.zoo.generate --out /work/zoo-study --families study   # the study split
 
 The fresh split (families nobody tunes rules on) is made only when named: ``--families fresh``
 (or its family names); score it with ``benchmarks/accuracy.py DIR --split fresh`` and read the
-aggregate table only.
+aggregate table only. The study split (five more families, open for reading run by run) is made
+the same way, only when named: ``--families study``; score it with ``--split study``.
 
 Three phases, each in a process pool (``spawn``; one torch thread per worker):
 
@@ -37,7 +39,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.zoo.scenarios import FAMILIES, FRESH_FAMILIES, Scenario, scenarios, spec_key
+from benchmarks.zoo.scenarios import (
+    FAMILIES,
+    FRESH_FAMILIES,
+    STUDY_FAMILIES,
+    Scenario,
+    scenarios,
+    spec_key,
+)
 from benchmarks.zoo.writers import FORMATS
 from benchmarks.zoo.writers.common import CONFIG_MODES, LEVELS
 
@@ -130,8 +139,8 @@ def _map(fn: Callable[[Any], Any], jobs: list[Any], workers: int) -> Iterable[An
 # -- the three phases ---------------------------------------------------------------------------
 
 
-#: Fresh runs sort last, so that adding them never moves an older run's format.
-_SPLIT_ORDER = {"calib": 0, "holdout": 1, "fresh": 2}
+#: Fresh (then study) runs sort last, so that adding them never moves an older run's format.
+_SPLIT_ORDER = {"calib": 0, "holdout": 1, "fresh": 2, "study": 3}
 
 
 def assign_formats(kept: list[Outcome]) -> dict[str, tuple[str, str]]:
@@ -344,15 +353,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     ap.add_argument("--seeds", default="0,1", help="comma-separated seeds (default 0,1)")
     ap.add_argument(
-        "--families", default=None, help='comma-separated family names ("fresh": the fresh split)'
+        "--families",
+        default=None,
+        help='comma-separated family names ("fresh", "study": those splits)',
     )
     ap.add_argument("--keep-cache", action="store_true", help="keep the pickled histories")
     args = ap.parse_args(argv)
 
     seeds = tuple(int(s) for s in args.seeds.split(","))
     families = args.families.split(",") if args.families else None
-    if families and "fresh" in families:
-        families = [f for f in families if f != "fresh"] + list(FRESH_FAMILIES)
+    for split, names in (("fresh", FRESH_FAMILIES), ("study", STUDY_FAMILIES)):
+        if families and split in families:
+            families = [f for f in families if f != split] + list(names)
     if args.quick or args.subset:
         families = families or QUICK_FAMILIES
         seeds = (0,) if args.quick and args.seeds == "0,1" else seeds

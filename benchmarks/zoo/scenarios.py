@@ -7,7 +7,11 @@ holdout families are never used to calibrate, so the holdout numbers measure gen
 data and architectures the rules were not tuned on. The holdout has since been read while tuning
 rules, so a third split, "fresh", holds families nobody tunes on: other architectures (residual
 MLP with LayerNorm, 1-D CNN, GRU, transformer encoder), data, optimizers, schedules and log
-naming habits. Look at its aggregate numbers only, never at its individual runs.
+naming habits. Look at its aggregate numbers only, never at its individual runs. A fourth split,
+"study", is built the same way from five more families (GELU MLP, BatchNorm MLP with a binary
+logit, LSTM forecaster, LeakyReLU MLP, 2-D CNN with BatchNorm; new data, optimizers, schedules
+and log naming habits) and is open for study: engineers may read its individual runs to learn
+why rules fail on families they were not tuned on.
 
 Injections are chosen to really produce the failure on *this* family (verify.py checks that
 they did); several causes have two or more injections so that no cause is learned from a single
@@ -29,7 +33,7 @@ class Family:
     """One dataset × architecture with its healthy base recipe."""
 
     name: str
-    split: str  # "calib" | "holdout" | "fresh"
+    split: str  # "calib" | "holdout" | "fresh" | "study"
     base: dict[str, Any]
     task: str
     n_classes: int = 0
@@ -41,7 +45,7 @@ class Family:
     skip: frozenset[str] = frozenset()
     # Causes that few families produce get extra seeds on the families that do produce them.
     boost: frozenset[str] = frozenset()
-    # Healthy variants per seed besides the base run (fresh families: enough for ≥ 1/4 healthy).
+    # Healthy variants per seed besides the base run (fresh/study: enough for ≥ 1/4 healthy).
     healthy_per_seed: int = 4
 
 
@@ -213,11 +217,59 @@ FAMILIES: dict[str, Family] = {
           base={"dataset": "friedman2", "arch": {"hidden": [96, 48, 24], "act": "relu"},
                 "optimizer": "adagrad", "lr": 5e-3, "batch_size": 48, "epochs": 30,
                 "log_every": 5, "log_names": "fresh"}),
+        # ---- study families: open for study (individual runs may be read) ----------------------
+        # Wide shallow GELU MLP on 6-D Gaussian quantile shells (features in physical units);
+        # Adam with linear decay to 0, batch 128. GELU has no exact zeros: dead_relu does not
+        # apply.
+        F("quantiles_gelu_mlp", "study", task="classification", n_classes=4, raw_inputs=True,
+          relu=False, small_n_train=80, healthy_per_seed=7,
+          base={"dataset": "gauss_quantiles", "arch": {"hidden": [256], "act": "gelu"},
+                "optimizer": "adam", "lr": 2e-3, "batch_size": 128, "epochs": 40,
+                "log_every": 5, "schedule": {"kind": "linear"}, "log_names": "study"}),
+        # Linear-BatchNorm-ReLU MLP on Hastie 10.2 (binary: one logit, BCEWithLogitsLoss); SGD
+        # with momentum and ExponentialLR. Inputs are standard normal already: no_normalization
+        # does not apply. A hand-written BCE overflows here (boosted: few families produce it).
+        F("hastie_bn_mlp", "study", task="classification", n_classes=2, small_n_train=80,
+          healthy_per_seed=7, boost=B({"softmax_overflow_nan"}),
+          base={"dataset": "hastie", "arch": {"hidden": [64, 64], "act": "relu", "norm": "batch"},
+                "loss": "bce_with_logits", "optimizer": "momentum", "momentum": 0.9, "lr": 0.05,
+                "batch_size": 40, "epochs": 25, "log_every": 8,
+                "schedule": {"kind": "exp", "gamma": 0.9}, "log_names": "study"}),
+        # LSTM forecasting the next value of a load curve in megawatts; Adam with the gradient
+        # clipped at 1.0, as RNN practitioners do. Gated cells of fixed depth: vanishing_gradients,
+        # too_deep and dead_relu do not apply.
+        F("sine_lstm", "study", task="regression", raw_inputs=True, raw_targets=True, relu=False,
+          deep_ok=False, small_n_train=80, healthy_per_seed=7,
+          base={"dataset": "sine_mix", "model": "lstm", "arch": {"hidden_size": 32},
+                "optimizer": "adam", "lr": 3e-3, "grad_clip": 1.0, "batch_size": 64,
+                "epochs": 30, "log_every": 5, "log_names": "study"}),
+        # LeakyReLU MLP on Friedman #3 (inputs in circuit units, target an angle in radians, near
+        # unit scale already: no raw-target case); NAdam, batch 24. Leaky units do not die.
+        F("friedman3_leaky", "study", task="regression", raw_inputs=True, relu=False,
+          small_n_train=80, healthy_per_seed=7,
+          base={"dataset": "friedman3", "arch": {"hidden": [64, 64, 64], "act": "leaky_relu"},
+                "optimizer": "nadam", "lr": 2e-3, "batch_size": 24, "epochs": 30,
+                "log_every": 10, "log_names": "study"}),
+        # 2-D CNN (conv-BatchNorm-ReLU-maxpool ×2) on 12×12 synthetic shape images in 0-255
+        # pixels; AdamW with ReduceLROnPlateau on the validation loss. The one study family whose
+        # ReLUs die (BatchNorm re-centres the MLP's): dead_relu boosted.
+        F("shapes_cnn2d_bn", "study", task="classification", n_classes=5, raw_inputs=True,
+          deep_ok=False, small_n_train=100, healthy_per_seed=7, boost=B({"dead_relu"}),
+          base={"dataset": "shapes12", "model": "cnn2d_bn",
+                "arch": {"channels": [16, 32], "fc": 64, "act": "relu"},
+                "optimizer": "adamw", "lr": 1e-3, "weight_decay": 5e-2, "batch_size": 64,
+                "epochs": 15, "log_every": 5,
+                "schedule": {"kind": "plateau", "patience": 2, "factor": 0.5},
+                "log_names": "study"}),
     ]
 }  # fmt: skip
 
 #: The fresh split: generated only by name, ``--families`` with these (scored, never tuned on).
 FRESH_FAMILIES = tuple(name for name, fam in FAMILIES.items() if fam.split == "fresh")
+#: The study split: generated only by name, ``--families study`` (open for reading run by run).
+STUDY_FAMILIES = tuple(name for name, fam in FAMILIES.items() if fam.split == "study")
+#: Splits made only when their families are named (never part of the default corpus).
+BY_NAME_SPLITS = ("fresh", "study")
 
 #: Extra seeds for a family's ``boost`` causes.
 BOOST_SEEDS = (2, 3)
@@ -237,7 +289,12 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
     lr, model = b["lr"], b.get("model", "mlp")
     clf = fam.task == "classification"
     epochs = int(b["epochs"])
-    fresh = fam.split == "fresh"  # recipes only the fresh families get (others unchanged)
+    # Recipes only the fresh and study families get (older families unchanged).
+    fresh = fam.split in BY_NAME_SPLITS
+    study = fam.split == "study"  # recipes for the study families' architectures
+    # A "plain" deep stack drops the base's normalization layers (BatchNorm would rescue it).
+    plain: dict[str, Any] = {"norm": None} if study and b["arch"].get("norm") else {}
+    binary = b.get("loss") in ("bce_with_logits", "naive_bce")  # one logit, BCE
     out: dict[str, list[Injection]] = {}
 
     def add(
@@ -278,7 +335,7 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
             "exploding_gradients",
             "deep-init-std0.5",
             {
-                "arch": {"hidden": [64] * 8, "act": "relu", "init": "normal:0.5"},
+                "arch": {"hidden": [64] * 8, "act": "relu", "init": "normal:0.5", **plain},
                 "epochs": min(epochs, 15),
             },
             accepts=("bad_init",),
@@ -287,7 +344,7 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
             "exploding_gradients",
             "deep-init-std0.3",
             {
-                "arch": {"hidden": [48] * 12, "act": "relu", "init": "normal:0.3"},
+                "arch": {"hidden": [48] * 12, "act": "relu", "init": "normal:0.3", **plain},
                 "epochs": min(epochs, 15),
             },
             accepts=("bad_init",),
@@ -339,13 +396,58 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
             {"arch": {"num_layers": 2, "norm_first": True, "init": "normal:2.0"}},
             accepts=("bad_init",),
         )
+    if model == "lstm":  # a large init and the base's clipping switched off
+        add(
+            "exploding_gradients",
+            "init-std1-no-clip",
+            {"arch": {"init": "normal:1.0"}, "grad_clip": None},
+            accepts=("bad_init",),
+        )
+        add(
+            "exploding_gradients",
+            "init-std2-no-clip",
+            {"arch": {"init": "normal:2.0"}, "grad_clip": None},
+            accepts=("bad_init",),
+        )
+    if model == "cnn2d_bn":  # BatchNorm removed, more convs, a large init std
+        add(
+            "exploding_gradients",
+            "no-bn-4-conv-init-std0.5",
+            {"arch": {"channels": [32] * 4, "norm": False, "init": "normal:0.5"}},
+            accepts=("bad_init",),
+        )
+        add(
+            "exploding_gradients",
+            "no-bn-3-conv-init-std1",
+            {"arch": {"channels": [16] * 3, "norm": False, "init": "normal:1.0"}},
+            accepts=("bad_init",),
+        )
+        # A plain (no BatchNorm) conv stack: sigmoid with SGD, or 16 ReLU convs.
+        add(
+            "vanishing_gradients",
+            "no-bn-sigmoid-8-conv-momentum",
+            {
+                "arch": {"channels": [16] * 8, "norm": False, "act": "sigmoid"},
+                "optimizer": "momentum",
+                "momentum": 0.9,
+                "lr": 0.05,
+                "schedule": None,
+            },
+            accepts=("too_deep",),
+        )
+        add(
+            "too_deep",
+            "no-bn-plain-16-conv",
+            {"arch": {"channels": [16] * 16, "norm": False}},
+            accepts=("vanishing_gradients",),
+        )
     # vanishing_gradients: deep sigmoid stacks trained with SGD (Adam would rescale them away).
     if model == "mlp" and fam.deep_ok:
         add(
             "vanishing_gradients",
             "sigmoid-8-momentum",
             {
-                "arch": {"hidden": [64] * 8, "act": "sigmoid"},
+                "arch": {"hidden": [64] * 8, "act": "sigmoid", **plain},
                 "optimizer": "momentum",
                 "momentum": 0.9,
                 "lr": 0.05,
@@ -356,7 +458,7 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
             "vanishing_gradients",
             "sigmoid-10-sgd",
             {
-                "arch": {"hidden": [48] * 10, "act": "sigmoid"},
+                "arch": {"hidden": [48] * 10, "act": "sigmoid", **plain},
                 "optimizer": "sgd",
                 "momentum": 0.0,
                 "lr": 0.1,
@@ -368,20 +470,25 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
         add(
             "too_deep",
             "plain-relu-30",
-            {"arch": {"hidden": [32] * 30}, "epochs": min(epochs, 15)},
+            {"arch": {"hidden": [32] * 30, **plain}, "epochs": min(epochs, 15)},
             accepts=("vanishing_gradients",),
         )
         add(
             "too_deep",
             "plain-tanh-24",
-            {"arch": {"hidden": [32] * 24, "act": "tanh"}, "epochs": min(epochs, 15)},
+            {"arch": {"hidden": [32] * 24, "act": "tanh", **plain}, "epochs": min(epochs, 15)},
             accepts=("vanishing_gradients",),
         )
     # oversized_batch: full batch, or half the training set per step.
     add("oversized_batch", "full-batch", {"batch_size": 100_000})
     add("oversized_batch", "half-set", {"batch_size": "half"})
     # wrong_output_activation: a squashing activation before softmax; ReLU/sigmoid regression head.
-    if clf:
+    if clf and binary:  # a sigmoid (or tanh) on the logit fed to BCEWithLogitsLoss
+        add(
+            "wrong_output_activation", "sigmoid-before-bce-logits", {"arch": {"out_act": "sigmoid"}}
+        )
+        add("wrong_output_activation", "tanh-before-bce-logits", {"arch": {"out_act": "tanh"}})
+    elif clf:
         add("wrong_output_activation", "sigmoid-before-softmax", {"arch": {"out_act": "sigmoid"}})
         add("wrong_output_activation", "tanh-before-softmax", {"arch": {"out_act": "tanh"}})
     else:
@@ -405,6 +512,8 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
         "cnn1d": ({"channels": [2, 2], "fc": 2}, {"channels": [1], "fc": 1}),
         "gru": ({"hidden_size": 2}, {"hidden_size": 1}),
         "transformer": ({"d_model": 2, "nhead": 1, "ff": 2}, {"d_model": 1, "nhead": 1, "ff": 1}),
+        "lstm": ({"hidden_size": 2}, {"hidden_size": 1}),
+        "cnn2d_bn": ({"channels": [2, 2], "fc": 2}, {"channels": [1], "fc": 1}),
     }
     if model in narrow:
         add("too_few_hidden_units", "width-2", {"arch": narrow[model][0]})
@@ -415,6 +524,8 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
             "gru": {"hidden_size": 128},
             "cnn1d": {"channels": [64, 64], "fc": 256},
             "transformer": {"d_model": 64, "ff": 256},
+            "lstm": {"hidden_size": 128},
+            "cnn2d_bn": {"channels": [64, 64], "fc": 256},
         }.get(model, {"hidden": [256, 256]})
         for variant, n in (("small-set-big-model", fam.small_n_train), ("tiny-set-big-model", 40)):
             add(
@@ -523,7 +634,20 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
     )
     add("insufficient_training", "stopped-at-one-eighth", {"epochs": max(2, epochs // 8)})
     # softmax_overflow_nan: a hand-written softmax without max-subtraction, high-ish lr.
-    if clf:
+    if clf and binary:  # a hand-written sigmoid + log instead of BCEWithLogitsLoss
+        add(
+            "softmax_overflow_nan",
+            "naive-bce-adam0.02",
+            {"loss": "naive_bce", "optimizer": "adam", "lr": 0.02},
+            {"optimizer": "adam", "lr": 0.02},
+        )
+        add(
+            "softmax_overflow_nan",
+            "naive-bce-momentum0.1",
+            {"loss": "naive_bce", "optimizer": "momentum", "momentum": 0.9, "lr": 0.1},
+            {"optimizer": "momentum", "momentum": 0.9, "lr": 0.1},
+        )
+    elif clf:
         add(
             "softmax_overflow_nan",
             "naive-softmax-adam0.02",
@@ -582,13 +706,14 @@ def scenarios(seeds: tuple[int, ...] = (0, 1), families: list[str] | None = None
     variants rotate the same way. With the default seeds (0, 1), a family's ``boost`` causes
     get runs for :data:`BOOST_SEEDS` too (causes that few families produce). Without
     ``families``, the fresh families are left out (see :data:`FRESH_FAMILIES`), so that the
-    default corpus stays what it was and nobody reads fresh runs by accident.
+    default corpus stays what it was and nobody reads fresh runs by accident; the study families
+    (:data:`STUDY_FAMILIES`) are likewise made only by name.
     """
     out: list[Scenario] = []
     for fam in FAMILIES.values():
         if families and fam.name not in families:
             continue
-        if not families and fam.split == "fresh":  # fresh runs only when asked for by name
+        if not families and fam.split in BY_NAME_SPLITS:  # fresh/study runs only by name
             continue
         variants = healthy_variants(fam)
         for seed in seeds:

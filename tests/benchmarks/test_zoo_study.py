@@ -1,0 +1,216 @@
+"""The "study" split of the fault zoo: five more families, open for reading run by run.
+
+Checks the catalogue only (no training beyond one tiny forward/backward per new architecture):
+the study families exist, are new architectures/data/optimizers against every other split, have
+split "study", keep at least a quarter of their scenarios healthy, are made only by name, and
+their models give the per-layer statistics the ``full`` level logs. The writers' study naming
+habits are checked on a small hand-made history (no training): each writer uses names of its
+own for the study families, names neither the old nor the fresh habits use.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("sklearn")
+
+from benchmarks.zoo.scenarios import (
+    FAMILIES,
+    FRESH_FAMILIES,
+    STUDY_FAMILIES,
+    injections,
+    scenarios,
+)
+from benchmarks.zoo.writers import WRITERS, csv_plain, jsonl, keras_csv, lightning, tensorboard
+from benchmarks.zoo.writers.common import naming
+
+STUDY = ["quantiles_gelu_mlp", "hastie_bn_mlp", "sine_lstm", "friedman3_leaky", "shapes_cnn2d_bn"]
+NAMED_WRITERS = (csv_plain, jsonl, keras_csv, lightning, tensorboard)
+
+
+def test_study_families_exist_with_split_study() -> None:
+    study = [name for name, fam in FAMILIES.items() if fam.split == "study"]
+    assert study == STUDY == list(STUDY_FAMILIES)
+    others = [fam for fam in FAMILIES.values() if fam.split != "study"]  # calib, holdout, fresh
+    old_data = {fam.base["dataset"] for fam in others}
+    old_models = {fam.base.get("model", "mlp") for fam in others}
+    old_opts = {fam.base["optimizer"] for fam in others}
+    old_scheds = {(fam.base.get("schedule") or {}).get("kind") for fam in others}
+    old_arch = [
+        (fam.base.get("model", "mlp"), fam.base["arch"].get("act", "relu"), fam.base.get("loss"))
+        for fam in others
+    ]
+    for name in STUDY:
+        base = FAMILIES[name].base
+        assert base["dataset"] not in old_data  # new data for every study family
+        assert base["log_names"] == "study"  # and their own naming habits
+        arch = (base.get("model", "mlp"), base["arch"].get("act", "relu"), base.get("loss"))
+        assert arch not in old_arch or base["arch"].get("norm")  # a new architecture
+    assert {FAMILIES[n].base.get("model", "mlp") for n in STUDY} - old_models == {
+        "lstm", "cnn2d_bn",
+    }  # fmt: skip
+    assert {FAMILIES[n].base["optimizer"] for n in STUDY} - old_opts == {"nadam"}
+    kinds = {(FAMILIES[n].base.get("schedule") or {}).get("kind") for n in STUDY}
+    assert kinds - old_scheds == {"linear", "exp", "plateau"}
+
+
+def test_study_scenarios_are_study_and_a_quarter_healthy() -> None:
+    scs = scenarios((0, 1), STUDY)
+    assert scs and all(sc.split == "study" for sc in scs)
+    assert {sc.family for sc in scs} == set(STUDY)
+    healthy = sum(sc.cause == "healthy" for sc in scs)
+    assert healthy >= len(scs) / 4
+    for name in STUDY:
+        own = [sc for sc in scs if sc.family == name]
+        assert sum(sc.cause == "healthy" for sc in own) >= len(own) / 4
+    assert len({sc.run_id for sc in scs}) == len(scs)
+    # Study runs are made only by name: neither the default corpus nor the fresh split has them.
+    assert not any(sc.split == "study" for sc in scenarios((0,)))
+    assert not any(sc.split == "study" for sc in scenarios((0, 1), list(FRESH_FAMILIES)))
+
+
+def test_study_families_try_every_cause_that_applies() -> None:
+    """Each family attempts the catalog's causes except those its comments say cannot apply."""
+    tried = {name: set(injections(FAMILIES[name])) for name in STUDY}
+    every = set().union(*tried.values())
+    assert len(every) == 19  # every catalog cause on at least one study family
+    not_applicable = {
+        "quantiles_gelu_mlp": {"dead_relu"},  # GELU has no exact zeros
+        "hastie_bn_mlp": {"no_normalization"},  # standard normal inputs already
+        "sine_lstm": {
+            "dead_relu",
+            "vanishing_gradients",
+            "too_deep",
+            "label_noise",
+            "softmax_overflow_nan",
+        },
+        "friedman3_leaky": {"dead_relu", "label_noise", "softmax_overflow_nan"},
+        "shapes_cnn2d_bn": set(),
+    }
+    for name, missing in not_applicable.items():
+        assert every - tried[name] == missing, name
+
+
+@pytest.mark.parametrize("name", STUDY)
+def test_study_models_give_per_layer_statistics(name: str) -> None:
+    import torch
+    from benchmarks.zoo import data as zdata
+    from benchmarks.zoo.models import build
+    from benchmarks.zoo.train import _loss_fn
+
+    from nn_doctor.record.torch import TorchRecorder
+
+    fam = FAMILIES[name]
+    d = zdata.load(fam.base["dataset"], 0, n_train=16)
+    loss_name, loss_fn = _loss_fn({"loss": fam.base.get("loss", "auto")}, d.task)
+    n_out = 1 if loss_name == "bce_with_logits" else d.n_outputs
+    model = build(fam.base.get("model", "mlp"), d.x_train.shape[-1], n_out,
+                  dict(fam.base["arch"]))  # fmt: skip
+    rec = TorchRecorder(model, every=1)
+    x, y = torch.from_numpy(d.x_train), torch.from_numpy(d.y_train)
+    rec.start(1, targets=y)
+    out = model(x)
+    loss = loss_fn(out, y)
+    loss.backward()
+    row = rec.finish(loss=loss)
+    rec.close()
+    assert row is not None and math.isfinite(float(loss.detach()))
+    layers = [k for k in row if k.startswith("grad_norm/")]
+    assert len(layers) >= 2
+    assert any(k.startswith(("act_zero_frac/", "act_sat_frac/")) for k in row)
+
+
+# -- naming habits ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("writer", NAMED_WRITERS, ids=lambda w: w.NAME)
+def test_study_naming_habits_are_their_own(writer: Any) -> None:
+    study, fresh, old = writer._STUDY, writer._FRESH, writer._STYLES
+    assert len(study) >= 2
+    for n in study:
+        assert n not in fresh and n not in old
+
+    # Every study habit differs from every older one in the names that matter most: the file,
+    # the step axis, the separator or the train/validation loss names.
+    def key(n: dict[str, str]) -> tuple[str | None, ...]:
+        return tuple(n.get(k) for k in ("file", "sep", "step", "train", "val"))
+
+    assert not {key(n) for n in study} & {key(n) for n in [*fresh, *old]}
+
+    def h(log_names: str | None) -> dict[str, Any]:
+        return {"spec": {"log_names": log_names}}
+
+    assert naming(h("study"), old, fresh, study) is study
+    assert naming(h("fresh"), old, fresh, study) is fresh
+    assert naming(h(None), old, fresh, study) is old
+
+
+def _history() -> dict[str, Any]:
+    """A hand-made classification history of a study family (4 steps/epoch, 2 epochs)."""
+    spec = {**FAMILIES["hastie_bn_mlp"].base, "seed": 0, "log_every": 2}
+    losses = [0.7, 0.6, 0.55, 0.5, 0.45, 0.42, 0.4, 0.38]
+    rows = [
+        {
+            "step": float(s),
+            "_s": float(s - 1),
+            "_time": 1000.0 + s,
+            "lr": 0.05,
+            "grad_norm": 1.0 / s,
+            "grad_norm/fc1": 0.5 / s,
+        }
+        for s in (2, 4, 6, 8)
+    ]
+    epochs = [
+        {
+            "epoch": e,
+            "step": 4 * (e + 1),
+            "train_loss": 0.6 - 0.15 * e,
+            "val_loss": 0.62 - 0.15 * e,
+            "val_score": 0.7 + 0.1 * e,
+            "train_acc": 0.7 + 0.1 * e,
+            "val_acc": 0.7 + 0.1 * e,
+            "_time": 1004.5 + 4 * e,
+            "_eval_seconds": 0.01,
+        }
+        for e in (0, 1)
+    ]
+    return {
+        "spec": spec, "task": "classification", "n_classes": 2, "n_train": 160, "n_val": 40,
+        "steps_per_epoch": 4, "n_steps_planned": 8, "loss": losses, "acc": [], "lr": [0.05] * 8,
+        "rows": rows, "epochs": epochs, "config": {"lr": 0.05, "batch_size": 40, "epochs": 2},
+        "nonfinite_step": None, "stopped": "completed", "t0": 1000.0, "seconds": 9.0,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", sorted(WRITERS))
+def test_writers_write_study_names(fmt: str, tmp_path: Path) -> None:
+    """A study run's files carry the study habits' names (every habit, over several run ids)."""
+    pytest.importorskip("yaml")
+    h = _history()
+    texts: list[str] = []
+    files: set[str] = set()
+    for i in range(12):
+        folder = WRITERS[fmt](h, tmp_path / f"run{i}", "basic", "present", f"study-run-{i}")
+        for f in folder.rglob("*"):
+            if f.is_file():
+                files.add(f.name)
+                texts.append(f.read_bytes().decode("latin-1"))
+    text = "\n".join(texts)
+    if fmt == "hf_trainer":
+        assert '"eval_acc"' in text and '"eval_accuracy"' not in text
+        return
+    module = {w.NAME: w for w in NAMED_WRITERS}[fmt]
+    for n in module._STUDY:  # every study habit appears
+        if fmt == "keras_csv":
+            assert n["file"] in files
+            assert n.get("sep", ",") + n["acc"] + n.get("sep", ",") in text
+            continue
+        if "file" in n:
+            assert n["file"] in files
+        key = n["train"] if fmt != "lightning" else n["train"] + "_step"
+        assert key in text, key
