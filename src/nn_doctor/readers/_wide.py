@@ -27,7 +27,17 @@ if TYPE_CHECKING:
     from nn_doctor.readers._csvcore import Column
 
 #: Step-axis column names, most specific first (lower-case, stripped).
-STEP_NAMES = ("step", "global_step", "_step", "trainer/global_step", "iteration", "iter", "steps")
+#: ``it`` last: a short iteration counter some training loops write (``{"it": 200, "loss": ...}``).
+STEP_NAMES = (
+    "step",
+    "global_step",
+    "_step",
+    "trainer/global_step",
+    "iteration",
+    "iter",
+    "steps",
+    "it",
+)
 EPOCH_NAMES = ("epoch", "epochs")
 #: Columns that may hold a wall clock (seconds or milliseconds since 1970).
 WALL_NAMES = ("wall_time", "walltime", "wall time", "timestamp", "_timestamp", "time")
