@@ -89,6 +89,162 @@ def test_epoch_periodicity_ignores_a_staircase_at_epoch_boundaries(run_check):
     assert out is not None and out.matched and out.measures["acf"] > 0.5, out
 
 
+def test_epoch_periodicity_survives_a_first_epoch_transient(run_check):
+    # sorted binary data, 6 points an epoch: a spike at each class switch, twice an epoch; the
+    # first epoch plunges to 1e-4 before the first switch hits (the hastie study run's shape)
+    rng = random.Random(2)
+    swing = [1.5, 0.8, 0.4]
+    loss = [0.03, 0.002, 1.0, 0.05, 3e-4, 6e-5] + [
+        swing[i % 3] * (1 - 0.002 * i) * (1 + 0.05 * rng.gauss(0, 1)) for i in range(144)
+    ]
+    cfg = {"n_train": 1920, "batch_size": 40}  # 48 steps an epoch, logged every 8
+    steps = [8 * (i + 1) for i in range(len(loss))]
+    out = run_check("epoch_periodicity", {"train_loss": (steps, loss)}, config=cfg)
+    assert out.matched and out.measures["acf"] > 0.5, out
+
+
+# The training loss of a healthy study-zoo run (GELU MLP, Adam, Hugging Face Trainer logging the
+# mean loss of every 5 steps; 15 steps an epoch): averaged, it falls monotonically between most
+# logged points.
+AVERAGED_HEALTHY_LOSS = [
+    1.371,
+    1.341,
+    1.277,
+    1.248,
+    1.2,
+    1.165,
+    1.134,
+    1.095,
+    1.09,
+    1.056,
+    1.022,
+    0.9797,
+    0.9467,
+    0.9385,
+    0.9443,
+    0.8776,
+    0.8871,
+    0.8665,
+    0.8361,
+    0.8212,
+    0.8075,
+    0.7826,
+    0.7826,
+    0.7584,
+    0.7352,
+    0.7323,
+    0.7352,
+    0.7174,
+    0.7009,
+    0.6761,
+    0.6714,
+    0.663,
+    0.6655,
+    0.6446,
+    0.6562,
+    0.6138,
+    0.6117,
+    0.6187,
+    0.6078,
+    0.581,
+    0.6129,
+    0.5813,
+    0.5695,
+    0.5949,
+    0.5519,
+    0.5508,
+    0.5514,
+    0.5607,
+    0.5504,
+    0.5354,
+    0.5296,
+    0.5134,
+    0.5235,
+    0.5374,
+    0.5107,
+    0.5182,
+    0.5015,
+    0.496,
+    0.4873,
+    0.5118,
+    0.4911,
+    0.483,
+    0.4911,
+    0.4906,
+    0.4738,
+    0.4703,
+    0.458,
+    0.4834,
+    0.466,
+    0.4591,
+    0.4618,
+    0.4617,
+    0.4599,
+    0.4458,
+    0.4548,
+    0.45,
+    0.4386,
+    0.4505,
+    0.4458,
+    0.4384,
+    0.4352,
+    0.4318,
+    0.4402,
+    0.4323,
+    0.418,
+    0.4312,
+    0.4378,
+    0.4185,
+    0.4219,
+    0.4332,
+    0.4082,
+    0.4138,
+    0.4392,
+    0.4176,
+    0.4152,
+    0.4178,
+    0.406,
+    0.4157,
+    0.4189,
+    0.4233,
+    0.3955,
+    0.4128,
+    0.4116,
+    0.4089,
+    0.4045,
+    0.4022,
+    0.3976,
+    0.4189,
+    0.4009,
+    0.398,
+    0.4143,
+    0.4258,
+    0.3881,
+    0.3958,
+    0.3977,
+    0.3893,
+    0.4201,
+    0.3966,
+    0.3998,
+    0.4092,
+]
+
+
+def test_epoch_periodicity_needs_swings_to_correlate(run_check):
+    # minus its median trend the averaged loss is zero but at a few scattered points, and those
+    # happen to line up at the 3-point epoch lag (autocorrelation 0.31): no swing, no repeat
+    steps = [5 * (i + 1) for i in range(len(AVERAGED_HEALTHY_LOSS))]
+    cfg = {"n_train": 1920, "batch_size": 128}
+    out = run_check(
+        "epoch_periodicity",
+        {"train_loss": (steps, AVERAGED_HEALTHY_LOSS)},
+        config=cfg,
+        min_points_per_period=3,
+        min_periods=4,
+    )
+    assert out is not None and not out.matched, out
+
+
 def test_val_outpaces_train(run_check):
     slow_train = [2.3 * 0.997**i for i in range(100)]
     val = (EVAL_STEPS, [2.2, 1.8, 1.5, 1.3, 1.2, 1.15, 1.1, 1.08, 1.06, 1.05])

@@ -160,7 +160,13 @@ def epoch_periodicity(
     best, best_lag = -math.inf, lags[0]
     for lag in lags:
         trend = _smooth(v, 0.0, floor=lag) if lag > 1 else v
-        acf = _lag_correlation(v - trend, lag)
+        residual = v - trend
+        # A curve that runs monotone between most of its points (a loss averaged over each
+        # logging window) leaves the median trend no swing to subtract: its residual is zero
+        # but at a few scattered points, whose chance alignment is no repeat.
+        if np.mean(np.abs(residual) > EPS * (1.0 + np.abs(v))) < 0.5:
+            continue
+        acf = _lag_correlation(residual, lag)
         if within_epoch is not None:
             acf = min(acf, _lag_correlation(within_epoch, lag))
         if acf > best:
@@ -176,7 +182,14 @@ def epoch_periodicity(
 
 
 def _lag_correlation(r: np.ndarray, lag: int) -> float:
-    """Autocorrelation of a residual at ``lag`` (-inf for a constant residual)."""
+    """Autocorrelation of a residual at ``lag`` (-inf for a constant residual).
+
+    The residual is first clipped to its 5th-95th percentiles (winsorized): a transient that
+    happens once (the first epoch's plunge to 1e-4 on a log scale) would otherwise outweigh a
+    pattern that repeats every epoch, while the repeating swings, a share of every epoch, stay.
+    """
+    lo, hi = np.percentile(r, [5.0, 95.0])
+    r = np.clip(r, lo, hi)
     r = r - r.mean()
     denom = float(np.dot(r, r))
     if denom <= EPS:
