@@ -153,3 +153,20 @@ def test_start_beyond_chance_needs_to_know_it_is_a_classifier(run_check):
     with_acc = {"train_loss": huge, "val_acc": [0.5] * 20}
     assert run_check("start_beyond_chance", with_acc).matched
     assert not run_check("start_beyond_chance", {**with_acc, "train_loss": [15.0] * 20}).matched
+
+
+def test_start_level_unless_classifier(run_check):
+    huge = [3000.0 * 0.9**i for i in range(40)]
+    out = run_check("start_level_unless_classifier", {"train_loss": huge}, min=1000.0)
+    assert out.matched  # an MSE starting at the targets' variance
+    assert not run_check(
+        "start_level_unless_classifier", {"train_loss": [2.0] * 40}, min=1000.0
+    ).matched
+    # a classifier's cross-entropy of 3000 is no target variance: not read here
+    for known in ({"config": {"task": "classification"}}, {"config": {"n_classes": 10}}):
+        assert (
+            run_check("start_level_unless_classifier", {"train_loss": huge}, min=1000.0, **known)
+            is None
+        )
+    with_acc = {"train_loss": huge, "val_acc": [0.5] * 40}
+    assert run_check("start_level_unless_classifier", with_acc, min=1000.0) is None

@@ -17,6 +17,7 @@ import numpy as np
 
 from nn_doctor.checks import Inputs, Outcome, check
 from nn_doctor.checks._util import finite_prefix
+from nn_doctor.checks.series import level
 
 _NUM = (int, float)
 
@@ -214,6 +215,39 @@ def uniform_guess(x: Inputs, *, share: float, max_drift: float, max_classes: int
 _ACCURACY_SIGNALS = ("train_acc", "val_acc")
 
 
+def known_classifier(x: Inputs) -> bool:
+    """Whether the run is known to be a classification: the config's task or class count, or an
+    accuracy metric in the log (a regression logs no accuracy)."""
+    n = x.config.get("n_classes")
+    return (
+        x.config.get("task") == "classification"
+        or (isinstance(n, (int, float)) and n >= 2)
+        or any(x.frame.has(name) for name in _ACCURACY_SIGNALS)
+    )
+
+
+@check(
+    "start_level_unless_classifier",
+    kind="series",
+    measures=(),
+    defaults={"frac": 0.01, "min": -math.inf},
+    frac=_NUM,
+    min=_NUM,
+)
+def start_level_unless_classifier(x: Inputs, *, frac: float, min: float) -> Outcome | None:
+    """The median of the first ``frac`` of the loss is ``min`` or more, for a run not known to be
+    a classification (unknown for one).
+
+    A regression's first MSE is about its targets' variance, so a first loss in the thousands
+    reads as targets in raw units. A classifier's first cross-entropy is about ``log K`` instead:
+    one in the thousands means logits thousands wide, an init or input scale multiplied up
+    through the stack (see :func:`start_beyond_chance`), not a target scale.
+    """
+    if known_classifier(x):
+        return None
+    return level(x, stat="median", window="early", frac=frac, min=min, max=math.inf, absolute=False)
+
+
 @check(
     "start_beyond_chance",
     kind="series",
@@ -236,16 +270,9 @@ def start_beyond_chance(x: Inputs, *, min_nats: float, max_classes: int) -> Outc
     accuracy metric in the log) and the log has 8 points.
     """
     loss = _classifier_loss(x)
-    if loss is None:
+    if loss is None or not known_classifier(x):
         return None
     steps, v, known = loss
-    is_classifier = (
-        x.config.get("task") == "classification"
-        or known is not None
-        or any(x.frame.has(name) for name in _ACCURACY_SIGNALS)
-    )
-    if not is_classifier:
-        return None
     k = known if known is not None else max_classes
     chance = math.log(k)
     head = float(np.median(v[: max(1, len(v) // 50)]))
