@@ -142,9 +142,15 @@ def lr_vs_typical(
     "stalled_at_small_lr",
     kind="series",
     measures=("factor", "lr", "typical", "optimizer", "improvement", "effective_steps"),
-    defaults={"max_factor": 0.1, "max_improvement": 0.1, "max_effective_steps": 100.0},
+    defaults={
+        "max_factor": 0.1,
+        "min_improvement": -0.05,
+        "max_improvement": 0.1,
+        "max_effective_steps": 100.0,
+    },
     typical=dict,
     max_factor=_NUM,
+    min_improvement=_NUM,
     max_improvement=_NUM,
     max_effective_steps=_NUM,
 )
@@ -153,10 +159,12 @@ def stalled_at_small_lr(
     *,
     typical: dict[str, float],
     max_factor: float,
+    min_improvement: float,
     max_improvement: float,
     max_effective_steps: float,
 ) -> Outcome | None:
-    """The loss barely moved (under ``max_improvement`` of its start) at a rate under
+    """The loss barely moved (lost under ``max_improvement`` of its start, and rose no more than
+    ``-min_improvement``: small steps do not push a loss up) at a rate under
     ``max_factor`` x the usual one (read as in :func:`lr_vs_typical`), over a run whose summed
     rate is worth under ``max_effective_steps`` steps at the usual rate.
 
@@ -180,7 +188,9 @@ def stalled_at_small_lr(
         return None
     imp = improvement(v)
     return Outcome(
-        bool(rate.matched) and imp <= max_improvement and effective <= max_effective_steps,
+        bool(rate.matched)
+        and min_improvement <= imp <= max_improvement
+        and effective <= max_effective_steps,
         value=imp,
         measures={**rate.measures, "improvement": imp, "effective_steps": effective},
     )
