@@ -170,3 +170,29 @@ def test_start_level_unless_classifier(run_check):
         )
     with_acc = {"train_loss": huge, "val_acc": [0.5] * 40}
     assert run_check("start_level_unless_classifier", with_acc, min=1000.0) is None
+
+
+def test_logits_within_bound(run_check):
+    n = 30
+    clf = {"task": "classification", "n_classes": 4}
+    sig = {"pred_max": [min(1.0, 0.7 + 0.02 * i) for i in range(n)], "pred_min": [0.01] * n}
+    out = run_check("logits_within_bound", sig, signals=["pred_max", "pred_min"], config=clf)
+    assert out.matched and out.measures["bound"] == 0.0
+    tanh = {"pred_max": [0.99] * n, "pred_min": [-0.99] * n}
+    out = run_check("logits_within_bound", tanh, signals=["pred_max", "pred_min"], config=clf)
+    assert out.matched and out.measures["bound"] == -1.0
+    # free logits go past the ceiling; a net that barely moves its logits stays under it
+    free = {"pred_max": [0.5 + 0.5 * i for i in range(n)], "pred_min": [-0.5 * i for i in range(n)]}
+    small = {"pred_max": [0.3] * n, "pred_min": [-0.3] * n}
+    for case in (free, small):
+        assert not run_check(
+            "logits_within_bound", case, signals=["pred_max", "pred_min"], config=clf
+        ).matched
+    # softmax probabilities average exactly 1/K: not logits
+    probs = {**sig, "pred_mean": [0.25] * n}
+    assert (
+        run_check("logits_within_bound", probs, signals=["pred_max", "pred_min"], config=clf)
+        is None
+    )
+    # a regression's outputs in [0, 1] are preds_pinned_*'s business
+    assert run_check("logits_within_bound", sig, signals=["pred_max", "pred_min"]) is None

@@ -289,3 +289,47 @@ def start_beyond_chance(x: Inputs, *, min_nats: float, max_classes: int) -> Outc
             "excess": excess,
         },
     )
+
+
+@check(
+    "logits_within_bound",
+    kind="pair",
+    measures=("high", "low", "bound"),
+    defaults={"tol": 0.02, "frac": 0.3},
+    tol=_NUM,
+    frac=_NUM,
+)
+def logits_within_bound(x: Inputs, *, tol: float, frac: float) -> Outcome | None:
+    """A classifier's outputs (``pred_max``, with ``pred_min`` as the other series) touch 1 and
+    never leave [0, 1] or [-1, 1] over the last ``frac`` of the run: logits squashed by a
+    sigmoid or tanh before the softmax.
+
+    Logits of a classifier that learns spread over several units (the zoo's healthy runs end at
+    ±5 to ±25); squashed ones press against the activation's ceiling instead. Outputs that are
+    already probabilities also live in [0, 1], but a softmax's average is the constant 1/K: a
+    ``pred_mean`` that does not move over the window marks them and the answer is unknown. Not
+    matched when the outputs stay below the ceiling (a net that barely moves its logits:
+    vanishing or dead units) or go past it; unknown for a run not known to be a classifier.
+    """
+    assert x.series is not None and x.other is not None
+    if not known_classifier(x):
+        return None
+    _, hi_v = finite_prefix(x.series)
+    _, lo_v = finite_prefix(x.other)
+    if len(hi_v) < 3 or len(lo_v) < 3:
+        return None
+    high = float(np.max(hi_v[-max(1, int(len(hi_v) * frac)) :]))
+    low = float(np.min(lo_v[-max(1, int(len(lo_v) * frac)) :]))
+    if x.frame.has("pred_mean"):
+        _, mean = finite_prefix(x.frame.series("pred_mean"))
+        late = mean[-max(1, int(len(mean) * frac)) :]
+        if len(late) >= 3 and float(np.ptp(late)) <= 1e-3 * max(1e-12, abs(float(late.mean()))):
+            return None  # a softmax's constant 1/K: probabilities, not logits
+    bound = 0.0 if low >= -tol else -1.0
+    inside = low >= bound - tol and high <= 1.0 + tol
+    return Outcome(
+        inside and high >= 1.0 - tol,
+        step=int(x.series.index[-max(1, int(len(hi_v) * frac))]),
+        value=high,
+        measures={"high": high, "low": low, "bound": bound},
+    )
