@@ -245,6 +245,15 @@ def test_epoch_periodicity_needs_swings_to_correlate(run_check):
     assert out is not None and not out.matched, out
 
 
+def test_epoch_periodicity_ignores_a_noiseless_decay(run_check):
+    # minus its rolling median a smooth decay leaves a slow drift that correlates at any lag
+    loss = [2.3 * math.exp(-i / 40) + 0.05 for i in range(200)]
+    out = run_check(
+        "epoch_periodicity", {"train_loss": loss}, config={"n_train": 640, "batch_size": 32}
+    )
+    assert out is not None and not out.matched, out
+
+
 def test_val_outpaces_train(run_check):
     slow_train = [2.3 * 0.997**i for i in range(100)]
     val = (EVAL_STEPS, [2.2, 1.8, 1.5, 1.3, 1.2, 1.15, 1.1, 1.08, 1.06, 1.05])

@@ -161,10 +161,7 @@ def epoch_periodicity(
     for lag in lags:
         trend = _smooth(v, 0.0, floor=lag) if lag > 1 else v
         residual = v - trend
-        # A curve that runs monotone between most of its points (a loss averaged over each
-        # logging window) leaves the median trend no swing to subtract: its residual is zero
-        # but at a few scattered points, whose chance alignment is no repeat.
-        if np.mean(np.abs(residual) > EPS * (1.0 + np.abs(v))) < 0.5:
+        if not _has_swings(residual, v):
             continue
         acf = _lag_correlation(residual, lag)
         if within_epoch is not None:
@@ -179,6 +176,23 @@ def epoch_periodicity(
         value=best,
         measures={"acf": best, "period": best_lag * cadence, "lag": best_lag},
     )
+
+
+def _has_swings(residual: np.ndarray, v: np.ndarray) -> bool:
+    """Whether a curve minus its rolling median still moves from point to point.
+
+    A fixed data order shows as swings between consecutive batches; a curve without any (a
+    noiseless decay, a loss averaged over each logging window) leaves a residual that either
+    is zero but at a few scattered points (a monotone run under an odd median window) or
+    drifts slowly (the median lagging the curve's bend). Both correlate at any lag by
+    construction, the epoch's included, so they are not read: under half the points off the
+    trend, or point-to-point changes under half the residual's spread (white noise gives 1.4,
+    the zoo's unshuffled runs 0.8 and up, a smooth exponential decay 0.16).
+    """
+    if np.mean(np.abs(residual) > EPS * (1.0 + np.abs(v))) < 0.5:
+        return False
+    spread = float(np.std(residual))
+    return spread > 0 and float(np.std(np.diff(residual))) >= 0.5 * spread
 
 
 def _lag_correlation(r: np.ndarray, lag: int) -> float:
