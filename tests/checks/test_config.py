@@ -245,3 +245,23 @@ def test_stalled_at_small_lr_spares_a_long_fine_tune(run_check):
     )
     assert decayed.measures["effective_steps"] == pytest.approx(2.0, rel=0.01)
     assert run_check("stalled_at_small_lr", {"train_loss": flat}, typical=TYPICAL) is None
+
+
+def test_few_usual_steps(run_check):
+    noisy = [1.0 + 0.1 * ((-1) ** i) for i in range(12)]
+    config = {"optimizer": "adam", "lr": 1.5e-4}
+    steps = [5 * (i + 1) for i in range(12)]  # 60 steps at 0.15x Adam's 1e-3: worth 9
+    out = run_check(
+        "few_usual_steps", {"train_loss": (steps, noisy)}, config=config, typical=TYPICAL
+    )
+    assert out.matched and out.measures["effective_steps"] == pytest.approx(9.0)
+    # 100 times longer: 6,000 steps are worth 900 usual ones
+    long = [500 * (i + 1) for i in range(12)]
+    assert not run_check(
+        "few_usual_steps", {"train_loss": (long, noisy)}, config=config, typical=TYPICAL
+    ).matched
+    # a rate under a tenth of the usual one is lr_too_low's question, not this one's
+    tiny = {"optimizer": "adam", "lr": 1e-5}
+    assert not run_check(
+        "few_usual_steps", {"train_loss": (steps, noisy)}, config=tiny, typical=TYPICAL
+    ).matched

@@ -196,6 +196,43 @@ def stalled_at_small_lr(
     )
 
 
+@check(
+    "few_usual_steps",
+    kind="series",
+    measures=("factor", "lr", "typical", "optimizer", "effective_steps"),
+    defaults={"min_factor": 0.1, "max_effective_steps": 100.0},
+    typical=dict,
+    min_factor=_NUM,
+    max_effective_steps=_NUM,
+)
+def few_usual_steps(
+    x: Inputs, *, typical: dict[str, float], min_factor: float, max_effective_steps: float
+) -> Outcome | None:
+    """The whole run's summed learning rate is worth at most ``max_effective_steps`` steps at
+    the usual rate, at a rate of ``min_factor`` x the usual one or more (not a too-small rate).
+
+    A network trained from scratch needs hundreds of ordinary steps to get anywhere (the zoo's
+    healthy runs cover 140 and up); a run of a few dozen was stopped before it could learn,
+    whatever its loss looks like. Unknown without a rate, or on a per-epoch log whose steps per
+    epoch the config does not give (the rate is read as in :func:`lr_vs_typical`).
+    """
+    assert x.series is not None
+    steps, v = finite_prefix(x.series)
+    if len(v) < 2:
+        return None
+    rate = lr_vs_typical(x, typical=typical, min_factor=min_factor, max_factor=math.inf)
+    if rate is None:
+        return None
+    effective = _usual_steps(x, steps, rate.measures["typical"])
+    if effective is None:
+        return None
+    return Outcome(
+        bool(rate.matched) and effective <= max_effective_steps,
+        value=effective,
+        measures={**rate.measures, "effective_steps": effective},
+    )
+
+
 def _usual_steps(x: Inputs, steps: np.ndarray, usual: float) -> float | None:
     """How many steps at the ``usual`` rate the run's summed learning rate is worth.
 
