@@ -233,3 +233,14 @@ def test_rel_growth_floored_min_ignores_noise_near_zero(run_check):
     assert run_check(
         "rel_growth", {"grad_norm": growth}, min_factor=100.0, for_points=3, baseline="floored_min"
     ).matched
+
+
+def test_relative_range(run_check):
+    frozen = [1.0402, 1.0401, 1.0405, 1.0399, 1.0403, 1.0402]  # a constant output's val loss
+    out = run_check("relative_range", {"val_loss": frozen}, signals=["val_loss"], max=0.005)
+    assert out.matched and out.measures["range"] < 0.001 and out.measures["points"] == 6
+    moving = [1.2, 1.0, 0.9, 0.85, 0.8, 0.78]
+    assert not run_check(
+        "relative_range", {"val_loss": moving}, signals=["val_loss"], max=0.005
+    ).matched
+    assert run_check("relative_range", {"val_loss": frozen[:4]}, signals=["val_loss"]) is None

@@ -289,6 +289,33 @@ def improvement_check(x: Inputs, *, frac: float, min: float, max: float) -> Outc
 
 
 @check(
+    "relative_range",
+    kind="series",
+    measures=("range", "points"),
+    defaults={"min_points": 5, "max": math.inf},
+    min_points=int,
+    max=_NUM,
+)
+def relative_range(x: Inputs, *, min_points: int, max: float) -> Outcome | None:
+    """The whole curve's spread, (max - min) / |median|, is at most ``max``: a frozen curve.
+
+    Unknown with fewer than ``min_points`` finite points (a short log says little about
+    whether a curve ever moved).
+    """
+    assert x.series is not None
+    steps, v = finite_prefix(x.series)
+    if len(v) < min_points:
+        return None
+    spread = float((v.max() - v.min()) / scale(float(np.median(v))))
+    return Outcome(
+        spread <= max,
+        step=int(steps[0]),
+        value=spread,
+        measures={"range": spread, "points": len(v)},
+    )
+
+
+@check(
     "still_falling",
     kind="series",
     measures=("share", "tau", "drop"),
