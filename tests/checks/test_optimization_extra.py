@@ -35,6 +35,25 @@ def test_peak_rise(run_check):
     assert run_check("peak_rise", {"train_loss": [1.0, 0.5, 0.4]}) is None
 
 
+def test_peak_rise_singular_jump_against_heavy_tailed_batches(run_check):
+    # a net knocked to chance by one step: one jump of ~8 starting levels, the rest small
+    rng = random.Random(3)
+    knocked = [2.0, 2.3, 6.0, 6.7, 2.4, 2.5, 18.3] + [2.35 + 0.05 * rng.random() for _ in range(60)]
+    out = run_check("peak_rise", {"train_loss": knocked}, min=3.0, spike_ratio=2.0)
+    assert out.matched and out.measures["factor"] > 5
+    # an unaveraged small-batch regression loss: single batches several levels up, all run long
+    batches = [0.1 + 0.05 * rng.random() for _ in range(120)]
+    batches[0] = 0.3
+    for i, level in ((20, 0.8), (45, 0.85), (70, 1.07), (100, 0.75)):
+        batches[i] = level
+    assert run_check("peak_rise", {"train_loss": batches}, min=3.0).matched  # without the ratio
+    out = run_check("peak_rise", {"train_loss": batches}, min=3.0, spike_ratio=2.0)
+    assert not out.matched and out.measures["factor"] > 3
+    # the largest climb at the very last point (no right-hand neighbour) is measured too
+    last = [*batches[:-1], 3.0]
+    assert run_check("peak_rise", {"train_loss": last}, min=3.0, spike_ratio=2.0).matched
+
+
 def test_tail_trend(run_check):
     straight = [2.3 - 0.015 * i for i in range(100)]
     out = run_check("tail_trend", {"train_loss": _noisy(straight, 0.1)})

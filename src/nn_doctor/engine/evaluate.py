@@ -233,8 +233,9 @@ def _evaluate_rule(
             continue
         try:
             results[item.id] = _run_check(item, frame)
-        except (ValueError, ZeroDivisionError, FloatingPointError):
-            # A check that cannot compute on this data is an unknown, not a crash.
+        except (ValueError, ArithmeticError, IndexError):
+            # A check that cannot compute on this data (an edge index, an overflow) is an
+            # unknown, not a crash of the whole diagnosis.
             results[item.id] = ItemResult(item, "unknown")
     for item in rule.evidence + rule.against:
         if not item.precedes:
