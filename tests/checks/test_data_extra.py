@@ -254,6 +254,23 @@ def test_epoch_periodicity_ignores_a_noiseless_decay(run_check):
     assert out is not None and not out.matched, out
 
 
+def test_metric_improving_at_end_reads_two_evaluations_a_window(run_check):
+    # five evaluations of two real Whisper fine-tunes: the loss rises from the first; WER (lower
+    # is better, oriented by the engine as its negative) improves to a plateau in one (32.01 then
+    # 32.10: one noisy point, not a decline) and stalls at a poor level in the other
+    steps = [1000, 2000, 3000, 4000, 5000]
+    loss = (steps, [0.307, 0.356, 0.421, 0.452, 0.468])
+    plateau = (steps, [-34.63, -33.13, -32.59, -32.01, -32.10])
+    stalled = (steps, [-0.789, -0.748, -0.743, -0.744, -0.745])
+    sig = ["val_loss", "val_score"]
+    assert run_check(
+        "metric_improving_at_end", {"val_loss": loss, "val_score": plateau}, signals=sig
+    ).matched
+    assert not run_check(
+        "metric_improving_at_end", {"val_loss": loss, "val_score": stalled}, signals=sig
+    ).matched
+
+
 def test_val_outpaces_train(run_check):
     slow_train = [2.3 * 0.997**i for i in range(100)]
     val = (EVAL_STEPS, [2.2, 1.8, 1.5, 1.3, 1.2, 1.15, 1.1, 1.08, 1.06, 1.05])

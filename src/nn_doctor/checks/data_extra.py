@@ -84,7 +84,9 @@ def metric_improving_at_end(
     before = mv[ms <= m_step]
     if len(before) == 0 or (ms > m_step).sum() < 2:
         return None
-    w = window_len(len(mv), tail, 1)
+    # at least two evaluations a window: with five evaluations a fifth is one noisy point (a
+    # WER of 32.01 then 32.10 is a plateau, not a decline)
+    w = window_len(len(mv), tail, 2)
     end = float(np.median(mv[-w:]))
     prev_part = mv[-2 * w : -w] if len(mv) >= 2 * w else mv[:-w]
     if len(prev_part) == 0:
