@@ -44,6 +44,21 @@ def test_layer_growth(run_check):
     )
 
 
+def test_layer_growth_floors_a_near_zero_first_value(run_check):
+    # a zero-initialised head: its first gradient is ~0 by construction, then ordinary (~0.05)
+    head = [1e-7] + [0.05 + 0.01 * (i % 3) for i in range(39)]
+    out = run_check(
+        "layer_growth", {"grad_norm/head": head}, signals=["grad_norm/*"], min_factor=100.0
+    )
+    assert not out.matched and out.measures["factor"] < 20
+    # a runaway still leaves its own median behind: 1 -> 1e6 geometrically
+    runaway = [1.4**i for i in range(40)]
+    out = run_check(
+        "layer_growth", {"grad_norm/fc1": runaway}, signals=["grad_norm/*"], min_factor=100.0
+    )
+    assert out.matched
+
+
 def test_layer_change_finds_a_layer_whose_gradient_died(run_check):
     data = fam("grad_norm", {"fc1": [1.0] * 5 + [1e-6] * 5, "fc2": [1.0] * 10})
     out = run_check("layer_change", data, signals=["grad_norm/*"], agg="min", max=1e-3)

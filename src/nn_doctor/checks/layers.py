@@ -121,13 +121,20 @@ def max_(a: float, b: float) -> float:
     min_factor=_NUM,
 )
 def layer_growth(x: Inputs, *, min_factor: float) -> Outcome | None:
-    """The largest growth of any layer's value from its first logged point to its maximum."""
+    """The largest growth of any layer's value from its first logged point to its maximum.
+
+    The first point is floored at a tenth of the layer's median (rel_growth's floored minimum):
+    a layer whose first gradient is near zero by construction (a zero-initialised head, a
+    parameter nothing flows to before the first update) "grows" a thousandfold into its
+    ordinary range; a runaway also leaves its own median far behind.
+    """
     best: tuple[float, str, int] | None = None
     for s in x.layers:
         steps, v = finite_values(s)
         if len(v) < 2:
             continue
-        g = float(np.max(np.abs(v)) / max_(abs(v[0]), EPS))
+        base = max(abs(float(v[0])), 0.1 * float(np.median(np.abs(v))), EPS)
+        g = float(np.max(np.abs(v)) / base)
         i = int(np.argmax(np.abs(v)))
         if best is None or g > best[0]:
             best = (g, str(s.name).split("/", 1)[-1], int(steps[i]))
