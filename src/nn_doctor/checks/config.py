@@ -253,7 +253,8 @@ def _usual_steps(x: Inputs, steps: np.ndarray, usual: float) -> float | None:
         lr = lr[lr > 0]
         at = lr.index.to_numpy(dtype=float)
         if len(lr) >= 2 and at[-1] > at[0]:
-            mean_lr = float(np.trapezoid(lr.to_numpy(dtype=float), at) / (at[-1] - at[0]))
+            rate = lr.to_numpy(dtype=float)  # trapezoid rule (np.trapezoid is numpy 2 only)
+            mean_lr = float(np.sum((rate[1:] + rate[:-1]) / 2 * np.diff(at)) / (at[-1] - at[0]))
         elif len(lr):
             mean_lr = float(lr.iloc[0])
     if mean_lr is None:
