@@ -49,6 +49,15 @@ def test_runs_that_went_nan_trip_the_gate(name: str) -> None:
     assert any(f["severity"] == "error" for r in doc["runs"] for f in r["findings"])
 
 
+def test_author_labelled_overfit_run_reads_as_overfitting() -> None:
+    # Whisper fine-tune whose model card shows validation loss rising 0.32 -> 0.42 at every
+    # evaluation while WER stalls near 0.74: the author's own "overfit" (INDEX.md #2)
+    res = run_cli("diagnose", str(REALWORLD / "hf-whisper-ja-overfit"), "-f", "json")
+    doc = json.loads(res.stdout)
+    [run] = doc["runs"]
+    assert run["findings"] and run["findings"][0]["id"] == "overfitting", run["findings"]
+
+
 def test_log_without_training_data_cannot_run() -> None:
     res = run_cli("diagnose", str(REALWORLD / "lightning-tb-empty-allencell"), "-f", "json")
     assert res.returncode == 2
