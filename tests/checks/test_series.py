@@ -244,3 +244,20 @@ def test_relative_range(run_check):
         "relative_range", {"val_loss": moving}, signals=["val_loss"], max=0.005
     ).matched
     assert run_check("relative_range", {"val_loss": frozen[:4]}, signals=["val_loss"]) is None
+
+
+def test_oscillation_read_against_a_steady_validation_loss(run_check):
+    swings = [2.0 if i % 2 else 0.5 for i in range(40)]
+    evals = list(range(0, 40, 4))
+    flat_val = (evals, [0.86 + 0.002 * (i % 3) for i in range(10)])  # batch noise, flat held-out
+    falling_val = (evals, [1.5 - 0.05 * i for i in range(10)])
+    bouncing_val = (evals, [1.0, 1.6, 0.9, 1.8, 1.0, 1.5, 0.8, 1.7, 1.1, 1.6])  # overshooting steps
+    params = {"min_amplitude": 0.25, "val_max_tau": -0.6, "val_max_step": 0.02}
+    for val in (flat_val, falling_val):
+        out = run_check("oscillation", {"train_loss": swings, "val_loss": val}, **params)
+        assert not out.matched
+    out = run_check("oscillation", {"train_loss": swings, "val_loss": bouncing_val}, **params)
+    assert out.matched
+    # without the validation parameters a steady validation loss changes nothing
+    out = run_check("oscillation", {"train_loss": swings, "val_loss": flat_val}, min_amplitude=0.25)
+    assert out.matched

@@ -230,14 +230,30 @@ def spikes(
     "oscillation",
     kind="series",
     measures=("amplitude",),
-    defaults={"min_amplitude": 0.2, "part": 0.5, "smooth": 0.1, "max_improvement": math.inf},
+    defaults={
+        "min_amplitude": 0.2,
+        "part": 0.5,
+        "smooth": 0.1,
+        "max_improvement": math.inf,
+        "val_max_tau": -1.0,
+        "val_max_step": 0.0,
+    },
     min_amplitude=_NUM,
     max_improvement=_NUM,
     part=_NUM,
     smooth=_NUM,
+    val_max_tau=_NUM,
+    val_max_step=_NUM,
 )
 def oscillation(
-    x: Inputs, *, min_amplitude: float, part: float, smooth: float, max_improvement: float
+    x: Inputs,
+    *,
+    min_amplitude: float,
+    part: float,
+    smooth: float,
+    max_improvement: float,
+    val_max_tau: float,
+    val_max_step: float,
 ) -> Outcome | None:
     """Swing of the curve around its own trend, relative to how far it has come down (late part).
 
@@ -261,8 +277,18 @@ def oscillation(
     trend_imp = (head_level(trend) - tail_level(trend)) / scale(
         head_level(trend), tail_level(trend)
     )
+    # Swings of the training loss under a steady validation loss are mini-batch noise: steps
+    # that overshoot move the parameters back and forth, and held-out data would see it. Steady:
+    # fell at nearly every evaluation (Kendall tau at most ``val_max_tau``), or moved by at most
+    # ``val_max_step`` of its level from one evaluation to the next (median); the defaults never.
+    val_steady = False
+    if (val_max_tau > -1.0 or val_max_step > 0) and x.frame.has("val_loss"):
+        _, val = finite_prefix(x.frame.series("val_loss"))
+        if len(val) >= 8:
+            step_size = float(np.median(np.abs(np.diff(val)))) / scale(float(np.median(val)))
+            val_steady = kendall_tau(val) <= val_max_tau or step_size <= val_max_step
     return Outcome(
-        amp >= min_amplitude and trend_imp <= max_improvement,
+        amp >= min_amplitude and trend_imp <= max_improvement and not val_steady,
         step=int(steps[start]),
         value=amp,
         measures={"amplitude": amp},
