@@ -79,3 +79,19 @@ def run_check() -> Any:
         return call(name, frame, signals or list(data)[:2], **params)
 
     return _run
+
+
+def minibatch_losses(net: Any, opt: Any, x: Any, y: Any, steps: int, g: Any) -> list[float]:
+    """Per-step cross-entropy of ``steps`` mini-batches of 32 drawn with generator ``g``: the
+    loss a real classifier logs, for tests that check a statistic against real training."""
+    import torch
+
+    out = []
+    for _ in range(steps):
+        idx = torch.randint(0, len(y), (32,), generator=g)
+        loss = torch.nn.functional.cross_entropy(net(x[idx]), y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        out.append(loss.item())
+    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.checks.conftest import minibatch_losses
 
 LOSS = {"train_loss": [1.0, 0.9, 0.8, 0.7]}
 
@@ -198,15 +199,7 @@ def _adam_losses(lr: float, steps: int = 400, seed: int = 0) -> list[float]:
     torch.manual_seed(seed)
     net = torch.nn.Sequential(torch.nn.Linear(10, 32), torch.nn.ReLU(), torch.nn.Linear(32, 4))
     opt = torch.optim.Adam(net.parameters(), lr=lr)
-    out = []
-    for _ in range(steps):
-        idx = torch.randint(0, 400, (32,), generator=g)
-        loss = torch.nn.functional.cross_entropy(net(x[idx]), y[idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        out.append(loss.item())
-    return out
+    return minibatch_losses(net, opt, x, y, steps, g)
 
 
 def test_stalled_at_small_lr_on_real_runs(run_check):

@@ -6,6 +6,7 @@ import itertools
 import math
 
 import pytest
+from tests.checks.conftest import minibatch_losses
 
 from nn_doctor.checks.output import logit_cap_floor
 
@@ -23,15 +24,7 @@ def _train(out_act: str | None, n_classes: int = 3, steps: int = 300, seed: int 
         layers.append({"sigmoid": torch.nn.Sigmoid(), "tanh": torch.nn.Tanh()}[out_act])
     net = torch.nn.Sequential(*layers)
     opt = torch.optim.Adam(net.parameters(), lr=1e-2)
-    losses = []
-    for _ in range(steps):
-        idx = torch.randint(0, 600, (32,), generator=g)
-        loss = torch.nn.functional.cross_entropy(net(x[idx]), y[idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    return losses
+    return minibatch_losses(net, opt, x, y, steps, g)
 
 
 def test_floor_values_match_the_closed_form():
@@ -125,15 +118,7 @@ def _first_losses(init_std: float | None, seed: int = 0) -> list[float]:
         for p in net.parameters():
             torch.nn.init.normal_(p, std=init_std)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    out = []
-    for _ in range(40):
-        idx = torch.randint(0, 300, (32,), generator=g)
-        loss = torch.nn.functional.cross_entropy(net(x[idx]), y[idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        out.append(loss.item())
-    return out
+    return minibatch_losses(net, opt, x, y, 40, g)
 
 
 def test_start_beyond_chance_separates_a_large_init_from_a_default_one(run_check):

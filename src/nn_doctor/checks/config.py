@@ -180,12 +180,10 @@ def stalled_at_small_lr(
     steps, v = finite_prefix(x.series)
     if len(v) < 8:
         return None
-    rate = lr_vs_typical(x, typical=typical, min_factor=0.0, max_factor=max_factor)
-    if rate is None:
+    read = _rate_and_usual_steps(x, steps, typical, min_factor=0.0, max_factor=max_factor)
+    if read is None:
         return None
-    effective = _usual_steps(x, steps, rate.measures["typical"])
-    if effective is None:
-        return None
+    rate, effective = read
     imp = improvement(v)
     return Outcome(
         bool(rate.matched)
@@ -220,17 +218,27 @@ def few_usual_steps(
     steps, v = finite_prefix(x.series)
     if len(v) < 2:
         return None
-    rate = lr_vs_typical(x, typical=typical, min_factor=min_factor, max_factor=math.inf)
-    if rate is None:
+    read = _rate_and_usual_steps(x, steps, typical, min_factor=min_factor, max_factor=math.inf)
+    if read is None:
         return None
-    effective = _usual_steps(x, steps, rate.measures["typical"])
-    if effective is None:
-        return None
+    rate, effective = read
     return Outcome(
         bool(rate.matched) and effective <= max_effective_steps,
         value=effective,
         measures={**rate.measures, "effective_steps": effective},
     )
+
+
+def _rate_and_usual_steps(
+    x: Inputs, steps: np.ndarray, typical: dict[str, float], min_factor: float, max_factor: float
+) -> tuple[Outcome, float] | None:
+    """The rate read against the usual one (:func:`lr_vs_typical`) and what the whole run is
+    worth in steps at that usual rate; None when either cannot be told."""
+    rate = lr_vs_typical(x, typical=typical, min_factor=min_factor, max_factor=max_factor)
+    if rate is None:
+        return None
+    effective = _usual_steps(x, steps, rate.measures["typical"])
+    return None if effective is None else (rate, effective)
 
 
 def _usual_steps(x: Inputs, steps: np.ndarray, usual: float) -> float | None:
