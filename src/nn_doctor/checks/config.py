@@ -163,10 +163,12 @@ def stalled_at_small_lr(
     max_improvement: float,
     max_effective_steps: float,
 ) -> Outcome | None:
-    """The loss barely moved (lost under ``max_improvement`` of its start, and rose no more than
-    ``-min_improvement``: small steps do not push a loss up) at a rate under
-    ``max_factor`` x the usual one (read as in :func:`lr_vs_typical`), over a run whose summed
-    rate is worth under ``max_effective_steps`` steps at the usual rate.
+    """The loss barely moved, at a small rate, over a run worth few steps at the usual rate.
+
+    Barely moved: lost under ``max_improvement`` of its start and rose no more than
+    ``-min_improvement`` (small steps do not push a loss up). Small rate: under ``max_factor`` x
+    the usual one (read as in :func:`lr_vs_typical`). Few steps: the summed rate is worth at most
+    ``max_effective_steps`` steps at the usual rate.
 
     A loss that hardly moves is by itself no evidence of the rate (dead units, a zero init, a
     vanishing signal look the same), and a small rate is by itself no failure: a fine-tune
@@ -206,8 +208,10 @@ def stalled_at_small_lr(
 def few_usual_steps(
     x: Inputs, *, typical: dict[str, float], min_factor: float, max_effective_steps: float
 ) -> Outcome | None:
-    """The whole run's summed learning rate is worth at most ``max_effective_steps`` steps at
-    the usual rate, at a rate of ``min_factor`` x the usual one or more (not a too-small rate).
+    """The whole run is worth at most ``max_effective_steps`` steps at the usual rate.
+
+    Measured by its summed learning rate, at a rate of ``min_factor`` x the usual one or more
+    (a smaller rate is lr_too_low's question).
 
     A network trained from scratch needs hundreds of ordinary steps to get anywhere (the zoo's
     healthy runs cover 140 and up); a run of a few dozen was stopped before it could learn,

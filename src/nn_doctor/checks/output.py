@@ -235,8 +235,9 @@ def known_classifier(x: Inputs) -> bool:
     min=_NUM,
 )
 def start_level_unless_classifier(x: Inputs, *, frac: float, min: float) -> Outcome | None:
-    """The median of the first ``frac`` of the loss is ``min`` or more, for a run not known to be
-    a classification (unknown for one).
+    """The loss starts at ``min`` or more (median of its first ``frac``), unless a classifier.
+
+    Unknown for a run known to be a classification.
 
     A regression's first MSE is about its targets' variance, so a first loss in the thousands
     reads as targets in raw units. A classifier's first cross-entropy is about ``log K`` instead:
@@ -300,9 +301,10 @@ def start_beyond_chance(x: Inputs, *, min_nats: float, max_classes: int) -> Outc
     frac=_NUM,
 )
 def logits_within_bound(x: Inputs, *, tol: float, frac: float) -> Outcome | None:
-    """A classifier's outputs (``pred_max``, with ``pred_min`` as the other series) touch 1 and
-    never leave [0, 1] or [-1, 1] over the last ``frac`` of the run: logits squashed by a
-    sigmoid or tanh before the softmax.
+    """A classifier's outputs touch 1 and never leave [0, 1] or [-1, 1]: squashed logits.
+
+    ``series`` is ``pred_max``, ``other`` ``pred_min``, read over the last ``frac`` of the run: a
+    sigmoid or tanh before the softmax bounds the logits to its range.
 
     Logits of a classifier that learns spread over several units (the zoo's healthy runs end at
     ±5 to ±25); squashed ones press against the activation's ceiling instead. Outputs that are
