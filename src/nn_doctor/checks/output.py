@@ -1,4 +1,4 @@
-"""Checks on what the output layer can express, read from the loss curve itself.
+"""Checks on what the output layer can express and how wide it starts, read from the loss.
 
 A squashing activation on a classifier's logits (sigmoid, tanh, a second softmax) bounds them to
 an interval of width ``w`` (1 for sigmoid/softmax, 2 for tanh). Cross-entropy over ``K`` classes
@@ -7,6 +7,10 @@ the training loss flattens onto that exact value and never dips below it. The fl
 property of the loss function, not of the data, which makes it one of the few causes a
 loss-only log can prove: 0.313 for a binary sigmoid-capped head, 0.127 for tanh, 1.461 and 0.797
 for ten classes.
+
+The same chance level, ``log K``, says how wide the logits start: a classifier's first loss sits
+near it, so one far above it means logits blown up before any learning (``start_beyond_chance``);
+and outputs pressed into [0, 1] or [-1, 1] are squashed logits (``logits_within_bound``).
 """
 
 from __future__ import annotations
@@ -316,11 +320,12 @@ def logits_within_bound(x: Inputs, *, tol: float, frac: float) -> Outcome | None
     assert x.series is not None and x.other is not None
     if not known_classifier(x):
         return None
-    _, hi_v = finite_prefix(x.series)
+    hi_steps, hi_v = finite_prefix(x.series)
     _, lo_v = finite_prefix(x.other)
     if len(hi_v) < 3 or len(lo_v) < 3:
         return None
-    high = float(np.max(hi_v[-max(1, int(len(hi_v) * frac)) :]))
+    late_from = -max(1, int(len(hi_v) * frac))
+    high = float(np.max(hi_v[late_from:]))
     low = float(np.min(lo_v[-max(1, int(len(lo_v) * frac)) :]))
     if x.frame.has("pred_mean"):
         _, mean = finite_prefix(x.frame.series("pred_mean"))
@@ -331,7 +336,7 @@ def logits_within_bound(x: Inputs, *, tol: float, frac: float) -> Outcome | None
     inside = low >= bound - tol and high <= 1.0 + tol
     return Outcome(
         inside and high >= 1.0 - tol,
-        step=int(x.series.index[-max(1, int(len(hi_v) * frac))]),
+        step=int(hi_steps[late_from]),
         value=high,
         measures={"high": high, "low": low, "bound": bound},
     )
