@@ -56,17 +56,20 @@ def block_medians(v: np.ndarray, blocks: int) -> np.ndarray:
     "peak_rise",
     kind="series",
     measures=("factor", "peak", "best_before"),
-    defaults={"min": 10.0, "spike_ratio": 0.0},
+    defaults={"min": 10.0, "spike_ratio": 0.0, "singular_below": 10.0},
     min=_NUM,
     spike_ratio=_NUM,
+    singular_below=_NUM,
 )
-def peak_rise(x: Inputs, *, min: float, spike_ratio: float) -> Outcome | None:
+def peak_rise(
+    x: Inputs, *, min: float, spike_ratio: float, singular_below: float
+) -> Outcome | None:
     """Largest climb of the (finite) curve above its best-so-far, in units of its starting level.
 
     A loss that once jumped ten starting levels above where it had been is a blow-up, even when
     it later comes back down (a run that recovers, or settles at chance): mini-batch noise and
     schedule bumps stay well below one starting level. With ``spike_ratio`` a lone jump of
-    under ten levels must also stand ``spike_ratio`` times above the run's next-largest climb
+    under ``singular_below`` levels must also stand ``spike_ratio`` times above the next-largest climb
     (away from it) or hold for two logged points: an unaveraged small-batch loss with heavy
     tails throws single batches several levels up all run long, and its largest is one of
     several alike (a study-zoo healthy run: 3.3, 2.6, 2.3 levels); a blow-up is singular (a
@@ -81,7 +84,7 @@ def peak_rise(x: Inputs, *, min: float, spike_ratio: float) -> Outcome | None:
     i = int(np.argmax(rise))
     factor = float(rise[i])
     stands_out = True
-    if spike_ratio > 0 and len(rise) >= 20 and factor < 10.0:
+    if spike_ratio > 0 and len(rise) >= 20 and factor < singular_below:
         held = float(np.max(np.minimum(rise[:-1], rise[1:])))
         others = np.concatenate([rise[: max(0, i - 1)], rise[i + 2 :]])  # spike, neighbours out
         stands_out = held >= min or factor >= spike_ratio * float(np.max(others))
