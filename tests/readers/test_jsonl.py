@@ -6,6 +6,8 @@ import json
 import math
 from pathlib import Path
 
+import pytest
+
 from nn_doctor.api import read_raw, read_runs
 from nn_doctor.readers import detect_file, discover
 
@@ -118,20 +120,21 @@ def test_epoch_only_is_the_epoch_axis(tmp_path: Path) -> None:
     assert raw.records["step"].tolist() == [0, 1, 2, 3]
 
 
-def test_short_iteration_key_is_the_step_axis(tmp_path: Path) -> None:
-    # {"it": ...} as a hand-written loop logs it: the iteration is the axis (not a metric), and
+@pytest.mark.parametrize("key", ["it", "num_updates", "train_step", "n_iter"])
+def test_step_counter_names_are_the_step_axis(tmp_path: Path, key: str) -> None:
+    # a step counter under a name loggers use (fairseq num_updates, a loop's it): the axis, not a metric, and
     # the per-step losses are not averaged into epochs.
     p = tmp_path / "metrics.jsonl"
     p.write_text(
         "".join(
-            json.dumps({"it": 10 * (i + 1), "epoch": i // 3, "train/loss": 1 / (i + 1)}) + "\n"
+            json.dumps({key: 10 * (i + 1), "epoch": i // 3, "train/loss": 1 / (i + 1)}) + "\n"
             for i in range(6)
         )
     )
     [f] = read_runs(p)
     assert f.axis == "step"
     assert f.series("train_loss").index.tolist() == [10, 20, 30, 40, 50, 60]
-    assert "it" not in f.signals
+    assert key not in f.signals
 
 
 def test_truncated_last_line_and_invalid_utf8(tmp_path: Path) -> None:

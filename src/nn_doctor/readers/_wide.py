@@ -26,8 +26,9 @@ if TYPE_CHECKING:
     from nn_doctor.frame import Columns
     from nn_doctor.readers._csvcore import Column
 
-#: Step-axis column names, most specific first (lower-case, stripped).
-#: ``it`` last: a short iteration counter some training loops write (``{"it": 200, "loss": ...}``).
+#: Step-axis column names, most specific first (lower-case, stripped): the names loggers write
+#: for an optimizer-step counter (fairseq's ``num_updates``, hand-written loops' ``train_step``,
+#: ``n_iter``, ``it``). ``it`` last: the shortest, least specific.
 STEP_NAMES = (
     "step",
     "global_step",
@@ -36,6 +37,10 @@ STEP_NAMES = (
     "iteration",
     "iter",
     "steps",
+    "num_updates",
+    "train_step",
+    "global_iteration",
+    "n_iter",
     "it",
 )
 EPOCH_NAMES = ("epoch", "epochs")
