@@ -122,8 +122,8 @@ def test_epoch_only_is_the_epoch_axis(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("key", ["it", "num_updates", "train_step", "n_iter"])
 def test_step_counter_names_are_the_step_axis(tmp_path: Path, key: str) -> None:
-    # a step counter under a name loggers use (fairseq num_updates, a loop's it): the axis, not a metric, and
-    # the per-step losses are not averaged into epochs.
+    # a step counter under a name loggers use (fairseq's num_updates, a loop's it): it is the
+    # axis, not a metric, and the per-step losses are not averaged into epochs.
     p = tmp_path / "metrics.jsonl"
     p.write_text(
         "".join(
