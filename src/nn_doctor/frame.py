@@ -245,10 +245,15 @@ class RunFrame:
                 epochs = float(values[-1] - values[0])
                 if epochs > 0 and span > 0:
                     return span / epochs
-        n, bs = self.config.get("n_train"), self.config.get("batch_size")
-        if isinstance(n, (int, float)) and isinstance(bs, (int, float)) and bs > 0:
-            return float(np.ceil(n / bs))
-        return None
+        return config_steps_per_epoch(self.config)
+
+
+def config_steps_per_epoch(config: dict[str, Any]) -> float | None:
+    """Optimizer steps per epoch the config implies (ceil of n_train / batch_size), or None."""
+    n, bs = config.get("n_train"), config.get("batch_size")
+    if isinstance(n, (int, float)) and isinstance(bs, (int, float)) and bs > 0:
+        return float(np.ceil(n / bs))
+    return None
 
 
 def _sorted_groups(data: pd.DataFrame) -> dict[str, pd.Series] | None:

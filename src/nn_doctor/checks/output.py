@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from nn_doctor.checks import Inputs, Outcome, check
-from nn_doctor.checks._util import finite_prefix
+from nn_doctor.checks._util import finite_prefix, window_len
 from nn_doctor.checks.series import level
 
 _NUM = (int, float)
@@ -324,12 +324,12 @@ def logits_within_bound(x: Inputs, *, tol: float, frac: float) -> Outcome | None
     _, lo_v = finite_prefix(x.other)
     if len(hi_v) < 3 or len(lo_v) < 3:
         return None
-    late_from = -max(1, int(len(hi_v) * frac))
+    late_from = -window_len(len(hi_v), frac, 1)
     high = float(np.max(hi_v[late_from:]))
-    low = float(np.min(lo_v[-max(1, int(len(lo_v) * frac)) :]))
+    low = float(np.min(lo_v[-window_len(len(lo_v), frac, 1) :]))
     if x.frame.has("pred_mean"):
         _, mean = finite_prefix(x.frame.series("pred_mean"))
-        late = mean[-max(1, int(len(mean) * frac)) :]
+        late = mean[-window_len(len(mean), frac, 1) :]
         if len(late) >= 3 and float(np.ptp(late)) <= 1e-3 * max(1e-12, abs(float(late.mean()))):
             return None  # a softmax's constant 1/K: probabilities, not logits
     bound = 0.0 if low >= -tol else -1.0
