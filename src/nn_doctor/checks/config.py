@@ -9,8 +9,22 @@ import numpy as np
 
 from nn_doctor.checks import Inputs, Outcome, check
 from nn_doctor.checks._util import finite_prefix, improvement
+from nn_doctor.frame import config_steps_per_epoch
 
 _NUM = (int, float)
+
+
+#: The usual learning rate per optimizer (the defaults of torch/Keras and the common choices
+#: for SGD), matched as a substring of the config's optimizer name (nadam, radam -> adam);
+#: ``default`` for an optimizer not listed. The one table every rate check reads.
+USUAL_LR: dict[str, float] = {
+    "adam": 0.001,
+    "adamw": 0.001,
+    "rmsprop": 0.001,
+    "adagrad": 0.01,
+    "sgd": 0.05,
+    "default": 0.01,
+}
 
 
 @check("config_is", kind="config", measures=("key",), defaults={}, key=str, values=list)
@@ -89,7 +103,7 @@ def config_ratio(
     "lr_vs_typical",
     kind="config",
     measures=("factor", "lr", "typical", "optimizer"),
-    defaults={"min_factor": 0.0, "max_factor": math.inf},
+    defaults={"typical": USUAL_LR, "min_factor": 0.0, "max_factor": math.inf},
     typical=dict,
     min_factor=_NUM,
     max_factor=_NUM,
@@ -97,7 +111,7 @@ def config_ratio(
 def lr_vs_typical(
     x: Inputs, *, typical: dict[str, float], min_factor: float, max_factor: float
 ) -> Outcome | None:
-    """The rate used over the usual one for its optimizer (``typical`` maps optimizer → lr).
+    """The rate used over the usual one for its optimizer (``typical``: optimizer → lr, USUAL_LR).
 
     With no optimizer in the config the usual rates span 50x (Adam 1e-3, SGD 0.05), so the
     answer is given only where every optimizer agrees: matched when the rate is out of bounds
@@ -143,6 +157,7 @@ def lr_vs_typical(
     kind="series",
     measures=("factor", "lr", "typical", "optimizer", "improvement", "effective_steps"),
     defaults={
+        "typical": USUAL_LR,
         "max_factor": 0.1,
         "min_improvement": -0.05,
         "max_improvement": 0.1,
@@ -200,7 +215,7 @@ def stalled_at_small_lr(
     "few_usual_steps",
     kind="series",
     measures=("factor", "lr", "typical", "optimizer", "effective_steps"),
-    defaults={"min_factor": 0.1, "max_effective_steps": 100.0},
+    defaults={"typical": USUAL_LR, "min_factor": 0.1, "max_effective_steps": 100.0},
     typical=dict,
     min_factor=_NUM,
     max_effective_steps=_NUM,
@@ -252,12 +267,9 @@ def _usual_steps(x: Inputs, steps: np.ndarray, usual: float) -> float | None:
     config's steps per epoch on a per-epoch log); the rate is the logged one averaged over the
     steps it was logged at (schedules included), else the configured one.
     """
-    per_unit = 1.0
-    if x.frame.axis == "epoch":
-        n, bs = x.config.get("n_train"), x.config.get("batch_size")
-        if not (isinstance(n, (int, float)) and isinstance(bs, (int, float)) and bs > 0):
-            return None
-        per_unit = float(np.ceil(n / bs))
+    per_unit = config_steps_per_epoch(x.config) if x.frame.axis == "epoch" else 1.0
+    if per_unit is None:
+        return None
     span = float(steps[-1] - steps[0]) + float(np.median(np.diff(steps)))
     mean_lr = None
     if x.frame.has("lr"):
@@ -305,9 +317,7 @@ def steps_per_epoch(x: Inputs, *, min: float, max: float) -> Outcome | None:
     """Optimizer steps per epoch (from a logged epoch counter or n_train / batch_size)."""
     spe = x.frame.steps_per_epoch if x.frame.axis != "epoch" else None
     if spe is None:
-        n, bs = x.config.get("n_train"), x.config.get("batch_size")
-        if isinstance(n, (int, float)) and isinstance(bs, (int, float)) and bs > 0:
-            spe = math.ceil(n / bs)
+        spe = config_steps_per_epoch(x.config)
     if spe is None:
         return None
     return Outcome(min <= spe <= max, value=float(spe), measures={"steps_per_epoch": spe})
