@@ -14,6 +14,7 @@ pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
 from benchmarks.zoo.scenarios import FAMILIES, FRESH_FAMILIES, scenarios
+from tests.benchmarks.conftest import assert_split_scenarios
 
 FRESH = ["blobs_resmlp", "waves_cnn1d", "halves_gru", "tokens_transformer", "friedman2_mlp"]
 
@@ -35,13 +36,7 @@ def test_fresh_families_exist_with_split_fresh() -> None:
 
 def test_fresh_scenarios_are_fresh_and_a_quarter_healthy() -> None:
     scs = scenarios((0, 1), FRESH)
-    assert scs and all(sc.split == "fresh" for sc in scs)
-    assert {sc.family for sc in scs} == set(FRESH)
-    healthy = sum(sc.cause == "healthy" for sc in scs)
-    assert healthy >= len(scs) / 4
-    for name in FRESH:
-        own = [sc for sc in scs if sc.family == name]
-        assert sum(sc.cause == "healthy" for sc in own) >= len(own) / 4
+    assert_split_scenarios(scs, "fresh", FRESH)
     # Fresh runs are made only by name: the default corpus is what it was without them.
     assert not any(sc.split == "fresh" for sc in scenarios((0,)))
 

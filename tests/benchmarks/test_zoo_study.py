@@ -28,6 +28,7 @@ from benchmarks.zoo.scenarios import (
 )
 from benchmarks.zoo.writers import WRITERS, csv_plain, jsonl, keras_csv, lightning, tensorboard
 from benchmarks.zoo.writers.common import naming
+from tests.benchmarks.conftest import assert_split_scenarios
 
 STUDY = ["quantiles_gelu_mlp", "hastie_bn_mlp", "sine_lstm", "friedman3_leaky", "shapes_cnn2d_bn"]
 NAMED_WRITERS = (csv_plain, jsonl, keras_csv, lightning, tensorboard)
@@ -61,13 +62,7 @@ def test_study_families_exist_with_split_study() -> None:
 
 def test_study_scenarios_are_study_and_a_quarter_healthy() -> None:
     scs = scenarios((0, 1), STUDY)
-    assert scs and all(sc.split == "study" for sc in scs)
-    assert {sc.family for sc in scs} == set(STUDY)
-    healthy = sum(sc.cause == "healthy" for sc in scs)
-    assert healthy >= len(scs) / 4
-    for name in STUDY:
-        own = [sc for sc in scs if sc.family == name]
-        assert sum(sc.cause == "healthy" for sc in own) >= len(own) / 4
+    assert_split_scenarios(scs, "study", STUDY)
     assert len({sc.run_id for sc in scs}) == len(scs)
     # Study runs are made only by name: neither the default corpus nor the fresh split has them.
     assert not any(sc.split == "study" for sc in scenarios((0,)))
