@@ -49,6 +49,24 @@ def test_gap_early_and_late(run_check):
     assert run_check("gap", {"train_loss": TRAIN, "val_loss": ([5], [1.0])}) is None
 
 
+def test_gap_middle_window_in_points(run_check):
+    # noisy training labels: per-epoch training accuracy lags at first, sits well below the
+    # clean validation accuracy through the middle, then memorization closes the gap at the end
+    steps = list(range(20))
+    train = [0.3 + 0.02 * i for i in range(10)] + [0.5 + 0.04 * i for i in range(10)]
+    val = [0.6] * 16 + [0.55, 0.5, 0.5, 0.5]
+    data = {"train_acc": (steps, train), "val_acc": (steps, val)}
+    pts = {"signals": ["train_acc", "val_acc"], "relative": False}
+    mid = run_check("gap", data, window="middle", **pts)
+    assert mid.measures["gap"] == pytest.approx(0.6 - 0.47, abs=0.03)  # points, not a ratio
+    assert run_check("gap", data, window="middle", min=0.1, **pts).matched
+    assert not run_check("gap", data, window="late", min=0.1, **pts).matched  # memorized by then
+    rel = run_check("gap", data, window="middle", signals=["train_acc", "val_acc"])
+    assert rel.measures["gap"] > mid.measures["gap"]  # the relative gap divides by ~0.47
+    few = {"train_acc": (steps[:3], train[:3]), "val_acc": (steps[:3], val[:3])}
+    assert run_check("gap", few, window="middle", **pts) is None  # no middle in 3 evaluations
+
+
 def test_train_flat_val_falls(run_check):
     flat = [2.0 + 0.01 * math.sin(i) for i in range(100)]
     falling = val_at(lambda s: 2.0 - 0.01 * s)

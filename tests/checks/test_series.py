@@ -86,6 +86,21 @@ def test_improvement(run_check):
     assert run_check("improvement", {"train_loss": [2.0, 1.0]}) is None
 
 
+def test_learned_nothing_reads_the_validation_loss_too(run_check):
+    flat = [1.39 + 0.01 * math.sin(i) for i in range(40)]
+    assert run_check(
+        "learned_nothing", {"train_loss": flat}
+    ).matched  # no validation: train decides
+    frozen_val = (list(range(0, 40, 4)), [1.38] * 10)
+    assert run_check("learned_nothing", {"train_loss": flat, "val_loss": frozen_val}).matched
+    # noisy training labels: training loss flat, the clean validation loss improves 15 %
+    learning_val = (list(range(0, 40, 4)), [1.38 - 0.025 * i for i in range(10)])
+    out = run_check("learned_nothing", {"train_loss": flat, "val_loss": learning_val})
+    assert not out.matched and out.measures["val_improvement"] > 0.1
+    assert not run_check("learned_nothing", {"train_loss": decay()}).matched
+    assert run_check("learned_nothing", {"train_loss": flat[:2]}) is None
+
+
 def test_still_falling(run_check):
     line = [2.0 - 0.01 * i for i in range(100)]
     assert run_check("still_falling", {"train_loss": line}).matched

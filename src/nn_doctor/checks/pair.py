@@ -112,17 +112,29 @@ def val_turns_up(
         "min": -math.inf,
         "max": math.inf,
         "max_train_progress": math.inf,
+        "relative": True,
     },
     window=str,
     frac=_NUM,
     min=_NUM,
     max=_NUM,
     max_train_progress=_NUM,
+    relative=bool,
 )
 def gap(
-    x: Inputs, *, window: str, frac: float, min: float, max: float, max_train_progress: float
+    x: Inputs,
+    *,
+    window: str,
+    frac: float,
+    min: float,
+    max: float,
+    max_train_progress: float,
+    relative: bool,
 ) -> Outcome | None:
-    """Relative validation-minus-train gap, (val - train) / |train|, over an early or late window.
+    """Relative validation-minus-train gap, (val - train) / |train|, over an early, middle or late window.
+
+    ``relative: false`` reads the plain difference instead: for accuracies, whose gaps are
+    read in points (0.82 vs 0.72 is ten points, whatever the level).
 
     ``max_train_progress`` (default: no limit) keeps only evaluations made before the training
     series had covered that share of its total change (a loss's drop, an accuracy's rise): "from the very start" means before training
@@ -148,10 +160,19 @@ def gap(
         if not keep.any():
             return None
         steps, train, val = steps[keep], train[keep], val[keep]
-    w = window_len(len(steps), frac, 1)
-    sel = slice(0, w) if window == "early" else slice(len(steps) - w, None)
+    n = len(steps)
+    w = window_len(n, frac, 1)
+    if window == "middle":
+        # between the first and the last ``frac``: past the first epochs (where a per-epoch
+        # training mean lags the end-of-epoch evaluation) and before the end (where a model
+        # memorizing its training set reverses whatever gap there was).
+        if n - 2 * w < 2:
+            return None
+        sel = slice(w, n - w)
+    else:
+        sel = slice(0, w) if window == "early" else slice(n - w, None)
     t, v = float(np.median(train[sel])), float(np.median(val[sel]))
-    g = (v - t) / scale(t)
+    g = (v - t) / scale(t) if relative else v - t
     return Outcome(
         min <= g <= max, step=int(steps[sel][0]), value=g, measures={"gap": g, "train": t, "val": v}
     )

@@ -315,6 +315,40 @@ def improvement_check(x: Inputs, *, frac: float, min: float, max: float) -> Outc
 
 
 @check(
+    "learned_nothing",
+    kind="series",
+    measures=("improvement", "val_improvement"),
+    defaults={"frac": 0.1, "max": 0.05},
+    frac=_NUM,
+    max=_NUM,
+)
+def learned_nothing(x: Inputs, *, frac: float, max: float) -> Outcome | None:
+    """The training loss improved at most ``max``, and so did the validation loss where logged.
+
+    Why the validation loss too: a training loss scored against noisy labels can stay flat
+    while the model learns what generalizes, and the validation loss shows it; a run that
+    learned nothing moves neither. Without a validation loss the training loss decides alone.
+    """
+    assert x.series is not None
+    steps, v = finite_prefix(x.series)
+    if len(v) < 3:
+        return None
+    imp = improvement(v, frac)
+    val_imp = math.nan
+    if x.frame.has("val_loss"):
+        _, vv = finite_prefix(x.frame.series("val_loss"))
+        if len(vv) >= 3:
+            val_imp = improvement(vv, frac)
+    flat = imp <= max and not val_imp > max
+    return Outcome(
+        flat,
+        step=int(steps[0]),
+        value=imp,
+        measures={"improvement": imp, "val_improvement": val_imp},
+    )
+
+
+@check(
     "relative_range",
     kind="series",
     measures=("range", "points"),
