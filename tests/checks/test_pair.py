@@ -93,6 +93,20 @@ def test_metric_improves_after(run_check):
     )
 
 
+def test_metric_improves_after_is_not_fooled_by_scatter(run_check):
+    # a validation set from another distribution: loss and accuracy flat, each evaluation
+    # scattered by a few %; one lucky evaluation late in the run is not "still improving"
+    steps = list(range(30))
+    wobble = [((i * 7) % 11 - 5) / 100 for i in steps]
+    val_loss = (steps, [2.45 * (1 + w) for w in wobble])
+    val_acc = (
+        steps,
+        [0.6 * (1 - w / 2) + (0.03 if i == 26 else 0.0) for i, w in enumerate(wobble)],
+    )
+    data = {"val_loss": val_loss, "val_acc": val_acc}
+    assert not run_check("metric_improves_after", data).matched
+
+
 def test_pred_bound_relu_output_cannot_go_negative(run_check):
     pred_min = [0.0] * 10
     target_min = [-2.5] * 10
