@@ -23,6 +23,17 @@ def test_layer_level_hidden_only_drops_output_layer(run_check):
     assert not out.matched
 
 
+def test_layer_level_median_is_not_carried_by_one_layer(run_check):
+    # a too-small rate: every layer moves ~3e-5 per step, the small output head 2e-4
+    slow = fam("update_ratio", {"fc1": [3e-5] * 10, "fc2": [4e-5] * 10, "out": [2e-4] * 10})
+    params = {"signals": ["update_ratio/*"], "window": "early", "max": 1e-4}
+    assert not run_check("layer_level", slow, agg="max", **params).matched
+    out = run_check("layer_level", slow, agg="median", **params)
+    assert out.matched and out.value == pytest.approx(4e-5) and out.measures["layers"] == 3
+    healthy = fam("update_ratio", {"fc1": [1e-3] * 10, "fc2": [2e-3] * 10, "out": [5e-3] * 10})
+    assert not run_check("layer_level", healthy, agg="median", **params).matched
+
+
 def test_first_last_ratio(run_check):
     vanishing = fam("grad_norm", {"fc1": [1e-6] * 10, "fc2": [1e-3] * 10, "fc3": [0.1] * 10})
     out = run_check("first_last_ratio", vanishing, signals=["grad_norm/*"], max=1e-3)

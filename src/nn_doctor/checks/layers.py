@@ -54,7 +54,7 @@ def layer_level(
     max: float,
     hidden_only: bool,
 ) -> Outcome | None:
-    """The max/mean/min over layers of each layer's median in a window, within [min, max]."""
+    """The max/mean/median/min over layers of each layer's median in a window, within [min, max]."""
     meds = _window_medians(x, window, frac)
     if hidden_only and len(meds) > 1:
         meds = meds[:-1]  # the output layer has no hidden activation
@@ -62,12 +62,15 @@ def layer_level(
         return None
     values = np.array([m for _, m, _ in meds])
     pick = {"max": int(np.argmax(values)), "min": int(np.argmin(values))}.get(agg)
-    if agg == "mean":
-        value, layer, step = float(values.mean()), "all layers", meds[0][2]
+    if agg in ("mean", "median"):
+        # the typical layer: a median is not carried by one layer out of line (a small output
+        # head whose ratio runs ten times its neighbours')
+        value = float(values.mean() if agg == "mean" else np.median(values))
+        layer, step = "all layers", meds[0][2]
     elif pick is not None:
         layer, value, step = meds[pick]
     else:
-        raise ValueError(f"agg must be max, mean or min, not {agg!r}")
+        raise ValueError(f"agg must be max, mean, median or min, not {agg!r}")
     return Outcome(
         min <= value <= max,
         step=step,
