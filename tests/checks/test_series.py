@@ -44,6 +44,11 @@ def test_pre_nonfinite_rise(run_check):
     assert not run_check("pre_nonfinite_rise", {"train_loss": abrupt}).matched
     assert not run_check("pre_nonfinite_rise", {"train_loss": decay(20)}).matched
     assert run_check("pre_nonfinite_rise", {"train_loss": [1.0, 0.9, NAN, NAN]}) is None
+    # a per-epoch log: three epochs falling, then NaN, is still an overflow while falling
+    epochs = [1.036, 0.314, 0.187, NAN, NAN]
+    out = run_check("pre_nonfinite_rise", {"train_loss": epochs}, min_rebound=0.0, max_rebound=0.1)
+    assert out.matched and out.measures["rebound"] == 0.0
+    assert run_check("pre_nonfinite_rise", {"train_loss": [1.0, 0.4, 0.9, NAN]}).matched  # climbed
 
 
 def test_diverges(run_check):

@@ -86,8 +86,9 @@ def pre_nonfinite_rise(
     steps, v = finite_prefix(x.series)
     if len(v) == len(x.series):
         return Outcome(False, measures={"rebound": 0.0})  # never went non-finite
-    if len(v) < 4:
-        return None  # too little history before the NaN to judge
+    if len(v) < 3:
+        return None  # too little history before the NaN to judge (three epochs of a per-epoch
+        # log are enough to see whether it was still falling or already climbing)
     rb = rebound(v, smooth(v, 0.03))
     w = window_len(len(v), window, 2)
     peak = float(np.max(rb[-w:]))
