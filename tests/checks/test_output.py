@@ -157,6 +157,58 @@ def test_start_level_unless_classifier(run_check):
     assert run_check("start_level_unless_classifier", with_acc, min=1000.0) is None
 
 
+def _regression_losses(
+    init_std: float | None, target_mean: float, target_std: float
+) -> list[float]:
+    """Per-step MSE of a 5-layer ReLU MLP on a smooth synthetic target over 400 Adam steps
+    (batch 32), the targets rescaled to (``target_mean``, ``target_std``); optionally every
+    weight drawn from N(0, ``init_std``): outputs blown up from the first step."""
+    torch = pytest.importorskip("torch")
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(512, 8, generator=g)
+    y = torch.sin(x[:, :1] * 2) + 0.5 * x[:, 1:2] * x[:, 2:3]
+    y = (y - y.mean()) / y.std() * target_std + target_mean
+    torch.manual_seed(0)
+    sizes = [8, 64, 64, 64, 64, 1]
+    layers: list = []
+    for a, b in itertools.pairwise(sizes):
+        layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+    net = torch.nn.Sequential(*layers[:-1])
+    if init_std is not None:
+        for p in net.parameters():
+            torch.nn.init.normal_(p, std=init_std)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    out = []
+    for _ in range(400):
+        idx = torch.randint(0, 512, (32,), generator=g)
+        loss = torch.nn.functional.mse_loss(net(x[idx]), y[idx])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        out.append(loss.item())
+    return out
+
+
+def test_huge_start_collapses_tells_a_blown_init_from_raw_targets(run_check):
+    params = {"min_start": 1000.0, "max_ratio": 0.002}
+    blown = run_check(
+        "huge_start_collapses", {"train_loss": _regression_losses(0.5, 0, 1)}, **params
+    )
+    assert blown.matched and blown.measures["head"] >= 1000  # outputs shrink to unit-scale targets
+    raw = run_check(
+        "huge_start_collapses", {"train_loss": _regression_losses(None, 150, 75)}, **params
+    )
+    assert raw.measures["head"] >= 1000 and not raw.matched  # the loss stays on the targets' scale
+    small = run_check(
+        "huge_start_collapses", {"train_loss": _regression_losses(None, 0, 1)}, **params
+    )
+    assert not small.matched  # an ordinary start
+    # a classifier, or logged target statistics, decide elsewhere
+    huge = [5000.0 * 0.5**i for i in range(20)]
+    assert run_check("huge_start_collapses", {"train_loss": huge, "val_acc": [0.5] * 20}) is None
+    assert run_check("huge_start_collapses", {"train_loss": huge, "target_std": [1.0] * 20}) is None
+
+
 def test_logits_within_bound(run_check):
     n = 30
     clf = {"task": "classification", "n_classes": 4}
