@@ -59,6 +59,19 @@ def test_diverges(run_check):
     assert run_check("diverges", {"train_loss": [1.0, 0.5, 2.0]}) is None
 
 
+def test_diverges_needs_a_fall_beyond_the_scatter(run_check):
+    # a model stuck at the mean of unit-variance targets, its MSE logged per batch of 24:
+    # chi-square noise around 1.0, whose lucky dips are no fall to climb back from
+    rng = np.random.default_rng(0)
+    flat = list(rng.chisquare(24, 200) / 24)
+    params = {"min_rebound": 1.0, "for_points": 10, "min_span": 0.1}
+    assert not run_check("diverges", {"train_loss": flat}, **params).matched
+    # the same batch noise on a curve that learns, then runs away, still diverges
+    shape = [1.0 - 0.006 * i for i in range(100)] + [0.4 + 0.012 * i for i in range(100)]
+    noisy = [a * b for a, b in zip(shape, rng.chisquare(24, 200) / 24, strict=True)]
+    assert run_check("diverges", {"train_loss": noisy}, **params).matched
+
+
 def test_rel_growth(run_check):
     surge = [1.0] * 30 + [2.0**i for i in range(1, 21)]  # x1000 within the window
     assert run_check("rel_growth", {"grad_norm": surge}, min_factor=100.0).matched

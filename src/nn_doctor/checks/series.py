@@ -114,7 +114,9 @@ def diverges(
 
     ``min_span`` (default 0) counts a rebound only once the curve had fallen by at least that
     share of its starting level (or never fell at all, when the rise is read against the level):
-    early on, when the drop so far is tiny, mini-batch noise alone makes "rebound" large.
+    early on, when the drop so far is tiny, mini-batch noise alone makes "rebound" large. The
+    fall must also clear the smoothed curve's scatter (three standard errors), whatever
+    ``min_span`` says.
     """
     assert x.series is not None
     steps, v = finite_prefix(x.series)
@@ -127,7 +129,12 @@ def diverges(
     start = sm[0]
     fell = start - np.minimum.accumulate(sm)
     never_fell = fell <= EPS * max(1.0, abs(start))
-    counted = never_fell | (fell >= min_span * scale(start))
+    # a fall within the smoothed curve's own scatter is a noise dip, and "back above the start"
+    # after it is noise around a flat line (an unaveraged small-batch loss that never learned):
+    # three standard errors of the rolling median (robust residual scatter / sqrt(window))
+    w = window_len(len(v), smooth, 1)
+    noise = 3.0 * 1.4826 * float(np.median(np.abs(v - sm))) / math.sqrt(w)
+    counted = never_fell | (fell >= max(min_span * scale(start), noise))
     onset = persistent_onset((rb >= min_rebound) & counted, min(for_points, max(1, len(v) // 10)))
     best_i = int(np.argmin(_smooth(v, smooth)))
     factor = float(np.max(v[best_i:]) / v[best_i]) if v[best_i] > EPS else float("nan")
