@@ -81,15 +81,19 @@ def run_check() -> Any:
     return _run
 
 
-def minibatch_losses(net: Any, opt: Any, x: Any, y: Any, steps: int, g: Any) -> list[float]:
-    """Per-step cross-entropy of ``steps`` mini-batches of 32 drawn with generator ``g``: the
-    loss a real classifier logs, for tests that check a statistic against real training."""
+def minibatch_losses(
+    net: Any, opt: Any, x: Any, y: Any, steps: int, g: Any, loss_fn: Any = None
+) -> list[float]:
+    """Per-step loss (cross-entropy unless ``loss_fn``) of ``steps`` mini-batches of 32 drawn
+    with generator ``g``: the loss a real run logs, for tests that check a statistic against
+    real training."""
     import torch
 
+    loss_fn = loss_fn or torch.nn.functional.cross_entropy
     out = []
     for _ in range(steps):
         idx = torch.randint(0, len(y), (32,), generator=g)
-        loss = torch.nn.functional.cross_entropy(net(x[idx]), y[idx])
+        loss = loss_fn(net(x[idx]), y[idx])
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 import pytest
 from tests.checks.conftest import minibatch_losses
@@ -101,15 +102,11 @@ def test_uniform_guess_reads_the_class_count_from_the_level(run_check):
     )
 
 
-def _first_losses(init_std: float | None, seed: int = 0) -> list[float]:
-    """Cross-entropy of a 5-layer ReLU MLP on 3 blobs over 40 Adam steps, optionally with every
-    weight drawn from N(0, ``init_std``) (the large init behind an explosion from step 0)."""
+def _relu_mlp(sizes: list[int], init_std: float | None, seed: int = 0) -> tuple[Any, Any]:
+    """A plain ReLU MLP of ``sizes``, optionally with every weight drawn from N(0, ``init_std``)
+    (the large init behind an explosion from step 0), and its Adam optimizer at 1e-3."""
     torch = pytest.importorskip("torch")
-    g = torch.Generator().manual_seed(seed)
-    y = torch.randint(0, 3, (300,), generator=g)
-    x = torch.randn(3, 8, generator=g)[y] * 2 + torch.randn(300, 8, generator=g)
     torch.manual_seed(seed)
-    sizes = [8, 32, 32, 32, 32, 3]
     layers: list = []
     for a, b in itertools.pairwise(sizes):
         layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
@@ -117,7 +114,17 @@ def _first_losses(init_std: float | None, seed: int = 0) -> list[float]:
     if init_std is not None:
         for p in net.parameters():
             torch.nn.init.normal_(p, std=init_std)
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    return net, torch.optim.Adam(net.parameters(), lr=1e-3)
+
+
+def _first_losses(init_std: float | None, seed: int = 0) -> list[float]:
+    """Cross-entropy of a 5-layer ReLU MLP on 3 blobs over 40 Adam steps, optionally with a
+    large init (see :func:`_relu_mlp`)."""
+    torch = pytest.importorskip("torch")
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 3, (300,), generator=g)
+    x = torch.randn(3, 8, generator=g)[y] * 2 + torch.randn(300, 8, generator=g)
+    net, opt = _relu_mlp([8, 32, 32, 32, 32, 3], init_std, seed)
     return minibatch_losses(net, opt, x, y, 40, g)
 
 
@@ -161,32 +168,15 @@ def _regression_losses(
     init_std: float | None, target_mean: float, target_std: float
 ) -> list[float]:
     """Per-step MSE of a 5-layer ReLU MLP on a smooth synthetic target over 400 Adam steps
-    (batch 32), the targets rescaled to (``target_mean``, ``target_std``); optionally every
-    weight drawn from N(0, ``init_std``): outputs blown up from the first step."""
+    (batch 32), the targets rescaled to (``target_mean``, ``target_std``); optionally with a
+    large init (see :func:`_relu_mlp`): outputs blown up from the first step."""
     torch = pytest.importorskip("torch")
     g = torch.Generator().manual_seed(0)
     x = torch.randn(512, 8, generator=g)
     y = torch.sin(x[:, :1] * 2) + 0.5 * x[:, 1:2] * x[:, 2:3]
     y = (y - y.mean()) / y.std() * target_std + target_mean
-    torch.manual_seed(0)
-    sizes = [8, 64, 64, 64, 64, 1]
-    layers: list = []
-    for a, b in itertools.pairwise(sizes):
-        layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
-    net = torch.nn.Sequential(*layers[:-1])
-    if init_std is not None:
-        for p in net.parameters():
-            torch.nn.init.normal_(p, std=init_std)
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    out = []
-    for _ in range(400):
-        idx = torch.randint(0, 512, (32,), generator=g)
-        loss = torch.nn.functional.mse_loss(net(x[idx]), y[idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        out.append(loss.item())
-    return out
+    net, opt = _relu_mlp([8, 64, 64, 64, 64, 1], init_std)
+    return minibatch_losses(net, opt, x, y, 400, g, torch.nn.functional.mse_loss)
 
 
 def test_huge_start_collapses_tells_a_blown_init_from_raw_targets(run_check):
