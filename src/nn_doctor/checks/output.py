@@ -257,7 +257,7 @@ def start_level_unless_classifier(x: Inputs, *, frac: float, min: float) -> Outc
     "huge_start_collapses",
     kind="series",
     measures=("head", "tail", "ratio"),
-    defaults={"frac": 0.01, "min_start": 1000.0, "max_ratio": 0.01},
+    defaults={"frac": 0.01, "min_start": 1000.0, "max_ratio": 0.002},
     frac=_NUM,
     min_start=_NUM,
     max_ratio=_NUM,
