@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from nn_doctor.checks import Inputs, Outcome, check
-from nn_doctor.checks._util import finite_prefix, window_len
+from nn_doctor.checks._util import finite_prefix, head_level, tail_level, window_len
 from nn_doctor.checks.series import level
 
 _NUM = (int, float)
@@ -284,8 +284,7 @@ def huge_start_collapses(
     steps, v = finite_prefix(x.series)
     if len(v) < 8:
         return None
-    head = float(np.median(v[: max(1, round(len(v) * frac))]))
-    tail = float(np.median(v[-max(1, len(v) // 10) :]))
+    head, tail = head_level(v, frac), tail_level(v, 0.1)
     ratio = tail / head if head > 0 else math.inf
     return Outcome(
         head >= min_start and ratio <= max_ratio,
