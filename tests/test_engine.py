@@ -115,6 +115,52 @@ def test_against_lowers_score() -> None:
     assert lowered < plain
 
 
+CONFESSION = {
+    "id": "stated",
+    "key": True,
+    "conclusive": True,
+    "check": "config_is",
+    "params": {"key": "init", "values": ["zeros"]},
+    "weight": 0.3,
+    "says": "init is {value}",
+}
+
+
+def test_a_conclusive_config_fact_is_not_diluted_by_symptoms_that_did_not_show() -> None:
+    flat_loss = [1.0] * 200  # neither diverged nor NaN: the group is evaluable and unmatched
+    with_config = frame(flat_loss)
+    with_config.config["init"] = "zeros"
+    plain = evaluate_rule(
+        rule(evidence=[*RULE["evidence"], {**CONFESSION, "conclusive": False}]), with_config
+    )
+    confessed = evaluate_rule(rule(evidence=[*RULE["evidence"], CONFESSION]), with_config)
+    # without the flag: 0.3 matched over 0.3 + 0.5 (group g) + 0.25 (zeros unknown, halved)
+    assert plain.score == pytest.approx(0.3 / 1.05, abs=1e-3) and plain.verdict == "quiet"
+    assert confessed.score == 1.0 and confessed.verdict == "fires"
+    # counter-evidence still counts against a confessed cause
+    against = [
+        {
+            **CONFESSION,
+            "id": "flat",
+            "conclusive": False,
+            "check": "relative_range",
+            "signal": "train_loss",
+            "params": {"max": 0.01},
+            "weight": -0.15,
+            "says": "flat",
+            "key": False,
+        }
+    ]
+    countered = evaluate_rule(
+        rule(evidence=[*RULE["evidence"], CONFESSION], against=against), with_config
+    )
+    assert countered.score == pytest.approx((0.3 - 0.15) / 0.3, abs=1e-3)
+    # a config fact that does not hold confesses nothing
+    other = frame(flat_loss)
+    other.config["init"] = "kaiming"
+    assert evaluate_rule(rule(evidence=[*RULE["evidence"], CONFESSION]), other).verdict == "quiet"
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -128,6 +174,7 @@ def test_against_lowers_score() -> None:
         ({"evidence": [{**RULE["evidence"][0], "weight": -1}]}, "positive weight"),
         ({"evidence": [{**RULE["evidence"][0], "params": {"min_rebound": "x"}}]}, "expected"),
         ({"colour": "red"}, "unknown key"),
+        ({"evidence": [{**RULE["evidence"][0], "conclusive": True}]}, "only positive config"),
     ],
 )
 def test_malformed_rules_name_file_and_field(change: dict[str, object], message: str) -> None:

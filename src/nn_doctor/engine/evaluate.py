@@ -275,7 +275,12 @@ def _score(items: list[ItemResult], unknown_weight: float) -> float:
 
     Grouped items are alternatives: a group counts once, with the weight of its heaviest item;
     it is matched (with that item's weight) if any item matched, and unknown only if all are.
+
+    A matched *conclusive* item (a config fact that is the defect by definition, such as an
+    all-zero init) leaves unmatched evidence out of the denominator: the run's curves not
+    showing a symptom does not make a stated defect less present; counter-evidence still counts.
     """
+    confessed = any(r.item.conclusive and r.status == "matched" for r in items)
     units: dict[str, list[ItemResult]] = {}
     for r in items:
         if r.item.weight > 0:
@@ -288,8 +293,8 @@ def _score(items: list[ItemResult], unknown_weight: float) -> float:
             matched += max(hits)
             evaluable += weight
         elif all(m.status == "unknown" for m in members):
-            unknown += weight
-        else:
+            unknown += 0.0 if confessed else weight
+        elif not confessed:
             evaluable += weight
     matched += sum(r.item.weight for r in items if r.item.weight < 0 and r.status == "matched")
     denom = evaluable + unknown_weight * unknown

@@ -49,6 +49,7 @@ _ITEM_KEYS = {
     "precedes",
     "hint",
     "group",
+    "conclusive",
 }
 
 
@@ -124,6 +125,9 @@ def _item(raw: Any, where: str, err: _Path, *, negative: bool) -> EvidenceItem:
         signals = (str(raw["signal"]),)
     else:
         signals = ()
+    if raw.get("conclusive") and (spec.kind != "config" or negative):
+        # only a stated fact can confess a cause; a curve reading is always one reading
+        raise err.fail([*chain, "conclusive"], "only positive config evidence can be conclusive")
     need = {"series": 1, "pair": 2, "layers": 1, "config": 0, "frame": 0}[spec.kind]
     if len(signals) != need:
         raise err.fail(chain, f"check '{name}' reads {need} signal(s), got {len(signals)}")
@@ -170,6 +174,7 @@ def _item(raw: Any, where: str, err: _Path, *, negative: bool) -> EvidenceItem:
         key=bool(raw.get("key", False)),
         hint=raw.get("hint"),
         group=raw.get("group"),
+        conclusive=bool(raw.get("conclusive", False)),
     )
 
 

@@ -31,6 +31,9 @@ class EvidenceItem:
     precedes: tuple[str, ...] = ()
     hint: str | None = None
     group: str | None = None  # items in one group are alternative symptoms: the best one counts
+    # a config fact that is the defect by definition (init: zeros): when it matches, curve
+    # evidence that did not show is not held against the rule (see evaluate._score)
+    conclusive: bool = False
 
     @cached_property
     def memo_key(self) -> tuple[str | None, tuple[str, ...], str]:
