@@ -54,6 +54,26 @@ def test_peak_rise_singular_jump_against_heavy_tailed_batches(run_check):
     assert run_check("peak_rise", {"train_loss": last}, min=3.0, spike_ratio=2.0).matched
 
 
+def test_peak_rise_outgrown_by_a_run_that_trained_through_it(run_check):
+    # a warmup overshoot: the loss climbs ~4 starting levels in the first steps, then trains to a
+    # fifth of where it started
+    rng = random.Random(5)
+    warmup = [0.4, 0.9, 2.0, 0.7, 0.35, 0.25] + [0.07 + 0.03 * rng.random() for _ in range(140)]
+    assert run_check("peak_rise", {"train_loss": warmup}, min=3.0, spike_ratio=2.0).matched
+    out = run_check("peak_rise", {"train_loss": warmup}, min=3.0, spike_ratio=2.0, outgrown=0.5)
+    assert not out.matched and out.measures["end"] < 0.5 * out.measures["best_before"]
+    # a jump the run only came back from (to about where it was) is still a blow-up
+    back = [0.4, 0.9, 2.0, 0.7] + [0.38 + 0.03 * rng.random() for _ in range(140)]
+    assert run_check(
+        "peak_rise", {"train_loss": back}, min=3.0, spike_ratio=2.0, outgrown=0.5
+    ).matched
+    # a jump of orders of magnitude is a blow-up even when the run recovers far below its start
+    huge = [2240.0, 6.9e20, 4.2e20, 1e18, 1e12, 1e6, 100.0] + [1.5] * 100
+    assert run_check(
+        "peak_rise", {"train_loss": huge}, min=3.0, spike_ratio=2.0, outgrown=0.5
+    ).matched
+
+
 def test_tail_trend(run_check):
     straight = [2.3 - 0.015 * i for i in range(100)]
     out = run_check("tail_trend", {"train_loss": _noisy(straight, 0.1)})

@@ -227,6 +227,18 @@ def test_oscillation_max_improvement_ignores_noise_on_a_learning_curve(run_check
     ).matched
 
 
+def test_oscillation_starts_the_trend_at_the_first_loss_when_it_fell_within_the_head(run_check):
+    # an unaveraged small-batch loss that fell 80 % between its first two logged points, then
+    # scatters around its floor: the head's median already sits on the floor, the first loss
+    # says the trend came most of the way down (a healthy batch-24 regression in the study zoo)
+    rng = np.random.default_rng(4)
+    noisy = [0.4] + [0.05 + 0.08 * rng.exponential() for _ in range(150)]
+    loose = run_check("oscillation", {"train_loss": noisy}, min_amplitude=0.25)
+    assert loose.matched  # the swings are there
+    gated = run_check("oscillation", {"train_loss": noisy}, min_amplitude=0.25, max_improvement=0.5)
+    assert not gated.matched
+
+
 def test_still_falling_min_total_drop(run_check):
     rng = np.random.default_rng(2)
     flat = [7.5 + 0.08 * rng.standard_normal() for _ in range(60)] + [7.3, 7.28, 7.25, 7.2]

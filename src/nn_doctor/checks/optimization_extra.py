@@ -21,6 +21,7 @@ from nn_doctor.checks._util import (
     memoized,
     scale,
     smooth,
+    tail_level,
     upper_pairs,
 )
 
@@ -55,14 +56,15 @@ def block_medians(v: np.ndarray, blocks: int) -> np.ndarray:
 @check(
     "peak_rise",
     kind="series",
-    measures=("factor", "peak", "best_before"),
-    defaults={"min": 10.0, "spike_ratio": 0.0, "singular_below": 10.0},
+    measures=("factor", "peak", "best_before", "end"),
+    defaults={"min": 10.0, "spike_ratio": 0.0, "singular_below": 10.0, "outgrown": 0.0},
     min=_NUM,
     spike_ratio=_NUM,
     singular_below=_NUM,
+    outgrown=_NUM,
 )
 def peak_rise(
-    x: Inputs, *, min: float, spike_ratio: float, singular_below: float
+    x: Inputs, *, min: float, spike_ratio: float, singular_below: float, outgrown: float
 ) -> Outcome | None:
     """Largest climb of the (finite) curve above its best-so-far, in units of its starting level.
 
@@ -88,11 +90,16 @@ def peak_rise(
         held = float(np.max(np.minimum(rise[:-1], rise[1:])))
         others = np.concatenate([rise[: max(0, i - 1)], rise[i + 2 :]])  # spike, neighbours out
         stands_out = held >= min or factor >= spike_ratio * float(np.max(others))
+    end = tail_level(v[i:])
+    # a moderate jump (under ``singular_below`` levels) the run trained through: it went on to
+    # end below ``outgrown`` times its best before the jump (a warmup overshoot, a transient
+    # the rate recovered from); a jump of orders of magnitude is a blow-up whatever follows
+    trained_through = outgrown > 0 and factor < singular_below and end < outgrown * float(best[i])
     return Outcome(
-        factor >= min and stands_out,
+        factor >= min and stands_out and not trained_through,
         step=int(steps[i]),
         value=factor,
-        measures={"factor": factor, "peak": float(v[i]), "best_before": float(best[i])},
+        measures={"factor": factor, "peak": float(v[i]), "best_before": float(best[i]), "end": end},
     )
 
 

@@ -282,9 +282,14 @@ def oscillation(
     # the reference scale: the curve's own level range, so a loss near 0 is not penalized
     ref = scale(head_level(v) - float(np.min(trend)), tail_level(trend))
     amp = float(np.median(resid) / ref)
-    trend_imp = (head_level(trend) - tail_level(trend)) / scale(
-        head_level(trend), tail_level(trend)
-    )
+    # the start is the first logged loss when it is above the head's median (an unaveraged
+    # small-batch loss can fall most of the way within the head window, whose median then
+    # starts the trend at the floor; a warmup overshoot above it is not the start), the end the
+    # trend's last tenth over at least three points (a short log's rolling median of an
+    # alternating loss alternates too, and two points of it are one swing, not a level)
+    start_level = max(float(v[0]), head_level(trend))
+    end_level = tail_level(trend, 0.1, 3)
+    trend_imp = (start_level - end_level) / scale(start_level, end_level)
     # Swings of the training loss under a steady validation loss are mini-batch noise: steps
     # that overshoot move the parameters back and forth, and held-out data would see it. Steady:
     # fell at nearly every evaluation (Kendall tau at most ``val_max_tau``), or moved by at most
