@@ -239,6 +239,16 @@ def test_oscillation_starts_the_trend_at_the_first_loss_when_it_fell_within_the_
     assert not gated.matched
 
 
+def test_still_falling_reads_a_five_epoch_log(run_check):
+    # a Keras CSVLogger log of a run stopped after five epochs, still falling a third per epoch
+    # (tail_trend keeps six: its robust line needs four tail points, most of a five-point log)
+    cut_short = [0.659, 0.511, 0.341, 0.210, 0.150]
+    assert run_check("still_falling", {"train_loss": cut_short}).matched
+    # a five-epoch fine-tune that had flattened out is read too, and is not still falling
+    assert not run_check("still_falling", {"train_loss": [0.5, 0.3, 0.25, 0.24, 0.235]}).matched
+    assert run_check("still_falling", {"train_loss": cut_short[:4]}) is None
+
+
 def test_still_falling_min_total_drop(run_check):
     rng = np.random.default_rng(2)
     flat = [7.5 + 0.08 * rng.standard_normal() for _ in range(60)] + [7.3, 7.28, 7.25, 7.2]
