@@ -132,6 +132,22 @@ def test_pred_bound_sigmoid_high_side(run_check):
     assert run_check("pred_bound", {"pred_max": [0.995], "target_max": [5.0]}, side="high") is None
 
 
+def test_pred_bound_needs_the_bound_never_crossed(run_check):
+    # a tanh output saturated at -1: batch minima hug the bound and never pass it
+    tanh = [-0.995, -0.993, -0.999, -0.996, -0.994, -0.998, -0.995, -0.997, -0.996, -0.999]
+    target_min = [-2.3] * 10
+    out = run_check(
+        "pred_bound", {"pred_min": tanh, "target_min": target_min}, side="low", tol=0.02
+    )
+    assert out.matched and out.measures["bound"] == -1.0
+    # a linear output whose batch minima happen to have a median near -1 but scatter past it
+    linear = [-0.97, -1.12, -0.93, -0.99, -1.21, -0.95, -0.98, -1.04, -0.9, -0.985]
+    out = run_check(
+        "pred_bound", {"pred_min": linear, "target_min": target_min}, side="low", frac=1.0
+    )
+    assert abs(out.measures["pred"] + 1.0) <= 0.02 and not out.matched
+
+
 def test_ratio_above(run_check):
     pre = [5.0] * 8 + [0.5, 0.5]
     post = [1.0] * 8 + [0.5, 0.5]

@@ -276,11 +276,21 @@ def pred_bound(
     _, tv = finite_values(x.other)
     if len(pv) < 2 or len(tv) < 1:
         return None
-    pred = float(np.median(pv[-window_len(len(pv), frac, 1) :]))
+    window = pv[-window_len(len(pv), frac, 1) :]
+    pred = float(np.median(window))
     target = float(np.median(tv[-window_len(len(tv), frac, 1) :]))
     beyond = target - pred if side == "high" else pred - target
     excess = beyond / scale(pred, target)
-    at = [float(b) for b in bounds if abs(pred - float(b)) <= tol]
+    # pinned: near the bound and never past it; an activation cannot cross its own bound, while
+    # an unbounded output's batch extremes scatter around wherever they sit (a linear output's
+    # batch minima of -0.98 in the median went below -1 on other batches)
+    worst = float(np.max(window)) if side == "high" else float(np.min(window))
+    at = [
+        float(b)
+        for b in bounds
+        if abs(pred - float(b)) <= tol
+        and (worst <= b + tol if side == "high" else worst >= b - tol)
+    ]
     steps = x.series.index
     return Outcome(
         bool(at) and excess >= min_excess,
