@@ -148,6 +148,24 @@ def test_pred_bound_needs_the_bound_never_crossed(run_check):
     assert abs(out.measures["pred"] + 1.0) <= 0.02 and not out.matched
 
 
+def test_gap_at_the_first_evaluation_past_a_training_progress(run_check):
+    params = {"window": "early", "frac": 0.01, "min": 3.0, "min_train_progress": 0.5}
+    # per-epoch log, validation from another distribution: the first epoch's training mean
+    # holds the untrained start, so the first gap is under the bar; half-way down it is 3.5x
+    train = [1.0, 0.6, 0.4, 0.25, 0.15, 0.1, 0.08, 0.06, 0.05, 0.04]
+    shifted = [1.9, 1.8, 1.8, 1.85, 1.9, 1.95, 2.0, 2.05, 2.1, 2.2]
+    out = run_check("gap", {"train_loss": train, "val_loss": shifted}, **params)
+    assert out.matched and out.measures["train"] == 0.4 and out.measures["gap"] == pytest.approx(3.5)
+    first = run_check("gap", {"train_loss": train, "val_loss": shifted}, window="early", frac=0.01)
+    assert first.measures["gap"] < 1.0  # the first evaluation alone: under 3 by far
+    # overfitting: validation follows training down, and turns up only late
+    memorized = [0.9, 0.55, 0.4, 0.3, 0.25, 0.26, 0.3, 0.35, 0.4, 0.5]
+    assert not run_check("gap", {"train_loss": train, "val_loss": memorized}, **params).matched
+    # no evaluation inside the window: unknown
+    late = {**params, "min_train_progress": 0.5, "max_train_progress": 0.55}
+    assert run_check("gap", {"train_loss": train, "val_loss": shifted}, **late) is None
+
+
 def test_ratio_above(run_check):
     pre = [5.0] * 8 + [0.5, 0.5]
     post = [1.0] * 8 + [0.5, 0.5]

@@ -112,6 +112,7 @@ def val_turns_up(
         "min": -math.inf,
         "max": math.inf,
         "max_train_progress": math.inf,
+        "min_train_progress": -math.inf,
         "relative": True,
     },
     window=str,
@@ -119,6 +120,7 @@ def val_turns_up(
     min=_NUM,
     max=_NUM,
     max_train_progress=_NUM,
+    min_train_progress=_NUM,
     relative=bool,
 )
 def gap(
@@ -129,6 +131,7 @@ def gap(
     min: float,
     max: float,
     max_train_progress: float,
+    min_train_progress: float,
     relative: bool,
 ) -> Outcome | None:
     """Relative validation-minus-train gap, (val - train) / |train|, over an early, middle or late window.
@@ -139,13 +142,16 @@ def gap(
     ``max_train_progress`` (default: no limit) keeps only evaluations made before the training
     series had covered that share of its total change (a loss's drop, an accuracy's rise): "from the very start" means before training
     converged, which the first evaluation of a fine-tuning run (made after most of the drop)
-    cannot show. Unknown when no evaluation qualifies.
+    cannot show. ``min_train_progress`` keeps only evaluations made after training had covered
+    that share: with ``window: early``, the gap at the first evaluation past that point (a gap
+    compared at the same stage of training, whatever the cadence or the first epoch's lag).
+    Unknown when no evaluation qualifies.
     """
     al = _aligned(x)
     if al is None:
         return None
     steps, train, val = al
-    if math.isfinite(max_train_progress):
+    if math.isfinite(max_train_progress) or math.isfinite(min_train_progress):
         assert x.series is not None
         _, tv = finite_prefix(x.series)
         sm = smooth_sym(tv, 0.05)
@@ -156,7 +162,7 @@ def gap(
         if abs(span) <= EPS * scale(start):
             span = EPS * scale(start)
         progress = (start - train) / span
-        keep = progress <= max_train_progress
+        keep = (progress <= max_train_progress) & (progress >= min_train_progress)
         if not keep.any():
             return None
         steps, train, val = steps[keep], train[keep], val[keep]
