@@ -72,6 +72,19 @@ def test_layers_keep_model_order() -> None:
     ]
 
 
+def test_layers_from_a_sorting_writer_come_back_in_model_order() -> None:
+    # Keras' and Lightning's CSV writers sort columns: layers.10 before layers.2, out before rnn
+    names = ["layers.0", "layers.10", "layers.2", "out", "rnn"]
+    f = build_frame(raw([(0, f"grad_norm/{n}", 0.1) for n in names]))
+    assert [n.split("/", 1)[1] for n in f.layers("grad_norm")] == [
+        "rnn",
+        "layers.0",
+        "layers.2",
+        "layers.10",
+        "out",
+    ]
+
+
 def test_steps_per_epoch_from_epoch_signal() -> None:
     rows = [(s, "epoch", s // 100) for s in range(0, 1000, 10)] + [
         (s, "loss", 1.0) for s in range(0, 1000, 10)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
+from nn_doctor.layer_order import model_order
 from nn_doctor.signals import LAYER_FAMILIES, canonical_name
 
 if TYPE_CHECKING:
@@ -199,9 +200,14 @@ class RunFrame:
         return self._groups[name]
 
     def layers(self, family: str) -> list[str]:
-        """Per-layer signal names of one family (``act_zero_frac``), in model order."""
+        """Per-layer signal names of one family (``act_zero_frac``), in model order.
+
+        The order the log wrote them in, unless that order is alphabetical (Keras' and
+        Lightning's CSV writers sort their columns): then the order the names suggest
+        (:func:`nn_doctor.layer_order.model_order`).
+        """
         prefix = family + "/"
-        return [s for s in self._groups if s.startswith(prefix)]
+        return model_order([s for s in self._groups if s.startswith(prefix)], prefix)
 
     @property
     def n_steps(self) -> int:

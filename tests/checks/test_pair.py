@@ -155,7 +155,9 @@ def test_gap_at_the_first_evaluation_past_a_training_progress(run_check):
     train = [1.0, 0.6, 0.4, 0.25, 0.15, 0.1, 0.08, 0.06, 0.05, 0.04]
     shifted = [1.9, 1.8, 1.8, 1.85, 1.9, 1.95, 2.0, 2.05, 2.1, 2.2]
     out = run_check("gap", {"train_loss": train, "val_loss": shifted}, **params)
-    assert out.matched and out.measures["train"] == 0.4 and out.measures["gap"] == pytest.approx(3.5)
+    assert (
+        out.matched and out.measures["train"] == 0.4 and out.measures["gap"] == pytest.approx(3.5)
+    )
     first = run_check("gap", {"train_loss": train, "val_loss": shifted}, window="early", frac=0.01)
     assert first.measures["gap"] < 1.0  # the first evaluation alone: under 3 by far
     # overfitting: validation follows training down, and turns up only late
