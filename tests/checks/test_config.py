@@ -84,6 +84,18 @@ def test_lr_vs_typical(run_check):
     assert run_check("lr_vs_typical", LOSS, typical=typical) is None
 
 
+def test_clipped_at_high_lr_needs_both_the_clip_and_the_rate(run_check):
+    def clipped(**config):
+        return run_check("clipped_at_high_lr", LOSS, config=config, min_factor=10.0)
+
+    out = clipped(grad_clip=0.3, lr=10.0, optimizer="sgd")
+    assert out.matched and out.measures["clip"] == 0.3 and out.measures["factor"] == 200.0
+    assert not clipped(grad_clip=1.0, lr=0.003, optimizer="adam").matched  # an RNN's outlier guard
+    assert not clipped(grad_clip=0.0, lr=10.0, optimizer="sgd").matched  # clipping off
+    assert clipped(lr=10.0, optimizer="sgd") is None  # the config does not say
+    assert clipped(grad_clip=1.0) is None  # no rate to read
+
+
 def test_lr_vs_typical_without_optimizer_only_claims_what_holds_for_all(run_check):
     typical = {"adam": 0.001, "sgd": 0.05, "default": 0.01}
 

@@ -153,6 +153,35 @@ def lr_vs_typical(
 
 
 @check(
+    "clipped_at_high_lr",
+    kind="config",
+    measures=("clip", "factor", "lr", "typical", "optimizer"),
+    defaults={"typical": USUAL_LR, "min_factor": 10.0},
+    typical=dict,
+    min_factor=_NUM,
+)
+def clipped_at_high_lr(
+    x: Inputs, *, typical: dict[str, float], min_factor: float
+) -> Outcome | None:
+    """Gradient clipping configured with a rate ``min_factor`` x the usual one or more.
+
+    The catalog's config signature of a clip that masks the rate: clipping alone is the outlier
+    guard every RNN practitioner sets, and a large rate alone is lr_too_high's question. Not
+    matched when the config turns clipping off; unknown when it gives no clip or no readable
+    rate (the rate is read as in :func:`lr_vs_typical`).
+    """
+    clip = x.config.get("grad_clip")
+    if not isinstance(clip, (int, float)) or isinstance(clip, bool):
+        return None
+    if clip <= 0:
+        return Outcome(False, measures={"clip": clip})
+    rate = lr_vs_typical(x, typical=typical, min_factor=min_factor, max_factor=math.inf)
+    if rate is None:
+        return None
+    return Outcome(rate.matched, value=rate.value, measures={"clip": float(clip), **rate.measures})
+
+
+@check(
     "stalled_at_small_lr",
     kind="series",
     measures=("factor", "lr", "typical", "optimizer", "improvement", "effective_steps"),
