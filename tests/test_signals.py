@@ -78,6 +78,45 @@ def test_names_real_tools_write(raw: str, canonical: str) -> None:
     assert canonical_name(raw).canonical == canonical
 
 
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        # the layer first: a per-layer norm, not the global one (it used to become grad_norm)
+        ("fc1/grad_norm", "grad_norm/fc1"),
+        ("fc1/weight_norm", "weight_norm/fc1"),
+        ("layers.0.weight/grad_norm", "grad_norm/layers.0"),
+        ("fc1/zero_frac", "act_zero_frac/fc1"),
+        # other family words in front
+        ("grads/fc1", "grad_norm/fc1"),
+        ("grad/fc1.weight", "grad_norm/fc1"),
+        ("param_norm/fc1", "weight_norm/fc1"),
+        ("sparsity/conv2", "act_zero_frac/conv2"),
+        ("dead_frac/fc1", "act_zero_frac/fc1"),
+        ("update_to_weight/fc1", "update_ratio/fc1"),
+        ("activation_std/fc1", "act_std/fc1"),
+        # a group, the layer, then the statistic
+        ("activations/fc1/zero_frac", "act_zero_frac/fc1"),
+        ("activations/fc1/mean", "act_mean/fc1"),
+        ("gradients/fc1.weight/norm", "grad_norm/fc1"),
+        # a parameter path with the statistic last
+        ("fc1.weight.grad_norm", "grad_norm/fc1"),
+        # the canonical spelling with a parameter suffix, and Lightning's per-parameter norms
+        ("grad_norm/fc1.weight", "grad_norm/fc1"),
+        ("grad_2.0_norm/model.fc1.weight", "grad_norm/model.fc1"),
+        # a bias's statistics are not a layer of their own
+        ("grad_norm/fc1.bias", "grad_norm/fc1.bias"),
+        ("fc1.bias/grad_norm", "fc1.bias/grad_norm"),
+        # a split or the whole model in front is no layer
+        ("train/grad_norm", "grad_norm"),
+        ("global/grad_norm", "grad_norm"),
+        ("model/grad_norm", "grad_norm"),
+        ("train/weights", "train/weights"),
+    ],
+)
+def test_per_layer_statistics_as_people_spell_them(raw: str, canonical: str) -> None:
+    assert canonical_name(raw).canonical == canonical
+
+
 def test_a_namespaced_name_ranks_after_the_direct_one() -> None:
     assert canonical_name("val_loss").rank < canonical_name("ptl/val_loss").rank
     assert canonical_name("lr-AdamW/pg1").rank < canonical_name("lr-AdamW/pg2").rank

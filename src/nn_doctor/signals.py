@@ -189,6 +189,79 @@ _HIST_FAMILIES: tuple[tuple[re.Pattern[str], dict[str, str]], ...] = (
 )
 
 
+# Per-layer statistics spelled the other ways people log them (``fc1/grad_norm``,
+# ``gradients/fc1.weight``, ``activations/fc1/zero_frac``, ``fc1.weight.grad_norm``): the words
+# that name each family, whole or as the statistic under an activations/gradients/weights group.
+_FAMILY_WORDS: dict[str, str] = {
+    **dict.fromkeys(
+        ("grad_norm", "gradnorm", "grad", "grads", "gradient", "gradients", "gradient_norm",
+         "grad_l2", "grad_l2_norm"), "grad_norm"),
+    **dict.fromkeys(
+        ("weight_norm", "weights", "weight", "param_norm", "params", "param", "parameter_norm",
+         "parameters", "w_norm"), "weight_norm"),
+    **dict.fromkeys(
+        ("update_ratio", "update_to_weight", "update_weight_ratio", "update_to_data",
+         "upd_ratio"), "update_ratio"),
+    **dict.fromkeys(
+        ("act_mean", "activation_mean", "activations_mean", "mean_activation"), "act_mean"),
+    **dict.fromkeys(("act_std", "activation_std", "activations_std", "std_activation"), "act_std"),
+    **dict.fromkeys(
+        ("act_zero_frac", "zero_frac", "zero_fraction", "frac_zero", "fraction_zero",
+         "dead_frac", "dead_fraction", "sparsity", "act_sparsity", "activation_sparsity"),
+        "act_zero_frac"),
+    **dict.fromkeys(("act_sat_frac", "sat_frac", "saturation", "saturated_frac"), "act_sat_frac"),
+}  # fmt: skip
+# group/<layer>/<stat>: the statistic names a family only under its group
+_GROUP_STATS: dict[str, dict[str, str]] = {
+    "activations": {"mean": "act_mean", "std": "act_std", "zero_frac": "act_zero_frac",
+                    "zero_fraction": "act_zero_frac", "sparsity": "act_zero_frac",
+                    "dead_frac": "act_zero_frac", "sat_frac": "act_sat_frac"},
+    "gradients": {"norm": "grad_norm", "l2": "grad_norm", "l2_norm": "grad_norm"},
+    "weights": {"norm": "weight_norm", "l2": "weight_norm", "l2_norm": "weight_norm"},
+}  # fmt: skip
+for _group, _alias in (("activations", ("activation", "acts", "act")),
+                       ("gradients", ("gradient", "grads", "grad")),
+                       ("weights", ("weight", "params", "param", "parameters"))):  # fmt: skip
+    for _a in _alias:
+        _GROUP_STATS[_a] = _GROUP_STATS[_group]
+# Not layers: a split, or the whole model (``train/grad_norm``, ``global/grad_norm``).
+_NOT_A_LAYER = {*_SPLITS, "global", "total", "all", "model", "net", "optimizer", "optim"}
+
+
+def _layer_path(path: str) -> str | None:
+    """The layer a parameter path names: ``fc1.weight`` → ``fc1``; None for a bias."""
+    for sep in (".", "/"):
+        head, _, last = path.rpartition(sep)
+        if head and last in ("weight", "kernel"):
+            return head
+        if head and last == "bias":
+            return None  # a bias's statistics would pose as a layer of their own
+    return path
+
+
+def _per_layer(name: str) -> Resolved | None:
+    """``<family>/<layer>``, ``<layer>/<family>``, ``<group>/<layer>/<stat>``, ``<layer>.<family>``."""
+    low = name.strip().lower()
+    parts = low.split("/")
+    family = layer = None
+    if len(parts) >= 3 and parts[0] in _GROUP_STATS and parts[-1] in _GROUP_STATS[parts[0]]:
+        family, layer = _GROUP_STATS[parts[0]][parts[-1]], "/".join(name.strip().split("/")[1:-1])
+    elif len(parts) >= 2 and parts[0] in _FAMILY_WORDS:
+        family, layer = _FAMILY_WORDS[parts[0]], name.strip().split("/", 1)[1]
+    elif len(parts) >= 2 and parts[-1] in _FAMILY_WORDS:
+        family, layer = _FAMILY_WORDS[parts[-1]], name.strip().rsplit("/", 1)[0]
+    else:
+        head, dot, last = name.strip().rpartition(".")
+        if dot and head and last.lower() in _FAMILY_WORDS and "/" not in head:
+            family, layer = _FAMILY_WORDS[last.lower()], head
+    if family is None or layer is None or layer.lower() in _NOT_A_LAYER:
+        return None
+    path = _layer_path(layer)
+    if not path:
+        return Resolved(name, 100)
+    return Resolved(f"{family}/{path}", 25)
+
+
 @dataclass(frozen=True)
 class Resolved:
     """What an original name means: its canonical name and how sure the mapping is."""
@@ -249,9 +322,12 @@ def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None =
         return Resolved("lr", 40 + int(lr_opt.group("group") or 0))
     m = _LAYER_RE.match(name.strip())
     if m:
-        return Resolved(f"{m.group(1)}/{m.group(2)}", 0)
+        path = _layer_path(m.group(2))
+        return Resolved(f"{m.group(1)}/{path}", 0) if path else Resolved(name, 100)
     if low.startswith("grad_2.0_norm/"):
-        return Resolved("grad_norm/" + name.strip()[len("grad_2.0_norm/") :], 20)
+        # Lightning's grad_norm utility: one entry per parameter (fc1.weight, fc1.bias)
+        path = _layer_path(name.strip()[len("grad_2.0_norm/") :])
+        return Resolved(f"grad_norm/{path}", 20) if path else Resolved(name, 100)
     if low in DATA_RANGES:
         return Resolved(low, 0)
     h = _HIST_STAT_RE.match(name.strip())
@@ -263,6 +339,9 @@ def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None =
                 layer = hm.group("layer") or hm.group("layer2")
                 return Resolved(f"{stat_map[stat]}/{layer}", 30)
         return Resolved(name, 100)
+    per_layer = _per_layer(name)
+    if per_layer is not None:
+        return per_layer
     parsed = _split_and_base(low)
     if parsed:
         split, base, per_epoch = parsed
