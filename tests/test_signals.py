@@ -70,6 +70,8 @@ def test_unknown_names_are_kept(raw: str) -> None:
         ("epoch_accuracy", "train_acc"),  # Keras TensorBoard callback
         ("lr-AdamW/pg1", "lr"),  # Lightning LearningRateMonitor, per parameter group
         ("grad_norm/global", "grad_norm"),  # the global norm, not a layer called "global"
+        ("total_norm", "grad_norm"),  # clip_grad_norm_'s return value
+        ("LearningRate", "lr"),
         ("D/loss", "D/loss"),  # a GAN component's loss is not the training loss
         ("box/loss", "box/loss"),
     ],

@@ -115,6 +115,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "lr-sgd",
         "epoch_learning_rate",
         "epoch_lr",
+        "learningrate",  # "LearningRate"
     ),
     "grad_norm": (
         "grad_norm",
@@ -129,6 +130,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "grad_norm/total",
         "grad_norm/global",
         "grad_norm/all",
+        "gradnorm",
+        "total_norm",  # what torch.nn.utils.clip_grad_norm_ returns, logged under its own name
     ),
     "grad_norm_clipped": ("grad_norm_clipped", "clipped_grad_norm", "grad_norm_after_clip"),
     "weight_norm": (
