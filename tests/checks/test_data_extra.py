@@ -296,3 +296,30 @@ def test_scales_within_needs_every_logged_scale_small():
     out = scales(input_std=0.98, input_mean=0.01, target_std=75.0, target_mean=-150.0)
     assert not out.matched and out.value == 150.0 and out.measures["signal"] == "target_mean"
     assert scales() is None  # nothing about the data was logged
+
+
+def _fixed_order_losses(n_epochs: int, per_epoch: int, seed: int) -> list[float]:
+    """A loss logged every step over data sorted by class: each batch's loss depends on where in
+    the epoch it falls (the class just seen is fit, the next one is not), on a falling trend."""
+    rng = random.Random(seed)
+    pattern = [0.2 + 1.5 * ((i * 7) % per_epoch) / per_epoch for i in range(per_epoch)]
+    out = []
+    for e in range(n_epochs):
+        level = math.exp(-e / 8)
+        out += [level * p * math.exp(rng.gauss(0, 0.15)) for p in pattern]
+    return out
+
+
+def test_periodic_loss_finds_a_fixed_order_without_an_epoch_length(run_check):
+    # no epoch counter, no data-set size: epoch_periodicity cannot place an epoch
+    loss = _fixed_order_losses(n_epochs=20, per_epoch=13, seed=1)
+    assert run_check("epoch_periodicity", {"train_loss": loss}) is None
+    out = run_check("periodic_loss", {"train_loss": loss})
+    assert out.matched and out.measures["lag"] == 13 and out.measures["acf"] > 0.8
+    # a healthy loss with multiplicative batch noise repeats at no lag
+    rng = random.Random(2)
+    healthy = [(2.3 * math.exp(-i / 60) + 0.05) * math.exp(rng.gauss(0, 0.3)) for i in range(260)]
+    out = run_check("periodic_loss", {"train_loss": healthy})
+    assert not out.matched and out.measures["acf"] < 0.3
+    # a per-epoch log, or one too short to repeat three times, is not read
+    assert run_check("periodic_loss", {"train_loss": loss[:20]}) is None

@@ -180,6 +180,75 @@ def epoch_periodicity(
     )
 
 
+@check(
+    "periodic_loss",
+    kind="series",
+    measures=("acf", "period", "lag"),
+    defaults={"min_acf": 0.5, "min_periods": 3, "min_points_per_period": 4, "max_points": 2000},
+    min_acf=_NUM,
+    min_periods=int,
+    min_points_per_period=int,
+    max_points=int,
+)
+def periodic_loss(
+    x: Inputs, *, min_acf: float, min_periods: int, min_points_per_period: int, max_points: int
+) -> Outcome | None:
+    """A detrended loss that repeats with some period, found without knowing the epoch length.
+
+    For logs that give no epoch counter and no data-set size (so :func:`epoch_periodicity`
+    cannot place an epoch): every lag of ``min_points_per_period`` points or more that fits
+    ``min_periods`` times is tried (geometrically spaced past 20 points, then refined around the
+    best), on the log-scale curve minus its rolling median over the lag. The score of a lag is
+    the smaller of the autocorrelations at it and at twice it: a pattern that truly repeats
+    recurs at both, while a single bump or a drift correlates at one lag only. On the zoo a
+    fixed data order scores 0.35-0.96 (median 0.8) and no healthy run more than 0.29, hence the
+    stricter bar than the epoch-anchored check's 0.3. Read on the first ``max_points`` points:
+    a pattern that repeats shows there as well, and the search stays fast on long logs.
+    Unknown on a per-epoch log, under 24 points, or where the epoch length is known: a search
+    over every lag finds some period in more logs than the one that matters (a real Whisper
+    fine-tune's loss, logged every 25 steps, scored 0.53 at 100 steps, and 0.25 at its epoch).
+    """
+    assert x.series is not None
+    if x.frame.steps_per_epoch is not None:
+        return None  # the epoch is known: epoch_periodicity reads it, anchored where it must be
+    steps, v = finite_prefix(x.series)
+    v, steps = v[:max_points], steps[:max_points]
+    if len(v) < 24 or x.frame.axis == "epoch":
+        return None
+    if float(v.min()) > 0:
+        v = np.log(v)
+    top = len(v) // (min_periods + 1)  # the lag and twice it must both leave room
+
+    def score(lag: int) -> float:
+        residual = v - _smooth(v, 0.0, floor=lag)
+        if not _has_swings(residual, v):
+            return -math.inf
+        return min(_lag_correlation(residual, lag), _lag_correlation(residual, 2 * lag))
+
+    # every lag up to 20 points, then 10 % apart; then every lag within 5 % of the best
+    coarse = sorted({*range(min_points_per_period, min(20, top) + 1),
+                     *(round(20 * 1.1**k) for k in range(100) if 20 * 1.1**k <= top)})  # fmt: skip
+    if not coarse:
+        return None
+    scored = {lag: score(lag) for lag in coarse}
+    near = max(scored, key=lambda k: scored[k])
+    lo, hi = max(min_points_per_period, round(near * 0.95)), min(top, round(near * 1.05))
+    for lag in range(lo, hi + 1):
+        if lag not in scored:
+            scored[lag] = score(lag)
+    best_lag = max(scored, key=lambda k: scored[k])
+    best = scored[best_lag]
+    if not math.isfinite(best):
+        return Outcome(False, measures={"acf": 0.0, "period": 0.0, "lag": 0})
+    cadence = float(np.median(np.diff(steps)))
+    return Outcome(
+        best >= min_acf,
+        step=int(steps[best_lag]),
+        value=best,
+        measures={"acf": best, "period": best_lag * cadence, "lag": best_lag},
+    )
+
+
 def _has_swings(residual: np.ndarray, v: np.ndarray) -> bool:
     """Whether a curve minus its rolling median still moves from point to point.
 
