@@ -323,3 +323,22 @@ def test_periodic_loss_finds_a_fixed_order_without_an_epoch_length(run_check):
     assert not out.matched and out.measures["acf"] < 0.3
     # a per-epoch log, or one too short to repeat three times, is not read
     assert run_check("periodic_loss", {"train_loss": loss[:20]}) is None
+
+
+def test_epoch_periodicity_reads_an_epoch_the_log_cadence_splits(run_check):
+    # 38 steps an epoch logged every 4 steps: 9.5 points an epoch, so the logged pattern repeats
+    # only every two epochs (19 points); the single-epoch lags see it out of phase
+    rng = random.Random(3)
+    pattern = [0.2 + 1.5 * ((i * 7) % 38) / 38 for i in range(38)]
+    per_step = [
+        math.exp(-i / 2000) * pattern[i % 38] * math.exp(rng.gauss(0, 0.1)) for i in range(1000)
+    ]
+    steps = list(range(0, 1000, 4))
+    loss = (steps, [per_step[s] for s in steps])
+    cfg = {"n_train": 38 * 32, "batch_size": 32}
+    out = run_check("epoch_periodicity", {"train_loss": loss}, config=cfg)
+    assert out.matched and out.measures["lag"] in (18, 19, 20) and out.measures["acf"] > 0.5
+    # the doubled epoch is held to the stricter bar of a search that knows no epoch: above it,
+    # only a one-epoch lag (out of phase, a weaker correlation) can speak
+    strict = run_check("epoch_periodicity", {"train_loss": loss}, config=cfg, multiple_min_acf=0.99)
+    assert strict.measures["lag"] <= 11 and strict.measures["acf"] < out.measures["acf"]
