@@ -234,12 +234,15 @@ def known_classifier(x: Inputs) -> bool:
     "start_level_unless_classifier",
     kind="series",
     measures=(),
-    defaults={"frac": 0.01, "min": -math.inf},
+    defaults={"frac": 0.01, "min": -math.inf, "max": math.inf},
     frac=_NUM,
     min=_NUM,
+    max=_NUM,
 )
-def start_level_unless_classifier(x: Inputs, *, frac: float, min: float) -> Outcome | None:
-    """The loss starts at ``min`` or more (median of its first ``frac``), unless a classifier.
+def start_level_unless_classifier(
+    x: Inputs, *, frac: float, min: float, max: float
+) -> Outcome | None:
+    """The loss starts within [``min``, ``max``] (median of its first ``frac``), unless a classifier.
 
     Unknown for a run known to be a classification.
 
@@ -250,7 +253,7 @@ def start_level_unless_classifier(x: Inputs, *, frac: float, min: float) -> Outc
     """
     if known_classifier(x):
         return None
-    return level(x, stat="median", window="early", frac=frac, min=min, max=math.inf, absolute=False)
+    return level(x, stat="median", window="early", frac=frac, min=min, max=max, absolute=False)
 
 
 @check(
