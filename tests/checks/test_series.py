@@ -72,6 +72,19 @@ def test_diverges_needs_a_fall_beyond_the_scatter(run_check):
     assert run_check("diverges", {"train_loss": noisy}, **params).matched
 
 
+def test_diverges_needs_the_climb_above_the_start_beyond_the_scatter(run_check):
+    # a zero-init regression stuck at the targets' variance, logged per small batch: heavy-tailed
+    # noise around 1.0. A rolling-median dip can clear the fall's noise floor; coming back to the
+    # start level after it is noise too, not a run that got worse (6 of these 20 read as
+    # diverged when only the fall had to clear the scatter)
+    params = {"min_rebound": 1.0, "for_points": 10, "min_span": 0.1}
+    diverged = 0
+    for seed in range(20):
+        flat = list(np.random.default_rng(seed).chisquare(3, 237) / 3)
+        diverged += run_check("diverges", {"train_loss": flat}, **params).matched
+    assert diverged <= 1
+
+
 def test_rel_growth(run_check):
     surge = [1.0] * 30 + [2.0**i for i in range(1, 21)]  # x1000 within the window
     assert run_check("rel_growth", {"grad_norm": surge}, min_factor=100.0).matched

@@ -135,7 +135,12 @@ def diverges(
     w = window_len(len(v), smooth, 1)
     noise = 3.0 * 1.4826 * float(np.median(np.abs(v - sm))) / math.sqrt(w)
     counted = never_fell | (fell >= max(min_span * scale(start), noise))
-    onset = persistent_onset((rb >= min_rebound) & counted, min(for_points, max(1, len(v) // 10)))
+    # "back above the start" must clear the same scatter: on a flat, noisy line every dip is
+    # followed by a return to the start level, which is noise, not a run that got worse
+    above = (rb < 1.0) | (sm - start >= noise)
+    onset = persistent_onset(
+        (rb >= min_rebound) & counted & above, min(for_points, max(1, len(v) // 10))
+    )
     best_i = int(np.argmin(_smooth(v, smooth)))
     factor = float(np.max(v[best_i:]) / v[best_i]) if v[best_i] > EPS else float("nan")
     return Outcome(
