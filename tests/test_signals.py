@@ -44,6 +44,9 @@ from nn_doctor.signals import canonical_name, higher_is_better
         ("act_zero_frac/layers.0", "act_zero_frac/layers.0"),
         ("activations/fc1:zero_frac", "act_zero_frac/fc1"),
         ("gradients/fc2:norm", "grad_norm/fc2"),
+        ("fc1/activations:mean", "act_mean/fc1"),  # the group after the layer
+        ("fc1.grad:norm", "grad_norm/fc1"),
+        ("gradients/fc1.weight:norm", "grad_norm/fc1"),  # a parameter names its layer here too
         ("input_mean", "input_mean"),
     ],
 )

@@ -17,57 +17,15 @@ import re
 
 # First name component (digits stripped) → where it sits in a network. Anything else is a
 # middle layer (``fc``, ``dense``, ``layers``, ``blocks``, ``hidden``).
-_INPUT_SIDE = frozenset(
-    [
-        "input",
-        "in",
-        "inputs",
-        "embed",
-        "embeds",
-        "embedding",
-        "embeddings",
-        "emb",
-        "wte",
-        "wpe",
-        "tok",
-        "stem",
-        "encoder",
-        "enc",
-        "backbone",
-        "features",
-        "feature",
-        "conv",
-        "convs",
-        "rnn",
-        "lstm",
-        "gru",
-        "cell",
-        "cells",
-        "first",
-    ]
-)
-_OUTPUT_SIDE = frozenset(
-    [
-        "out",
-        "output",
-        "outputs",
-        "head",
-        "heads",
-        "classifier",
-        "cls",
-        "logits",
-        "logit",
-        "final",
-        "last",
-        "pred",
-        "preds",
-        "predictor",
-        "readout",
-        "score",
-        "lm_head",
-        "fc_out",
-    ]
-)
+_INPUT_SIDE = frozenset({
+    "input", "in", "inputs", "embed", "embeds", "embedding", "embeddings", "emb", "wte", "wpe",
+    "tok", "stem", "encoder", "enc", "backbone", "features", "feature", "conv", "convs", "rnn",
+    "lstm", "gru", "cell", "cells", "first",
+})  # fmt: skip
+_OUTPUT_SIDE = frozenset({
+    "out", "output", "outputs", "head", "heads", "classifier", "cls", "logits", "logit", "final",
+    "last", "pred", "preds", "predictor", "readout", "score", "lm_head", "fc_out",
+})  # fmt: skip
 _TOKEN = re.compile(r"\d+|[^\W\d_]+")
 
 

@@ -169,27 +169,6 @@ _ACC_BASES = {
 _LAYER_RE = re.compile(r"^(" + "|".join(LAYER_FAMILIES) + r")/(.+)$")
 _HIST_STAT_RE = re.compile(r"^(?P<tag>.+):(?P<stat>mean|std|min|max|norm|zero_frac|count)$")
 _LR_OPT_RE = re.compile(r"^lr-[a-z0-9_]+(?:/pg(?P<group>\d+))?$")
-# Histogram tags whose summaries become per-layer series. Captures the layer name.
-_HIST_FAMILIES: tuple[tuple[re.Pattern[str], dict[str, str]], ...] = (
-    (
-        re.compile(
-            r"^(?:activations?|acts?|act)/(?P<layer>.+)$|^(?P<layer2>.+)/(?:activations?|out)$"
-        ),
-        {"mean": "act_mean", "std": "act_std", "zero_frac": "act_zero_frac"},
-    ),
-    (
-        re.compile(
-            r"^(?:gradients?|grads?)/(?P<layer>.+)$|^(?P<layer2>.+?)(?:/|\.|_)grad(?:ient)?s?$"
-        ),
-        {"norm": "grad_norm"},
-    ),
-    (
-        re.compile(
-            r"^(?:weights?|params?|parameters)/(?P<layer>.+)$|^(?P<layer2>.+?)(?:/|\.)weights?$"
-        ),
-        {"norm": "weight_norm"},
-    ),
-)
 
 
 # Per-layer statistics spelled the other ways people log them (``fc1/grad_norm``,
@@ -214,19 +193,49 @@ _FAMILY_WORDS: dict[str, str] = {
         "act_zero_frac"),
     **dict.fromkeys(("act_sat_frac", "sat_frac", "saturation", "saturated_frac"), "act_sat_frac"),
 }  # fmt: skip
-# group/<layer>/<stat>: the statistic names a family only under its group
+# A statistic names a family only under its group, whether the group leads
+# (``activations/fc1/zero_frac``, TensorBoard's ``gradients/fc2:norm``) or follows the layer
+# (``fc1/activations:mean``, ``fc1.grad:norm``): group word -> (family of each statistic).
+_ACT_STATS = {
+    "mean": "act_mean",
+    "std": "act_std",
+    "zero_frac": "act_zero_frac",
+    "zero_fraction": "act_zero_frac",
+    "sparsity": "act_zero_frac",
+    "dead_frac": "act_zero_frac",
+    "sat_frac": "act_sat_frac",
+}
+_GRAD_STATS = {"norm": "grad_norm", "l2": "grad_norm", "l2_norm": "grad_norm"}
+_WEIGHT_STATS = {"norm": "weight_norm", "l2": "weight_norm", "l2_norm": "weight_norm"}
 _GROUP_STATS: dict[str, dict[str, str]] = {
-    "activations": {"mean": "act_mean", "std": "act_std", "zero_frac": "act_zero_frac",
-                    "zero_fraction": "act_zero_frac", "sparsity": "act_zero_frac",
-                    "dead_frac": "act_zero_frac", "sat_frac": "act_sat_frac"},
-    "gradients": {"norm": "grad_norm", "l2": "grad_norm", "l2_norm": "grad_norm"},
-    "weights": {"norm": "weight_norm", "l2": "weight_norm", "l2_norm": "weight_norm"},
+    **dict.fromkeys(("activations", "activation", "acts", "act"), _ACT_STATS),
+    **dict.fromkeys(("gradients", "gradient", "grads", "grad"), _GRAD_STATS),
+    **dict.fromkeys(("weights", "weight", "params", "param", "parameters"), _WEIGHT_STATS),
 }  # fmt: skip
-for _group, _alias in (("activations", ("activation", "acts", "act")),
-                       ("gradients", ("gradient", "grads", "grad")),
-                       ("weights", ("weight", "params", "param", "parameters"))):  # fmt: skip
-    for _a in _alias:
-        _GROUP_STATS[_a] = _GROUP_STATS[_group]
+# the group after the layer: activations after a slash (``fc1/out`` is the module's output),
+# gradients and weights after a slash or a dot (``fc1.weight``), gradients also after ``_``
+_GROUP_AFTER = re.compile(
+    r"^(?P<layer>.+?)(?:/(?P<act>activations?|acts?|act|out)"
+    r"|[/.](?P<wgt>weights?|params?|parameters)|[/._](?P<grd>gradients?|grads?|grad))$",
+    re.IGNORECASE,
+)
+
+
+def _grouped(tag: str, stat: str) -> tuple[str, str] | None:
+    """(family, layer) for a group-qualified ``tag`` and its statistic, or None."""
+    head, sep, rest = tag.partition("/")
+    if sep and rest and head.lower() in _GROUP_STATS:
+        stats, layer = _GROUP_STATS[head.lower()], rest
+    else:
+        m = _GROUP_AFTER.match(tag)
+        if not m:
+            return None
+        word = (m["act"] and "activations") or (m["wgt"] and "weights") or "gradients"
+        stats, layer = _GROUP_STATS[word], m["layer"]
+    family = stats.get(stat.lower())
+    return (family, layer) if family else None
+
+
 # Not layers: a split, or the whole model (``train/grad_norm``, ``global/grad_norm``).
 _NOT_A_LAYER = {*_SPLITS, "global", "total", "all", "model", "net", "optimizer", "optim"}
 
@@ -246,9 +255,11 @@ def _per_layer(name: str) -> Resolved | None:
     """``<family>/<layer>``, ``<layer>/<family>``, ``<group>/<layer>/<stat>``, ``<layer>.<family>``."""
     low = name.strip().lower()
     parts = low.split("/")
+    tag, _, stat = name.strip().rpartition("/")
+    grouped = _grouped(tag, stat) if tag and len(parts) >= 3 else None
     family = layer = None
-    if len(parts) >= 3 and parts[0] in _GROUP_STATS and parts[-1] in _GROUP_STATS[parts[0]]:
-        family, layer = _GROUP_STATS[parts[0]][parts[-1]], "/".join(name.strip().split("/")[1:-1])
+    if grouped:
+        family, layer = grouped
     elif len(parts) >= 2 and parts[0] in _FAMILY_WORDS:
         family, layer = _FAMILY_WORDS[parts[0]], name.strip().split("/", 1)[1]
     elif len(parts) >= 2 and parts[-1] in _FAMILY_WORDS:
@@ -257,12 +268,15 @@ def _per_layer(name: str) -> Resolved | None:
         head, dot, last = name.strip().rpartition(".")
         if dot and head and last.lower() in _FAMILY_WORDS and "/" not in head:
             family, layer = _FAMILY_WORDS[last.lower()], head
+    return _layer_claim(name, family, layer, 25)
+
+
+def _layer_claim(name: str, family: str | None, layer: str | None, rank: int) -> Resolved | None:
+    """``family/layer`` for a parsed name (a parameter suffix names its layer; a bias is none)."""
     if family is None or layer is None or layer.lower() in _NOT_A_LAYER:
         return None
     path = _layer_path(layer)
-    if not path:
-        return Resolved(name, 100)
-    return Resolved(f"{family}/{path}", 25)
+    return Resolved(f"{family}/{path}", rank) if path else Resolved(name, 100)
 
 
 @dataclass(frozen=True)
@@ -334,14 +348,10 @@ def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None =
     if low in DATA_RANGES:
         return Resolved(low, 0)
     h = _HIST_STAT_RE.match(name.strip())
-    if h:
-        tag, stat = h.group("tag"), h.group("stat")
-        for pattern, stat_map in _HIST_FAMILIES:
-            hm = pattern.match(tag)
-            if hm and stat in stat_map:
-                layer = hm.group("layer") or hm.group("layer2")
-                return Resolved(f"{stat_map[stat]}/{layer}", 30)
-        return Resolved(name, 100)
+    if h:  # a TensorBoard histogram's summary: ``activations/fc1:zero_frac``
+        grouped = _grouped(h.group("tag"), h.group("stat"))
+        claim = _layer_claim(name, *grouped, 30) if grouped else None
+        return claim or Resolved(name, 100)
     per_layer = _per_layer(name)
     if per_layer is not None:
         return per_layer

@@ -187,9 +187,8 @@ def epoch_periodicity(
     within_epoch = _within_epoch_residual(x.frame, steps, v, min_periods)
     best, best_lag, best_bar = -math.inf, candidates[0][0], min_acf
     for lag, bar in candidates:
-        trend = _smooth(v, 0.0, floor=lag) if lag > 1 else v
-        residual = v - trend
-        if not _has_swings(residual, v):
+        residual = _swing_residual(v, lag)
+        if residual is None:
             continue
         acf = _lag_correlation(residual, lag)
         if within_epoch is not None:
@@ -247,8 +246,8 @@ def periodic_loss(
     top = len(v) // (min_periods + 1)  # the lag and twice it must both leave room
 
     def score(lag: int) -> float:
-        residual = v - _smooth(v, 0.0, floor=lag)
-        if not _has_swings(residual, v):
+        residual = _swing_residual(v, lag)
+        if residual is None:
             return -math.inf
         return min(_lag_correlation(residual, lag), _lag_correlation(residual, 2 * lag))
 
@@ -274,6 +273,12 @@ def periodic_loss(
         value=best,
         measures={"acf": best, "period": best_lag * cadence, "lag": best_lag},
     )
+
+
+def _swing_residual(v: np.ndarray, lag: int) -> np.ndarray | None:
+    """``v`` minus its rolling median over ``lag`` points, or None when nothing swings there."""
+    residual = v - (_smooth(v, 0.0, floor=lag) if lag > 1 else v)
+    return residual if _has_swings(residual, v) else None
 
 
 def _has_swings(residual: np.ndarray, v: np.ndarray) -> bool:
