@@ -153,6 +153,16 @@ def test_input_files_are_never_modified(write_csv, tmp_path: Path) -> None:  # t
     assert (path.read_bytes(), sorted(p.name for p in tmp_path.iterdir())) == before
 
 
+def test_config_one_level_above_a_logs_folder_is_read(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    rows = ["step,loss", *(f"{i},{v}" for i, v in enumerate(healthy_loss()))]
+    (logs / "run.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "hyperparameters.json").write_text('{"learningRate": 0.5}')
+    doc = json.loads(run_cli("inspect", str(logs / "run.csv"), "--format", "json").stdout)
+    assert doc["runs"][0]["config"] == {"lr": 0.5}
+
+
 def test_config_beside_a_plain_csv_is_read(write_csv, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = write_csv({"loss": healthy_loss()})
     (tmp_path / "config.json").write_text('{"learning_rate": 0.5, "hidden_act": "relu"}')

@@ -139,3 +139,36 @@ def test_spellings_other_tools_use():
         "depth": 2,
     }
     assert not notes
+
+
+def test_camel_case_keys_resolve():
+    from nn_doctor.runconfig import normalize_config
+
+    config, _ = normalize_config({"learningRate": 0.1, "batchSize": 32, "numLayers": 12})
+    assert config == {"lr": 0.1, "batch_size": 32, "depth": 12}
+
+
+def test_values_spelled_as_code():
+    """What people paste from their script: the class or function they used."""
+    from nn_doctor.runconfig import normalize_config
+
+    config, _ = normalize_config(
+        {
+            "activation": "torch.nn.ReLU()",
+            "output_activation": "nn.Softmax(dim=1)",
+            "init": "nn.init.zeros_",
+            "optimizer": "torch.optim.SGD",
+            "loss": "nn.BCEWithLogitsLoss()",
+        }
+    )
+    assert config == {
+        "hidden_activation": "relu",
+        "output_activation": "softmax",
+        "init": "zeros",
+        "optimizer": "sgd",
+        "loss": "bce_with_logits",
+    }
+    keras, _ = normalize_config({"kernel_initializer": "RandomNormal", "act": "LeakyReLU(0.2)"})
+    assert keras == {"init": "normal", "hidden_activation": "leaky_relu"}
+    # the argument-stripping of init schemes still applies first
+    assert normalize_config({"init": "nn.init.normal_(std=0.5)"})[0]["init"] == "normal"

@@ -116,6 +116,22 @@ def test_names_real_tools_write(raw: str, canonical: str) -> None:
         ("global/grad_norm", "grad_norm"),
         ("model/grad_norm", "grad_norm"),
         ("train/weights", "train/weights"),
+        # a whole-model "layer" is the global scalar, not a layer called "norm"
+        ("gradients/norm", "grad_norm"),
+        ("grad_norm/total_norm", "grad_norm"),
+        ("weights/norm", "weight_norm"),
+        # one CSV column per layer, joined by "_" (multi-word family names only)
+        ("grad_norm_fc1", "grad_norm/fc1"),
+        ("fc1_grad_norm", "grad_norm/fc1"),
+        ("layer_0_zero_frac", "act_zero_frac/layer_0"),
+        ("act_zero_frac_conv2", "act_zero_frac/conv2"),
+        ("model.layers.0.weight_grad_norm", "grad_norm/model.layers.0"),
+        ("relu1_dead_fraction", "act_zero_frac/relu1"),
+        ("fraction_dead/fc1", "act_zero_frac/fc1"),
+        # ...but a qualifier is not a layer
+        ("max_grad_norm", "max_grad_norm"),
+        ("clip_grad_norm", "clip_grad_norm"),
+        ("val_grad_norm", "val_grad_norm"),
     ],
 )
 def test_per_layer_statistics_as_people_spell_them(raw: str, canonical: str) -> None:
@@ -147,3 +163,55 @@ def test_per_step_beats_per_epoch_rank() -> None:
 )
 def test_direction(name: str, expected: bool | None) -> None:
     assert higher_is_better(name) is expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        # a cadence in front of a bare loss is not a model component (compare D/loss)
+        ("epoch/loss", "train_loss"),
+        ("batch/loss", "train_loss"),
+        ("losses/train", "train_loss"),
+        # words that qualify a loss without changing what it is
+        ("avg_loss", "train_loss"),
+        ("running_loss", "train_loss"),
+        ("train_loss_avg", "train_loss"),
+        ("mean_train_loss", "train_loss"),
+        ("epoch_val_loss", "val_loss"),
+        ("avg_val_loss", "val_loss"),
+        ("epoch_val_accuracy", "val_acc"),
+        ("tr_loss", "train_loss"),
+        # camelCase
+        ("valLoss", "val_loss"),
+        ("ValLoss", "val_loss"),
+        ("lossTrain", "train_loss"),
+        ("trainAcc", "train_acc"),
+        ("gradNorm", "grad_norm"),
+        # one parameter group's rate
+        ("learning_rate/pg1", "lr"),
+        ("lr_0", "lr"),
+        ("param_group_0_lr", "lr"),
+        ("train/lr_pg0", "lr"),
+        # the norm clipping acted on is the gradient norm; after the clip it is not
+        ("grad_norm_before_clip", "grad_norm"),
+        ("grad_norm_post_clip", "grad_norm_clipped"),
+        # data ranges
+        ("x_mean", "input_mean"),
+        ("inputs/std", "input_std"),
+        ("preds_max", "pred_max"),
+        ("output_min", "pred_min"),
+        ("y_mean", "target_mean"),
+        # still components or unknown, not the loss
+        ("G_loss", "G_loss"),
+        ("box_loss", "box_loss"),
+        ("loss_std", "loss_std"),
+    ],
+)
+def test_more_spellings_from_hand_written_loops(raw: str, canonical: str) -> None:
+    assert canonical_name(raw).canonical == canonical
+
+
+def test_a_qualified_loss_ranks_after_the_plain_one() -> None:
+    """Logged side by side, ``loss`` (not ``avg_loss``) is the training loss."""
+    assert canonical_name("loss").rank < canonical_name("avg_loss").rank
+    assert canonical_name("lr").rank < canonical_name("lr_1").rank < canonical_name("lr_2").rank

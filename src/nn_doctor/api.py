@@ -46,7 +46,16 @@ SIBLING_CONFIGS = (
     "params.json",
     "args.yaml",
     "args.json",
+    "hyperparams.yaml",
+    "hyperparams.json",
+    "hyperparameters.yaml",
+    "hyperparameters.json",
+    "run_config.yaml",
+    "run_config.json",
+    "training_args.json",
 )
+#: Log sub-folders whose config sits one level up (run/config.yaml beside run/logs/metrics.csv).
+LOG_SUBFOLDERS = {"logs", "log", "tb", "tensorboard", "tb_logs", "metrics", "events", "csv"}
 
 
 def _read_sibling_config(raw: RawRun) -> None:
@@ -55,6 +64,9 @@ def _read_sibling_config(raw: RawRun) -> None:
 
     folder = Path(raw.files[0]).parent
     candidates = [folder / name for name in SIBLING_CONFIGS if (folder / name).is_file()]
+    if not candidates and folder.name.lower() in LOG_SUBFOLDERS:
+        folder = folder.parent
+        candidates = [folder / name for name in SIBLING_CONFIGS if (folder / name).is_file()]
     if not candidates:
         return
     config, sources, warnings = load_configs(candidates)

@@ -28,6 +28,7 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "optimizer.lr",
             "max_lr",
             "learningrate",
+            "learning_rate_init",  # scikit-learn's MLP
         ),
     ),
     "batch_size": (
@@ -76,7 +77,10 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "total_epochs",
         ),
     ),
-    "optimizer": ("str", ("optimizer", "optim", "opt", "optimizer_name", "optimizer_type")),
+    "optimizer": (
+        "str",
+        ("optimizer", "optim", "opt", "optimizer_name", "optimizer_type", "optimizer_class"),
+    ),
     "momentum": ("float", ("momentum", "solver.momentum", "beta1", "adam_beta1")),
     "weight_decay": (
         "float",
@@ -121,6 +125,8 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "clip_value",
             "gradient_clip",
             "grad_clip_norm",
+            "gradient_clip_norm",
+            "clip_grad_max_norm",
         ),
     ),
     "shuffle": (
@@ -166,6 +172,7 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "num_hidden_layers",
             "hidden_layers",
             "n_hidden_layers",
+            "n_layer",
         ),
     ),
     "hidden_units": (
@@ -178,6 +185,7 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "units",
             "hidden_sizes",
             "n_hidden",
+            "num_hidden",  # MXNet's FullyConnected(num_hidden=...)
             "hidden",
             "hidden_layer_sizes",  # scikit-learn's MLP
             "hidden_dims",
@@ -218,9 +226,22 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "init_scheme",
             "init_type",
             "weight_initializer",
+            "kernel_init",
+            "weights_init",
+            "w_init",
         ),
     ),
-    "residual": ("bool", ("residual", "skip_connections", "use_residual", "residual_connections")),
+    "residual": (
+        "bool",
+        (
+            "residual",
+            "skip_connections",
+            "use_residual",
+            "residual_connections",
+            "use_skip",
+            "skip_connection",
+        ),
+    ),
     "norm_layers": (
         "bool",
         (
@@ -232,6 +253,10 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "normalization",
             "layer_norm",
             "norm",
+            "use_batch_norm",
+            "batch_normalization",
+            "bn",
+            "use_layer_norm",
         ),
     ),
 }
@@ -285,12 +310,20 @@ _VALUE_ALIASES: dict[str, dict[str, str]] = {
         "logistic": "sigmoid",
         "logsoftmax": "log_softmax",
     },
+    "init": {
+        "randomnormal": "normal",  # Keras' initializer class names
+        "randomuniform": "uniform",
+        "zero": "zeros",
+    },
     "hidden_activation": {
         "logistic": "sigmoid",
         "leakyrelu": "leaky_relu",
         "lrelu": "leaky_relu",
     },
 }
+
+# Keys whose values people write as the class or function they used (``nn.ReLU()``).
+_CODE_VALUED = {"hidden_activation", "output_activation", "loss", "init", "optimizer"}
 
 _TRUE = {"true", "yes", "on", "1", "y"}
 _FALSE = {"false", "no", "off", "0", "n", "none", "null"}
@@ -366,8 +399,13 @@ def canonical_value(key: str, value: Any) -> Any:
     An init scheme loses its argument (``constant:0.1``, ``normal_0.5`` -> ``constant``,
     ``normal``): rules match the scheme; the argument stays in the raw config.
     """
+    code = key in _CODE_VALUED and isinstance(value, str)
+    if code:  # a call's arguments go: torch.nn.ReLU(), nn.init.normal_(std=0.5)
+        value = re.sub(r"\(.*\)$", "", value.strip()) or value
     if key == "init" and isinstance(value, str):
         value = re.sub(r"\s*[:_(=]\s*[-+0-9.e]+\)?$", "", value)
+    if code:  # then the module path and torch's in-place "_": nn.init.zeros_, keras...Zeros
+        value = value.rsplit(".", 1)[-1].rstrip("_") or value
     table = _VALUE_ALIASES.get(key)
     if not table or not isinstance(value, str):
         return value
@@ -389,7 +427,8 @@ def normalize_config(
     for key, value in flat.items():
         if value is None:
             continue
-        low = re.sub(r"[-\s]+", "_", key.strip().lower())  # batch-size, "Batch Size"
+        # batch-size, "Batch Size", batchSize
+        low = re.sub(r"[-\s]+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key.strip()).lower())
         last = low.rsplit(".", 1)[-1]
         canonical = _ALIAS_TO_KEY.get(low) or _ALIAS_TO_KEY.get(last)
         if canonical is None:

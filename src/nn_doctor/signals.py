@@ -72,6 +72,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "train/total_loss",
         "epoch_loss",  # Keras TensorBoard callback, train/ folder
         "batch_loss",
+        "epoch/loss",  # a cadence in front is not a component (compare D/loss)
+        "batch/loss",
+        "step/loss",
+        "iter/loss",
     ),
     "val_loss": (
         "val_loss",
@@ -132,8 +136,17 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "grad_norm/all",
         "gradnorm",
         "total_norm",  # what torch.nn.utils.clip_grad_norm_ returns, logged under its own name
+        "grad_norm_before_clip",  # the norm clipping acted on is the gradient's norm
+        "grad_norm_pre_clip",
+        "grad_norm_unclipped",
+        "unclipped_grad_norm",
     ),
-    "grad_norm_clipped": ("grad_norm_clipped", "clipped_grad_norm", "grad_norm_after_clip"),
+    "grad_norm_clipped": (
+        "grad_norm_clipped",
+        "clipped_grad_norm",
+        "grad_norm_after_clip",
+        "grad_norm_post_clip",
+    ),
     "weight_norm": (
         "weight_norm",
         "param_norm",
@@ -149,6 +162,7 @@ _SPLITS = {
     "train": "train",
     "training": "train",
     "trn": "train",
+    "tr": "train",  # HF Trainer's tr_loss
     "val": "val",
     "valid": "val",
     "validation": "val",
@@ -169,6 +183,21 @@ _ACC_BASES = {
 _LAYER_RE = re.compile(r"^(" + "|".join(LAYER_FAMILIES) + r")/(.+)$")
 _HIST_STAT_RE = re.compile(r"^(?P<tag>.+):(?P<stat>mean|std|min|max|norm|zero_frac|count)$")
 _LR_OPT_RE = re.compile(r"^lr-[a-z0-9_]+(?:/pg(?P<group>\d+))?$")
+# the rate of one parameter group: lr_0, learning_rate/pg1, lr_group_2, param_group_0_lr
+_LR_GROUP_RE = re.compile(
+    r"^(?:(?:param_)?group_?(?P<pre>\d+)[_/])?(?:lr|learning_rate)"
+    r"(?:[_/\-]?(?:pg|(?:param_)?group)?_?(?P<post>\d+))?$"
+)
+# input/target/prediction ranges as people spell them: x_mean, inputs/std, preds_max, y_min
+_DATA_RANGE_RE = re.compile(
+    r"^(?P<what>inputs?|x|features|targets?|y|labels?|preds?|predictions?|outputs?)"
+    r"[_/.](?P<stat>mean|std|min|max)$"
+)
+_DATA_WHAT = {"i": "input", "x": "input", "f": "input", "t": "target", "y": "target",
+              "l": "target", "p": "pred", "o": "pred"}  # fmt: skip
+# Words that qualify a loss without changing what it is: avg_loss, epoch_val_loss, loss_mean
+_LOSS_QUALIFIERS = {"avg", "average", "mean", "running", "smoothed", "ema", "epoch", "batch",
+                    "step", "iter", "overall"}  # fmt: skip
 
 
 # Per-layer statistics spelled the other ways people log them (``fc1/grad_norm``,
@@ -189,7 +218,8 @@ _FAMILY_WORDS: dict[str, str] = {
     **dict.fromkeys(("act_std", "activation_std", "activations_std", "std_activation"), "act_std"),
     **dict.fromkeys(
         ("act_zero_frac", "zero_frac", "zero_fraction", "frac_zero", "fraction_zero",
-         "dead_frac", "dead_fraction", "sparsity", "act_sparsity", "activation_sparsity"),
+         "dead_frac", "dead_fraction", "frac_dead", "fraction_dead", "dead_ratio", "zero_ratio",
+         "sparsity", "act_sparsity", "activation_sparsity"),
         "act_zero_frac"),
     **dict.fromkeys(("act_sat_frac", "sat_frac", "saturation", "saturated_frac"), "act_sat_frac"),
 }  # fmt: skip
@@ -237,7 +267,17 @@ def _grouped(tag: str, stat: str) -> tuple[str, str] | None:
 
 
 # Not layers: a split, or the whole model (``train/grad_norm``, ``global/grad_norm``).
-_NOT_A_LAYER = {*_SPLITS, "global", "total", "all", "model", "net", "optimizer", "optim"}
+_WHOLE_MODEL = {"global", "total", "all", "model", "net", "norm", "total_norm", "global_norm"}
+_NOT_A_LAYER = {*_SPLITS, *_WHOLE_MODEL, "optimizer", "optim"}
+# Words that qualify a statistic rather than name a layer (``grad_norm_clipped``, ``max_grad_norm``)
+_QUALIFIERS = {
+    "clip", "clipped", "unclipped", "pre_clip", "post_clip", "before_clip", "after_clip",
+    "max", "min", "mean", "avg", "std", "median", "sum", "raw", "smoothed", "ema", "running",
+    "epoch", "step", "batch", "iter", "l2", "l1", "inf",
+}  # fmt: skip
+# The family words that are unambiguous joined to a layer name by "_" (``grad_norm_fc1``,
+# ``fc1_zero_frac``); one-word ones (``grad``, ``weights``) would claim too much. Longest first.
+_JOINED_FAMILY_WORDS = sorted((w for w in _FAMILY_WORDS if "_" in w), key=len, reverse=True)
 
 
 def _layer_path(path: str) -> str | None:
@@ -268,12 +308,35 @@ def _per_layer(name: str) -> Resolved | None:
         head, dot, last = name.strip().rpartition(".")
         if dot and head and last.lower() in _FAMILY_WORDS and "/" not in head:
             family, layer = _FAMILY_WORDS[last.lower()], head
+        elif "/" not in low:
+            family, layer = _joined(name.strip())
     return _layer_claim(name, family, layer, 25)
 
 
+def _joined(name: str) -> tuple[str | None, str | None]:
+    """(family, layer) for ``grad_norm_fc1`` / ``fc1_grad_norm`` (a CSV column per layer)."""
+    low = name.lower()
+    for word in _JOINED_FAMILY_WORDS:
+        if low.startswith(word + "_"):
+            layer = name[len(word) + 1 :]
+        elif low.endswith("_" + word):
+            layer = name[: -len(word) - 1]
+        else:
+            continue
+        return (None, None) if layer.lower() in _QUALIFIERS else (_FAMILY_WORDS[word], layer)
+    return None, None
+
+
 def _layer_claim(name: str, family: str | None, layer: str | None, rank: int) -> Resolved | None:
-    """``family/layer`` for a parsed name (a parameter suffix names its layer; a bias is none)."""
-    if family is None or layer is None or layer.lower() in _NOT_A_LAYER:
+    """``family/layer`` for a parsed name (a parameter suffix names its layer; a bias is none).
+
+    A whole-model "layer" (``gradients/norm``, ``grad_norm/total_norm``) is the global scalar.
+    """
+    if family is None or layer is None:
+        return None
+    if layer.lower() in _WHOLE_MODEL and family in SCALARS:
+        return Resolved(family, 30)
+    if layer.lower() in _NOT_A_LAYER:
         return None
     path = _layer_path(layer)
     return Resolved(f"{family}/{path}", rank) if path else Resolved(name, 100)
@@ -297,6 +360,10 @@ def _split_and_base(name: str) -> tuple[str, str, bool] | None:
             per_epoch = epochy
             break
     parts = [p for p in re.split(r"[/_\-. ]+", n) if p]
+    kept = [p for p in parts if p not in _LOSS_QUALIFIERS]
+    if kept != parts and kept and kept[-1] in {"loss", "losses", *_ACC_BASES}:
+        per_epoch = per_epoch or "epoch" in parts
+        parts = kept if len(kept) > 1 else ["train", *kept]  # avg_loss: the training loss
     if len(parts) < 2:
         return None
     for split_idx in (0, len(parts) - 1):
@@ -308,11 +375,16 @@ def _split_and_base(name: str) -> tuple[str, str, bool] | None:
             base_parts = base_parts[1:]
             per_epoch = True
         base = "_".join(base_parts)
-        if base in {"loss", "total_loss"}:
+        if base in {"loss", "losses", "total_loss"}:
             return split, "loss", per_epoch
         if base in _ACC_BASES:
             return split, "acc", per_epoch
     return None
+
+
+def _snake(name: str) -> str:
+    """``valLoss`` → ``val_loss`` (an underscore wherever a lower-case letter meets a capital)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
 def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None = None) -> Resolved:
@@ -325,6 +397,8 @@ def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None =
     for canonical, names in ALIASES.items():
         if low in names:
             return Resolved(canonical, 10 + names.index(low))
+        if _snake(name.strip()) in names:  # learningRate, gradNorm
+            return Resolved(canonical, 10 + names.index(_snake(name.strip())))
     # Lightning's on_step/on_epoch twins of a bare name: `loss_step`, `loss_epoch`, `acc_epoch`
     for suffix, extra in (("_step", 20), ("_epoch", 25)):
         if low.endswith(suffix):
@@ -332,6 +406,9 @@ def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None =
             for canonical, names in ALIASES.items():
                 if base in names:
                     return Resolved(canonical, extra + names.index(base))
+    lr_group = _LR_GROUP_RE.match(low)
+    if lr_group and (lr_group["pre"] or lr_group["post"]):
+        return Resolved("lr", 40 + int(lr_group["pre"] or lr_group["post"]))
     lr_opt = _LR_OPT_RE.match(low)
     if lr_opt:
         # Lightning's LearningRateMonitor: lr-Adam, or lr-AdamW/pg1, /pg2 … per parameter group
@@ -339,6 +416,8 @@ def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None =
         return Resolved("lr", 40 + int(lr_opt.group("group") or 0))
     m = _LAYER_RE.match(name.strip())
     if m:
+        if m.group(2).lower() in _WHOLE_MODEL and m.group(1) in SCALARS:
+            return Resolved(m.group(1), 30)  # grad_norm/total_norm: the whole model's
         path = _layer_path(m.group(2))
         return Resolved(f"{m.group(1)}/{path}", 0) if path else Resolved(name, 100)
     if low.startswith("grad_2.0_norm/"):
@@ -347,6 +426,9 @@ def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None =
         return Resolved(f"grad_norm/{path}", 20) if path else Resolved(name, 100)
     if low in DATA_RANGES:
         return Resolved(low, 0)
+    data_range = _DATA_RANGE_RE.match(low)
+    if data_range:
+        return Resolved(f"{_DATA_WHAT[data_range['what'][0]]}_{data_range['stat']}", 5)
     h = _HIST_STAT_RE.match(name.strip())
     if h:  # a TensorBoard histogram's summary: ``activations/fc1:zero_frac``
         grouped = _grouped(h.group("tag"), h.group("stat"))
@@ -355,7 +437,8 @@ def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None =
     per_layer = _per_layer(name)
     if per_layer is not None:
         return per_layer
-    parsed = _split_and_base(low)
+    # camelCase spellings (valLoss, lossTrain, trainAcc) parse as their snake_case twins
+    parsed = _split_and_base(low) or _split_and_base(_snake(name.strip()))
     if parsed:
         split, base, per_epoch = parsed
         # Per-step values beat per-epoch aggregates of the same metric (denser, same meaning).
@@ -370,7 +453,7 @@ def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None =
         # a bare `loss` under a prefix is a component (D/loss, G/loss, box/loss), not the loss
         bare = rest.strip().lower() in ("loss", "acc", "accuracy")
         if inner.rank < 100 and "/" not in inner.canonical and not bare:
-            return Resolved(inner.canonical, 60 + inner.rank)
+            return Resolved(inner.canonical, min(60 + inner.rank, 99))
     return Resolved(name, 100)
 
 
