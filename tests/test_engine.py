@@ -161,6 +161,31 @@ def test_a_conclusive_config_fact_is_not_diluted_by_symptoms_that_did_not_show()
     assert evaluate_rule(rule(evidence=[*RULE["evidence"], CONFESSION]), other).verdict == "quiet"
 
 
+def test_a_one_sided_item_weighs_when_it_shows_and_is_silent_when_not() -> None:
+    shared = {
+        "id": "shared",
+        "check": "relative_range",
+        "signal": "train_loss",
+        "params": {"max": 0.01},  # the loss barely moves
+        "weight": 0.2,
+        "says": "flat",
+    }
+    flat = frame([1.0] * 200)
+    moving = frame([2.0 - 0.01 * i for i in range(100)] + [1.0 + 0.05 * i for i in range(100)])
+    two_sided = rule(evidence=[*RULE["evidence"], shared])
+    one_sided = rule(evidence=[*RULE["evidence"], {**shared, "one_sided": True}])
+    base = evaluate_rule(rule(), moving).score
+    assert base > 0  # it diverged
+    # not shown: a two-sided item dilutes the score, a one-sided one leaves it as it was
+    assert evaluate_rule(two_sided, moving).score < base
+    assert evaluate_rule(one_sided, moving).score == pytest.approx(base)
+    # shown: both weigh the same
+    assert evaluate_rule(one_sided, flat).score == pytest.approx(
+        evaluate_rule(two_sided, flat).score
+    )
+    assert evaluate_rule(one_sided, flat).score > evaluate_rule(rule(), flat).score
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -175,6 +200,10 @@ def test_a_conclusive_config_fact_is_not_diluted_by_symptoms_that_did_not_show()
         ({"evidence": [{**RULE["evidence"][0], "params": {"min_rebound": "x"}}]}, "expected"),
         ({"colour": "red"}, "unknown key"),
         ({"evidence": [{**RULE["evidence"][0], "conclusive": True}]}, "only positive config"),
+        (
+            {"against": [{**RULE["evidence"][0], "weight": -0.2, "one_sided": True}]},
+            "only positive evidence can be one-sided",
+        ),
     ],
 )
 def test_malformed_rules_name_file_and_field(change: dict[str, object], message: str) -> None:

@@ -279,11 +279,14 @@ def _score(items: list[ItemResult], unknown_weight: float) -> float:
     A matched *conclusive* item (a config fact that is the defect by definition, such as an
     all-zero init) leaves unmatched evidence out of the denominator: the run's curves not
     showing a symptom does not make a stated defect less present; counter-evidence still counts.
+
+    A *one-sided* item that did not match is left out altogether: its absence is no evidence
+    against the cause (the symptom belongs to a look-alike, and this cause shows it only often).
     """
     confessed = any(r.item.conclusive and r.status == "matched" for r in items)
     units: dict[str, list[ItemResult]] = {}
     for r in items:
-        if r.item.weight > 0:
+        if r.item.weight > 0 and (r.status == "matched" or not r.item.one_sided):
             units.setdefault(r.item.group or f"#{r.item.id}", []).append(r)
     evaluable = unknown = matched = 0.0
     for members in units.values():

@@ -50,6 +50,7 @@ _ITEM_KEYS = {
     "hint",
     "group",
     "conclusive",
+    "one_sided",
 }
 
 
@@ -128,6 +129,9 @@ def _item(raw: Any, where: str, err: _Path, *, negative: bool) -> EvidenceItem:
     if raw.get("conclusive") and (spec.kind != "config" or negative):
         # only a stated fact can confess a cause; a curve reading is always one reading
         raise err.fail([*chain, "conclusive"], "only positive config evidence can be conclusive")
+    if raw.get("one_sided") and negative:
+        # counter-evidence already weighs only when it matches
+        raise err.fail([*chain, "one_sided"], "only positive evidence can be one-sided")
     need = {"series": 1, "pair": 2, "layers": 1, "config": 0, "frame": 0}[spec.kind]
     if len(signals) != need:
         raise err.fail(chain, f"check '{name}' reads {need} signal(s), got {len(signals)}")
@@ -175,6 +179,7 @@ def _item(raw: Any, where: str, err: _Path, *, negative: bool) -> EvidenceItem:
         hint=raw.get("hint"),
         group=raw.get("group"),
         conclusive=bool(raw.get("conclusive", False)),
+        one_sided=bool(raw.get("one_sided", False)),
     )
 
 

@@ -34,6 +34,10 @@ class EvidenceItem:
     # a config fact that is the defect by definition (init: zeros): when it matches, curve
     # evidence that did not show is not held against the rule (see evaluate._score)
     conclusive: bool = False
+    # a symptom the cause shares with a look-alike whose signature it is (a loss stuck at ln K
+    # is bad_init's, and also what a vanishing signal gives): it weighs when it shows and says
+    # nothing when it does not (see evaluate._score)
+    one_sided: bool = False
 
     @cached_property
     def memo_key(self) -> tuple[str | None, tuple[str, ...], str]:
