@@ -39,6 +39,7 @@ FORMATS: dict[str, str] = {
     "yolo": "yolo",
     "detectron2": "detectron2",
     "tensorboard": "tensorboard",
+    "wandb": "wandb",
     "tb_export": "tb-export",
     "keras_history": "keras-history",
     "jsonl": "jsonl",
@@ -102,6 +103,14 @@ def _folder_reader(folder: Path, names: frozenset[str]) -> str | None:
     return None
 
 
+def _points_inside(entry: os.DirEntry[str], root: str) -> bool:
+    """Whether ``entry`` is a symlink to a path inside ``root`` (a real path)."""
+    try:
+        return entry.is_symlink() and os.path.realpath(entry.path).startswith(root + os.sep)
+    except OSError:
+        return False
+
+
 def discover(
     path: Path, *, input_format: str | None = None, recursive: bool = True
 ) -> list[RunSource]:
@@ -125,6 +134,7 @@ def discover(
         raise InputError(f"not a regular file or folder: {path}")
     found: list[RunSource] = []
     seen: set[str] = set()
+    root = os.path.realpath(path)
     stack = [path]
     while stack:
         folder = stack.pop()
@@ -133,7 +143,12 @@ def discover(
             continue
         seen.add(real)
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            # a link to something inside the tree being walked is a second name for it (W&B's
+            # wandb/latest-run and wandb/debug.log): the target is read under its own name
+            entries = sorted(
+                (e for e in os.scandir(folder) if not _points_inside(e, root)),
+                key=lambda e: e.name,
+            )
         except OSError:
             continue
         names = frozenset(e.name for e in entries)

@@ -44,7 +44,7 @@ _STEP_KEYS = ("_step", *STEP_NAMES)
 _FRAMEWORK_STEPS = ("train/global_step", "trainer/global_step")
 
 
-def _step_keys(cols: Sequence[Column], n_rows: int) -> tuple[str, ...]:
+def step_keys(cols: Sequence[Column], n_rows: int) -> tuple[str, ...]:
     """``_STEP_KEYS``, led by a framework's global step when every row carries one."""
     for c in cols:
         name = c.name.strip().lower()
@@ -126,7 +126,7 @@ def read_file(path: Path) -> RawRun:
     wide = to_columns(
         cols,
         n_rows,
-        step_names=_step_keys(cols, n_rows),
+        step_names=step_keys(cols, n_rows),
         wall_names=("_timestamp", *WALL_NAMES),
         skip=("_runtime",),
     )
