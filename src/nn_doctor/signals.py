@@ -394,11 +394,11 @@ def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None =
         for canonical, names in user_aliases.items():
             if low in {n.strip().lower() for n in names}:
                 return Resolved(canonical, 0)
+    snake = _snake(name.strip())  # learningRate, gradNorm
     for canonical, names in ALIASES.items():
-        if low in names:
-            return Resolved(canonical, 10 + names.index(low))
-        if _snake(name.strip()) in names:  # learningRate, gradNorm
-            return Resolved(canonical, 10 + names.index(_snake(name.strip())))
+        for spelling in (low, snake):
+            if spelling in names:
+                return Resolved(canonical, 10 + names.index(spelling))
     # Lightning's on_step/on_epoch twins of a bare name: `loss_step`, `loss_epoch`, `acc_epoch`
     for suffix, extra in (("_step", 20), ("_epoch", 25)):
         if low.endswith(suffix):
@@ -438,7 +438,7 @@ def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None =
     if per_layer is not None:
         return per_layer
     # camelCase spellings (valLoss, lossTrain, trainAcc) parse as their snake_case twins
-    parsed = _split_and_base(low) or _split_and_base(_snake(name.strip()))
+    parsed = _split_and_base(low) or _split_and_base(snake)
     if parsed:
         split, base, per_epoch = parsed
         # Per-step values beat per-epoch aggregates of the same metric (denser, same meaning).
