@@ -104,18 +104,31 @@ def _varint(buf: bytes, i: int) -> tuple[int, int]:
 
 
 def _fields(buf: bytes) -> Iterator[tuple[int, int, Any]]:
-    """(field number, wire type, value) of one protobuf message; bytes for length-delimited."""
+    """(field number, wire type, value) of one protobuf message; bytes for length-delimited.
+
+    One-byte varints (field keys, short lengths, small integers) skip the general decoder:
+    they are nearly all of a history record.
+    """
     i, n = 0, len(buf)
     while i < n:
-        key, i = _varint(buf, i)
+        key = buf[i]
+        if key < 0x80:
+            i += 1
+        else:
+            key, i = _varint(buf, i)
         wire = key & 7
-        if wire == 0:
+        if wire == 2:
+            size = buf[i]
+            if size < 0x80:
+                i += 1
+            else:
+                size, i = _varint(buf, i)
+            value: Any = buf[i : i + size]
+            i += size
+        elif wire == 0:
             value, i = _varint(buf, i)
         elif wire == 1:
             value, i = buf[i : i + 8], i + 8
-        elif wire == 2:
-            size, i = _varint(buf, i)
-            value, i = buf[i : i + size], i + size
         elif wire == 5:
             value, i = buf[i : i + 4], i + 4
         else:
@@ -143,9 +156,12 @@ def _item(buf: bytes) -> tuple[str, Any]:
             value = struct.unpack("<d", raw)[0]
         elif field == 16:
             try:
-                value = json.loads(raw)  # NaN and Infinity tokens included
+                value = float(raw)  # a plain number, NaN or Infinity: nearly every value
             except ValueError:
-                value = None
+                try:
+                    value = json.loads(raw)  # a dict, list, string or bool
+                except ValueError:
+                    value = None
     return "/".join(parts) if parts else key, value
 
 
