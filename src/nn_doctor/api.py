@@ -63,10 +63,12 @@ def _read_sibling_config(raw: RawRun) -> None:
     from nn_doctor.readers._common import load_configs
 
     folder = Path(raw.files[0]).parent
-    candidates = [folder / name for name in SIBLING_CONFIGS if (folder / name).is_file()]
-    if not candidates and folder.name.lower() in LOG_SUBFOLDERS:
-        folder = folder.parent
-        candidates = [folder / name for name in SIBLING_CONFIGS if (folder / name).is_file()]
+    folders = [folder, folder.parent] if folder.name.lower() in LOG_SUBFOLDERS else [folder]
+    candidates: list[Path] = []
+    for where in folders:  # the nearest folder with any config file wins
+        candidates = [where / name for name in SIBLING_CONFIGS if (where / name).is_file()]
+        if candidates:
+            break
     if not candidates:
         return
     config, sources, warnings = load_configs(candidates)

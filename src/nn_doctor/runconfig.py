@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from nn_doctor.signals import snake_case
+
 #: canonical key -> (type, aliases). Aliases are lower-case last path components or full paths.
 KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
     "lr": (
@@ -428,7 +430,7 @@ def normalize_config(
         if value is None:
             continue
         # batch-size, "Batch Size", batchSize
-        low = re.sub(r"[-\s]+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key.strip()).lower())
+        low = re.sub(r"[-\s]+", "_", snake_case(key.strip()))
         last = low.rsplit(".", 1)[-1]
         canonical = _ALIAS_TO_KEY.get(low) or _ALIAS_TO_KEY.get(last)
         if canonical is None:

@@ -271,9 +271,8 @@ _WHOLE_MODEL = {"global", "total", "all", "model", "net", "norm", "total_norm", 
 _NOT_A_LAYER = {*_SPLITS, *_WHOLE_MODEL, "optimizer", "optim"}
 # Words that qualify a statistic rather than name a layer (``grad_norm_clipped``, ``max_grad_norm``)
 _QUALIFIERS = {
-    "clip", "clipped", "unclipped", "pre_clip", "post_clip", "before_clip", "after_clip",
-    "max", "min", "mean", "avg", "std", "median", "sum", "raw", "smoothed", "ema", "running",
-    "epoch", "step", "batch", "iter", "l2", "l1", "inf",
+    *_LOSS_QUALIFIERS, "clip", "clipped", "unclipped", "pre_clip", "post_clip", "before_clip",
+    "after_clip", "max", "min", "std", "median", "sum", "raw", "l2", "l1", "inf",
 }  # fmt: skip
 # The family words that are unambiguous joined to a layer name by "_" (``grad_norm_fc1``,
 # ``fc1_zero_frac``); one-word ones (``grad``, ``weights``) would claim too much. Longest first.
@@ -382,7 +381,7 @@ def _split_and_base(name: str) -> tuple[str, str, bool] | None:
     return None
 
 
-def _snake(name: str) -> str:
+def snake_case(name: str) -> str:
     """``valLoss`` → ``val_loss`` (an underscore wherever a lower-case letter meets a capital)."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
@@ -394,7 +393,7 @@ def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None =
         for canonical, names in user_aliases.items():
             if low in {n.strip().lower() for n in names}:
                 return Resolved(canonical, 0)
-    snake = _snake(name.strip())  # learningRate, gradNorm
+    snake = snake_case(name.strip())  # learningRate, gradNorm
     for canonical, names in ALIASES.items():
         for spelling in (low, snake):
             if spelling in names:

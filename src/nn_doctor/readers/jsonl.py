@@ -30,6 +30,7 @@ from nn_doctor.readers._wide import STEP_NAMES, WALL_NAMES, to_columns
 
 if TYPE_CHECKING:
     from nn_doctor.readers._csvcore import Column
+    from nn_doctor.readers._wide import Wide
 
 NAME = "jsonl"
 
@@ -44,13 +45,26 @@ _STEP_KEYS = ("_step", *STEP_NAMES)
 _FRAMEWORK_STEPS = ("train/global_step", "trainer/global_step")
 
 
-def step_keys(cols: Sequence[Column], n_rows: int) -> tuple[str, ...]:
+def _step_keys(cols: Sequence[Column], n_rows: int) -> tuple[str, ...]:
     """``_STEP_KEYS``, led by a framework's global step when every row carries one."""
     for c in cols:
         name = c.name.strip().lower()
         if name in _FRAMEWORK_STEPS and int(c.logged.sum()) == n_rows:
             return (name, *_STEP_KEYS)
     return _STEP_KEYS
+
+
+def history_columns(cols: Sequence[Column], n_rows: int) -> Wide:
+    """Columns of logged rows with W&B's bookkeeping read as such: the step (a framework's
+    global step first, else ``_step``), ``_timestamp`` as wall time, ``_runtime`` not a metric.
+    Shared by the legacy ``wandb-history.jsonl`` and the ``.wandb`` reader."""
+    return to_columns(
+        cols,
+        n_rows,
+        step_names=_step_keys(cols, n_rows),
+        wall_names=("_timestamp", *WALL_NAMES),
+        skip=("_runtime",),
+    )
 
 
 def _first_record(path: Path) -> dict[str, Any] | None:
@@ -123,13 +137,7 @@ def read_file(path: Path) -> RawRun:
         cols, warnings, ignored = columns(rows)
         n_rows, row_warnings = len(rows.rows), rows.warnings
         first_keys = list(rows.rows[0]) if rows.rows else []
-    wide = to_columns(
-        cols,
-        n_rows,
-        step_names=step_keys(cols, n_rows),
-        wall_names=("_timestamp", *WALL_NAMES),
-        skip=("_runtime",),
-    )
+    wide = history_columns(cols, n_rows)
     config: dict[str, Any] = {}
     sources: list[str] = []
     config_warnings: list[str] = []

@@ -30,8 +30,7 @@ from typing import Any
 from nn_doctor.frame import RawRun
 from nn_doctor.readers._common import empty_warning, raw_run, read_bytes
 from nn_doctor.readers._jsonrows import Rows, columns
-from nn_doctor.readers._wide import to_columns
-from nn_doctor.readers.jsonl import step_keys
+from nn_doctor.readers.jsonl import history_columns
 
 NAME = "wandb"
 # The run folder's other contents: requirements, console output, debug logs (not runs of their own).
@@ -215,13 +214,7 @@ def read_file(path: Path) -> RawRun:
         rows, config, name = [], {}, None
         warnings.append(f"{path.name}: a record could not be decoded; no history read")
     cols, col_warnings, ignored = columns(Rows(rows))
-    wide = to_columns(
-        cols,
-        len(rows),
-        step_names=step_keys(cols, len(rows)),  # a framework's global step, else _step
-        wall_names=("_timestamp",),
-        skip=("_runtime",),
-    )
+    wide = history_columns(cols, len(rows))
     warnings += [*col_warnings, *wide.warnings]
     if not wide.columns.n_records:
         warnings.append(empty_warning(path, "no numeric history in the W&B run"))
