@@ -128,6 +128,13 @@ def test_names_real_tools_write(raw: str, canonical: str) -> None:
         ("model.layers.0.weight_grad_norm", "grad_norm/model.layers.0"),
         ("relu1_dead_fraction", "act_zero_frac/relu1"),
         ("fraction_dead/fc1", "act_zero_frac/fc1"),
+        ("dead_relu_frac/layer0", "act_zero_frac/layer0"),
+        ("fc2_dead_relu_fraction", "act_zero_frac/fc2"),
+        ("activations/fc1/dead_fraction", "act_zero_frac/fc1"),
+        ("activations/tanh1/saturation", "act_sat_frac/tanh1"),
+        ("sat_fraction/tanh1", "act_sat_frac/tanh1"),
+        ("hidden1/activation_zero_fraction", "act_zero_frac/hidden1"),
+        ("fc1/relu_zero_frac", "act_zero_frac/fc1"),
         # ...but a qualifier is not a layer
         ("max_grad_norm", "max_grad_norm"),
         ("clip_grad_norm", "clip_grad_norm"),

@@ -219,9 +219,14 @@ _FAMILY_WORDS: dict[str, str] = {
     **dict.fromkeys(
         ("act_zero_frac", "zero_frac", "zero_fraction", "frac_zero", "fraction_zero",
          "dead_frac", "dead_fraction", "frac_dead", "fraction_dead", "dead_ratio", "zero_ratio",
-         "sparsity", "act_sparsity", "activation_sparsity"),
+         "sparsity", "act_sparsity", "activation_sparsity", "dead_relu_frac", "dead_relu_fraction",
+         "dead_relu_ratio", "dead_units_frac", "dead_unit_frac", "dead_neurons_frac",
+         "frac_dead_units", "dead_relus", "relu_zero_frac", "relu_zero_fraction", "act_frac_zero",
+         "activation_zero_frac", "activation_zero_fraction", "act_dead_frac", "dead_units"),
         "act_zero_frac"),
-    **dict.fromkeys(("act_sat_frac", "sat_frac", "saturation", "saturated_frac"), "act_sat_frac"),
+    **dict.fromkeys(
+        ("act_sat_frac", "sat_frac", "saturation", "saturated_frac", "sat_fraction",
+         "saturated_fraction", "saturation_frac"), "act_sat_frac"),
 }  # fmt: skip
 # A statistic names a family only under its group, whether the group leads
 # (``activations/fc1/zero_frac``, TensorBoard's ``gradients/fc2:norm``) or follows the layer
@@ -233,7 +238,10 @@ _ACT_STATS = {
     "zero_fraction": "act_zero_frac",
     "sparsity": "act_zero_frac",
     "dead_frac": "act_zero_frac",
+    "dead_fraction": "act_zero_frac",
+    "frac_zero": "act_zero_frac",
     "sat_frac": "act_sat_frac",
+    "saturation": "act_sat_frac",
 }
 _GRAD_STATS = {"norm": "grad_norm", "l2": "grad_norm", "l2_norm": "grad_norm"}
 _WEIGHT_STATS = {"norm": "weight_norm", "l2": "weight_norm", "l2_norm": "weight_norm"}
