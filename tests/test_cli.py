@@ -163,6 +163,23 @@ def test_config_one_level_above_a_logs_folder_is_read(tmp_path: Path) -> None:
     assert doc["runs"][0]["config"] == {"lr": 0.5}
 
 
+def test_config_beside_a_runs_folder_describes_its_only_run(tmp_path: Path) -> None:
+    # SummaryWriter's default layout: <project>/runs/<date_host>/, the config in <project>
+    rows = ["step,loss", *(f"{i},{v}" for i, v in enumerate(healthy_loss()))]
+    (tmp_path / "config.json").write_text('{"lr": 0.5}')
+    first = tmp_path / "runs" / "Nov22_10-00-00_host"
+    first.mkdir(parents=True)
+    (first / "run.csv").write_text("\n".join(rows) + "\n")
+    doc = json.loads(run_cli("inspect", str(first / "run.csv"), "--format", "json").stdout)
+    assert doc["runs"][0]["config"] == {"lr": 0.5}
+    # with a second run beside it, which run the config describes is a guess: none is taken
+    second = tmp_path / "runs" / "Nov22_11-00-00_host"
+    second.mkdir()
+    (second / "run.csv").write_text("\n".join(rows) + "\n")
+    doc = json.loads(run_cli("inspect", str(first / "run.csv"), "--format", "json").stdout)
+    assert doc["runs"][0]["config"] == {}
+
+
 def test_config_beside_a_plain_csv_is_read(write_csv, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = write_csv({"loss": healthy_loss()})
     (tmp_path / "config.json").write_text('{"learning_rate": 0.5, "hidden_act": "relu"}')

@@ -172,3 +172,12 @@ def test_values_spelled_as_code():
     assert keras == {"init": "normal", "hidden_activation": "leaky_relu"}
     # the argument-stripping of init schemes still applies first
     assert normalize_config({"init": "nn.init.normal_(std=0.5)"})[0]["init"] == "normal"
+
+
+def test_label_smoothing_as_each_library_names_it():
+    from nn_doctor.runconfig import normalize_config
+
+    # HF TrainingArguments, PyTorch/Keras losses, timm's train.py
+    for key in ("label_smoothing_factor", "label_smoothing", "smoothing"):
+        config, notes = normalize_config({key: 0.1})
+        assert config == {"label_smoothing": 0.1} and not notes

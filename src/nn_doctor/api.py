@@ -56,16 +56,33 @@ SIBLING_CONFIGS = (
 )
 #: Log sub-folders whose config sits one level up (run/config.yaml beside run/logs/metrics.csv).
 LOG_SUBFOLDERS = {"logs", "log", "tb", "tensorboard", "tb_logs", "metrics", "events", "csv"}
+#: Folders a logger fills with one sub-folder per run (SummaryWriter's runs/<date_host>/,
+#: Lightning's lightning_logs/version_0/): the config beside such a folder is the run's only when
+#: it holds that one run; with several, it would be a guess which of them it describes.
+LOG_CONTAINERS = {*LOG_SUBFOLDERS, "runs", "lightning_logs"}
+
+
+def _config_folders(folder: Path) -> list[Path]:
+    """The folders whose config files may describe the log in ``folder``, nearest first."""
+    if folder.name.lower() in LOG_SUBFOLDERS:
+        return [folder, folder.parent]
+    container = folder.parent
+    if container.name.lower() in LOG_CONTAINERS:
+        try:
+            alone = sum(1 for p in container.iterdir() if p.is_dir()) == 1
+        except OSError:
+            alone = False
+        if alone:
+            return [folder, container, container.parent]
+    return [folder]
 
 
 def _read_sibling_config(raw: RawRun) -> None:
     """Fill a run's config from a config file beside its log (a plain CSV has no place for one)."""
     from nn_doctor.readers._common import load_configs
 
-    folder = Path(raw.files[0]).parent
-    folders = [folder, folder.parent] if folder.name.lower() in LOG_SUBFOLDERS else [folder]
     candidates: list[Path] = []
-    for where in folders:  # the nearest folder with any config file wins
+    for where in _config_folders(Path(raw.files[0]).parent):  # the nearest with any config wins
         candidates = [where / name for name in SIBLING_CONFIGS if (where / name).is_file()]
         if candidates:
             break

@@ -74,3 +74,29 @@ def test_yolo_and_free_text_are_not_keras(tmp_path: Path) -> None:
     t.write_text("Epoch 1/10 | Loss: 0.5\n")
     assert detect_file(y) != "keras_csv"
     assert detect_file(t) != "keras_csv"
+
+
+def test_a_hand_written_log_with_several_rows_per_epoch_is_one_run(tmp_path: Path) -> None:
+    # `epoch` first and `val_` names, as CSVLogger writes, but a step column and one row per
+    # logged step (train rows, then a validation row per epoch): a hand-written loop's log, read
+    # on its step axis as one run, not split at every row that repeats epoch 0.
+    rows = ["epoch,step,train_loss,lr,val_loss,val_acc"]
+    for e in range(3):
+        rows += [f"{e},{e * 4 + i},{2.0 / (e * 4 + i)},0.1,," for i in range(1, 5)]
+        rows.append(f"{e},{e * 4 + 4},,,{2.0 / (e + 1)},{0.5 + e / 10}")
+    p = tmp_path / "metrics.csv"
+    p.write_text("\n".join(rows) + "\n")
+    assert detect_file(p) != "keras_csv"
+    [f] = read_runs(p)
+    assert f.axis == "step"
+    assert f.series("train_loss").index.tolist() == list(range(1, 13))
+    assert f.series("val_loss").index.tolist() == [4, 8, 12]
+
+
+def test_repeated_epoch_zero_rows_start_no_new_run(tmp_path: Path) -> None:
+    # a CSVLogger-shaped file whose first epoch was written twice (a callback logging on batch
+    # end too): only a return to 0 after a later epoch is an appended run
+    p = tmp_path / "training.log"
+    p.write_text(HEADER + _rows(range(1), 1.0) + _rows(range(4), 1.0) + _rows(range(2), 3.0))
+    frames = read_runs(p)
+    assert [f.n_steps for f in frames] == [4, 2]

@@ -31,8 +31,12 @@ def _split_at_epoch_restart(table: Table) -> list[Table]:
     epoch = next((c for c in table.columns if c.name.strip().lower() in EPOCH_NAMES), None)
     if epoch is None or table.n_rows < 2:
         return [table]
-    starts = np.flatnonzero(epoch.logged & (epoch.values == 0))
-    cuts = [0, *[int(i) for i in starts if i > 0], table.n_rows]
+    # a restart is a 0 after a later epoch; rows that repeat epoch 0 (a log with several rows per
+    # epoch) start nothing
+    rows = np.flatnonzero(epoch.logged)
+    vals = epoch.values[rows]
+    starts = rows[1:][(vals[1:] == 0) & (vals[:-1] > 0)]
+    cuts = [0, *[int(i) for i in starts], table.n_rows]
     if len(cuts) == 2:
         return [table]
     parts = []

@@ -15,6 +15,7 @@ from nn_doctor.frame import RawRun
 from nn_doctor.readers._common import first_line
 from nn_doctor.readers._csvcore import header_fields
 from nn_doctor.readers._csvrun import csv_runs
+from nn_doctor.readers._wide import STEP_NAMES
 
 NAME = "keras-csv"
 
@@ -29,6 +30,8 @@ def _keras_header(fields: list[str]) -> bool:
     rest = [f.lower() for f in fields[1:]]
     if any(not f or " " in f for f in rest):
         return False  # free-text headers are not Keras
+    if any(f in STEP_NAMES for f in rest):
+        return False  # CSVLogger writes one row per epoch and no step counter: a hand-written log
     # A bare Keras name is required: Ultralytics' train/box_loss, val/box_loss have none, while a
     # CSVLogger fed by a callback may add per-layer columns such as grad_norm/fc1.
     return any(f in {"loss", "acc", "accuracy"} or f.startswith("val_") for f in rest)
