@@ -428,19 +428,21 @@ def give_back(x: Inputs, *, frac: float, tail: float, min: float, max: float) ->
     "val_outpaces_train",
     kind="pair",
     measures=("train_improvement", "val_improvement", "ratio"),
-    defaults={"min_ratio": 1.5, "min_val_improvement": 0.2},
+    defaults={"min_ratio": 1.5, "min_val_improvement": 0.2, "max_train_improvement": math.inf},
     min_ratio=_NUM,
     min_val_improvement=_NUM,
+    max_train_improvement=_NUM,
 )
 def val_outpaces_train(
-    x: Inputs, *, min_ratio: float, min_val_improvement: float
+    x: Inputs, *, min_ratio: float, min_val_improvement: float, max_train_improvement: float
 ) -> Outcome | None:
     """Validation loss improves ``min_ratio`` times as much (relatively) as training loss.
 
     Start-to-end relative drops over the span both are observed. The scale-free form of the
     CATALOG's "flat train, falling validation" reading: the model learns what generalizes (clean
     validation labels) while the training loss stays high on labels it cannot fit. In a healthy
-    run training improves at least as much as validation.
+    run training improves at least as much as validation. ``max_train_improvement`` asks the
+    training loss to have stayed high, not merely to have fallen less than validation.
     """
     al = _aligned_pair(x)
     if al is None:
@@ -452,7 +454,7 @@ def val_outpaces_train(
     vi /= scale(head_level(val))
     ratio = vi / ti if ti > EPS else math.inf
     return Outcome(
-        vi >= min_val_improvement and ratio >= min_ratio,
+        vi >= min_val_improvement and ratio >= min_ratio and ti <= max_train_improvement,
         step=int(steps[0]),
         value=ratio,
         measures={"train_improvement": ti, "val_improvement": vi, "ratio": ratio},
