@@ -271,6 +271,23 @@ def test_still_falling_min_total_drop(run_check):
     assert run_check("still_falling", {"train_loss": line}, min_total_drop=0.1).matched
 
 
+def test_diverges_on_a_short_unsmoothed_log(run_check):
+    # under ~80 points the smoother keeps every point: a converged fine-tune logging its raw
+    # batch loss every 10 steps (26 points of noise around 0.05, the first one low) did not get
+    # worse; a per-epoch log that fell to a third of its start and came back above it did
+    params = {"min_rebound": 1.0, "for_points": 10, "min_span": 0.1}
+    flats = 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        flat = list(0.05 * rng.chisquare(2, 26) / 2)
+        flat[0] = 0.02
+        flats += run_check("diverges", {"train_loss": flat}, **params).matched
+    assert flats <= 1
+    rng = np.random.default_rng(0)
+    back_up = [1.4, 0.72, 0.63, 0.31, *(1.5 + 0.1 * rng.standard_normal(26))]
+    assert run_check("diverges", {"train_loss": back_up}, **params).matched
+
+
 def test_diverges_min_span_ignores_noise_around_the_start(run_check):
     rng = np.random.default_rng(4)
     # noisy at ~21 for a while (the drop so far is tiny), then falls to ~1.5

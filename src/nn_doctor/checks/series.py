@@ -134,10 +134,23 @@ def diverges(
     # three standard errors of the rolling median (robust residual scatter / sqrt(window))
     w = window_len(len(v), smooth, 1)
     noise = 3.0 * 1.4826 * float(np.median(np.abs(v - sm))) / math.sqrt(w)
-    counted = never_fell | (fell >= max(min_span * scale(start), noise))
+    dip_noise = noise
+    if w < 3:
+        # a short log is not smoothed at all, so that residual is zero: a dip must then clear
+        # the scatter of successive differences (three sigmas; a difference holds two points'
+        # noise), or the lowest value of a flat, noisy per-step log (a converged fine-tune) is
+        # a "fall" and every value above the first one a "rebound"
+        d = np.diff(v)
+        dip_noise = max(
+            noise, 3.0 * 1.4826 * float(np.median(np.abs(d - np.median(d)))) / math.sqrt(2)
+        )
+    counted = never_fell | (fell >= max(min_span * scale(start), dip_noise))
     # "back above the start" must clear the same scatter: on a flat, noisy line every dip is
-    # followed by a return to the start level, which is noise, not a run that got worse
-    above = (rb < 1.0) | (sm - start >= noise)
+    # followed by a return to the start level, which is noise, not a run that got worse. A
+    # curve that never really fell must clear the dip scatter too (a low first point, then
+    # noise); one that fell well beyond it and came back to its start has rebounded.
+    never_dipped = fell < dip_noise
+    above = (rb < 1.0) | (sm - start >= np.where(never_dipped, dip_noise, noise))
     onset = persistent_onset(
         (rb >= min_rebound) & counted & above, min(for_points, max(1, len(v) // 10))
     )
