@@ -62,6 +62,20 @@ def test_loss_components_without_total_pick_first_and_say_so() -> None:
     assert any("first of 2 loss components" in n for n in f.notes)
 
 
+def test_the_error_a_regression_was_trained_on_stands_in_for_a_missing_loss() -> None:
+    rows = [(i, n, 1.0) for i in range(3) for n in ("train_mse", "val_mse", "val_mae")]
+    f = build_frame(raw(rows))
+    assert f.sources["train_loss"] == "train_mse"
+    assert f.sources["val_loss"] == "val_mse"
+    assert f.has("val_mae")
+    assert any("'train_mse', the error metric" in n for n in f.notes)
+    # a logged loss wins: the metric stays a metric
+    rows = [(i, n, 1.0) for i in range(3) for n in ("loss", "mse", "val_loss", "val_mse")]
+    f = build_frame(raw(rows))
+    assert f.sources["train_loss"] == "loss" and f.sources["val_loss"] == "val_loss"
+    assert not any("error metric" in n for n in f.notes)
+
+
 def test_layers_keep_model_order() -> None:
     rows = [(0, f"act_zero_frac/{n}", 0.1) for n in ("fc1", "fc2", "out")]
     f = build_frame(raw(rows))

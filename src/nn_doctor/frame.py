@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, overload
 import numpy as np
 
 from nn_doctor.layer_order import model_order
-from nn_doctor.signals import LAYER_FAMILIES, canonical_name
+from nn_doctor.signals import LAYER_FAMILIES, canonical_name, objective_split
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -574,6 +574,21 @@ def _claim_names(
                     f"no total {split} loss logged; {target} is '{comps[0]}', the first of "
                     f"{len(comps)} loss components ({', '.join(comps)})"
                 )
+    # No loss at all, but the error a regression was trained on (``train_mse``, ``val_rmse``,
+    # Keras' ``mean_squared_error``): that is the objective's curve, so the loss rules read it.
+    for split in ("train", "val"):
+        target = f"{split}_loss"
+        if target in sources:
+            continue
+        metrics = [
+            str(n)
+            for n in names
+            if rename.get(str(n), str(n)) == str(n) and objective_split(str(n)) == split
+        ]
+        if metrics:
+            rename[metrics[0]] = target
+            sources[target] = metrics[0]
+            notes.append(f"no {split} loss logged; {target} is '{metrics[0]}', the error metric")
     return rename, sources
 
 

@@ -389,6 +389,32 @@ def _split_and_base(name: str) -> tuple[str, str, bool] | None:
     return None
 
 
+# Error metrics that are a training objective themselves (an MSE-trained regression logging
+# ``train_mse``, Keras' ``mean_squared_error``): read as the loss when no loss is logged at all.
+_OBJECTIVE_BASES = {"mse", "rmse", "mae", "mean_squared_error", "mean_absolute_error",
+                    "root_mean_squared_error", "nll", "cross_entropy", "crossentropy", "xent",
+                    "bce", "l1", "l2", "huber"}  # fmt: skip
+
+
+def objective_split(name: str) -> str | None:
+    """``train``/``val`` when ``name`` is an error metric that can stand in for that loss.
+
+    A bare metric (``mse``) is the training one, as Keras logs ``mse`` next to ``val_mse``.
+    """
+    low = snake_case(name.strip()).lower()
+    if low in _OBJECTIVE_BASES:
+        return "train"
+    parts = [p for p in re.split(r"[/_\-. ]+", low) if p]
+    if len(parts) < 2:
+        return None
+    for split_idx in (0, len(parts) - 1):
+        split = _SPLITS.get(parts[split_idx])
+        base = "_".join(parts[1:] if split_idx == 0 else parts[:-1])
+        if split is not None and base in _OBJECTIVE_BASES:
+            return split
+    return None
+
+
 def snake_case(name: str) -> str:
     """``valLoss`` → ``val_loss`` (an underscore wherever a lower-case letter meets a capital)."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
