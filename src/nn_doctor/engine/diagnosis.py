@@ -215,7 +215,7 @@ def diagnose_frame(
     with memo_scope():  # the checks of every rule share what they compute on this run
         _evaluate_all(diag, frame, rules, lang, threshold, weight)
     diag.findings.sort(key=rank_key)
-    diag.notes.extend(run_notes(frame))
+    diag.notes.extend(run_notes(frame, frozenset(f.id for f in diag.findings)))
     return diag
 
 

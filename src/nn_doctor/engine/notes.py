@@ -69,6 +69,11 @@ def _placeholder_zeros(frame: RunFrame) -> list[str]:
     return out
 
 
-def run_notes(frame: RunFrame) -> list[str]:
-    """Every observation worth printing about this run that is not a cause."""
-    return _lr_schedule(frame) + _val_loss_vs_metric(frame) + _placeholder_zeros(frame)
+def run_notes(frame: RunFrame, fired: frozenset[str] = frozenset()) -> list[str]:
+    """Every observation worth printing about this run that is not a cause.
+
+    ``fired`` are the causes reported: a note must not contradict them (a metric that ends near
+    its best, while the overfitting rule saw it stall after the loss minimum, says nothing).
+    """
+    metric = [] if "overfitting" in fired else _val_loss_vs_metric(frame)
+    return _lr_schedule(frame) + metric + _placeholder_zeros(frame)
