@@ -78,6 +78,18 @@ def test_train_flat_val_falls(run_check):
     )
 
 
+def test_a_validation_loss_recovering_from_above_training_is_no_fall(run_check):
+    # a binary classifier knocked off by its first steps: validation starts at 0.89, above the
+    # training loss (0.69, chance), and comes back to the class prior (0.665): recovered, not
+    # learned; the same fall from training's level down to 0.4 is one
+    flat = [0.69 + 0.01 * math.sin(i) for i in range(100)]
+    recovering = val_at(lambda s: 0.665 + 0.225 * math.exp(-s / 10))
+    learning = val_at(lambda s: 0.4 + 0.29 * math.exp(-s / 20))
+    for check in ("train_flat_val_falls", "val_outpaces_train"):
+        assert not run_check(check, {"train_loss": flat, "val_loss": recovering}).matched
+        assert run_check(check, {"train_loss": flat, "val_loss": learning}).matched
+
+
 def test_metric_improves_after(run_check):
     val_loss = val_at(lambda s: 1.0 + ((s - 30) / 40) ** 2)  # minimum at step 30
     rising_acc = val_at(lambda s: 0.5 + 0.004 * s)

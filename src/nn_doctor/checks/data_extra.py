@@ -450,8 +450,9 @@ def val_outpaces_train(
     steps, train, val = al
     ti = head_level(train) - float(np.median(train[-window_len(len(train), 0.1, 1) :]))
     ti /= scale(head_level(train))
-    vi = head_level(val) - float(np.median(val[-window_len(len(val), 0.1, 1) :]))
-    vi /= scale(head_level(val))
+    # from no higher than training's level at the first evaluation (see train_flat_val_falls)
+    v0 = min(head_level(val), head_level(train))
+    vi = (v0 - float(np.median(val[-window_len(len(val), 0.1, 1) :]))) / scale(v0)
     ratio = vi / ti if ti > EPS else math.inf
     return Outcome(
         vi >= min_val_improvement and ratio >= min_ratio and ti <= max_train_improvement,

@@ -195,13 +195,19 @@ def gap(
 def train_flat_val_falls(
     x: Inputs, *, max_train_improvement: float, min_val_improvement: float
 ) -> Outcome | None:
-    """Train loss flat while validation loss falls: the CATALOG's 'data set problem' reading."""
+    """Train loss flat while validation loss falls: the CATALOG's 'data set problem' reading.
+
+    Validation's fall is counted from no higher than training's level at the first evaluation:
+    a validation loss that starts above it (a model knocked off by its first updates) and comes
+    back down has recovered, not learned what the training labels hide.
+    """
     al = _aligned(x)
     if al is None or len(al[0]) < 3:
         return None
     steps, train, val = al
     ti = (head_level(train) - tail_level(train)) / scale(head_level(train), tail_level(train))
-    vi = (head_level(val) - tail_level(val)) / scale(head_level(val), tail_level(val))
+    v0 = min(head_level(val), head_level(train))
+    vi = (v0 - tail_level(val)) / scale(v0, tail_level(val))
     return Outcome(
         ti <= max_train_improvement and vi >= min_val_improvement,
         step=int(steps[0]),
