@@ -139,6 +139,22 @@ def test_config_from_state_and_json_siblings(tmp_path: Path) -> None:
     assert f.config_raw["num_train_epochs"] == 9223372036854775807
 
 
+def test_the_trainers_defaults_and_the_latest_checkpoints_model_config(tmp_path: Path) -> None:
+    # save_state() without save_model(): the state at the top, the model config only in the
+    # checkpoints; the optimizer is the Trainer's AdamW unless training_args.json says otherwise
+    _write(tmp_path, _state(HISTORY))
+    for n, act in ((5, "relu"), (40, "gelu")):  # numeric order: checkpoint-40 is the latest
+        (tmp_path / f"checkpoint-{n}").mkdir()
+        (tmp_path / f"checkpoint-{n}" / "config.json").write_text(f'{{"hidden_act": "{act}"}}')
+    [f] = read_runs(tmp_path)
+    assert f.config["optimizer"] == "adamw" and f.config["hidden_activation"] == "gelu"
+    assert any("default optimizer" in s for s in f.config_sources)
+    (tmp_path / "training_args.json").write_text('{"optim": "sgd"}')
+    [f] = read_runs(tmp_path)
+    assert f.config["optimizer"] == "sgd"
+    assert not any("default optimizer" in s for s in f.config_sources)
+
+
 def test_strings_and_custom_keys(tmp_path: Path) -> None:
     hist = [
         {"epoch": 0.1, "grad_norm": 4.8, "loss": 24.8, "lr": 1e-4, "remaining_time": "59h:30m",

@@ -157,10 +157,22 @@ def _restore_beside_nan_evals(entries: list[dict[str, Any]]) -> int:
     return restored
 
 
+#: What the Trainer uses when ``training_args.json`` does not say (``TrainingArguments.optim``
+#: defaults to an AdamW; trainer_state.json never records it, training_args.bin is a pickle
+#: that is never loaded): without it a rate of 0.5 reads as "maybe SGD".
+_TRAINER_DEFAULTS = {"optimizer": "adamw"}
+
+
 def _config(path: Path, state: dict[str, Any]) -> tuple[dict[str, Any], list[str], list[str]]:
     folders = [path.parent]
     if _CHECKPOINT.match(path.parent.name):
         folders.insert(0, path.parent.parent)  # the output dir holds the results files
+    else:  # save_state() without save_model(): the model config is in the latest checkpoint
+        checkpoints = sorted(
+            (p for p in path.parent.glob("checkpoint-*") if _CHECKPOINT.match(p.name)),
+            key=lambda p: int(p.name.rpartition("-")[2]),
+        )
+        folders += checkpoints[-1:]
     model, src_m, warn_m = load_configs([f / "config.json" for f in folders])
     results, src_r, warn_r = load_configs([f / "all_results.json" for f in folders])
     args, src_a, warn_a = load_configs([f / "training_args.json" for f in folders])
@@ -170,6 +182,13 @@ def _config(path: Path, state: dict[str, Any]) -> tuple[dict[str, Any], list[str
     from_state = {k: state[k] for k in _STATE_KEYS if k in state}
     config = {**model, **sizes, **from_state, **args}  # later wins: explicit arguments last
     sources = [*src_m, *src_r, f"{path} (trainer state)", *src_a]
+    from nn_doctor.runconfig import KEYS
+
+    written = {str(k).lower().rpartition(".")[2] for k in config}
+    for key, value in _TRAINER_DEFAULTS.items():
+        if not {key, *KEYS[key][1]} & written:  # the run's own spelling of the key wins
+            config[key] = value
+            sources.append(f"the Trainer's default {key} ({value})")
     return config, sources, [*warn_m, *warn_r, *warn_a]
 
 
@@ -206,7 +225,7 @@ def read(path: Path) -> list[RawRun]:
             NAME,
             state_path,
             long.records,
-            files=[state_path, *(Path(s) for s in sources if not s.endswith("(trainer state)"))],
+            files=[state_path, *(Path(s) for s in sources if Path(s).is_file())],
             config=config,
             config_sources=sources,
             warnings=warnings,
