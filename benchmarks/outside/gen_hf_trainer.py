@@ -1,4 +1,5 @@
 """A real Hugging Face Trainer run (tiny BERT, synthetic token task): python gen_hf_trainer.py OUT LR NAME [LABEL_SMOOTHING]."""
+
 import sys
 
 import numpy as np

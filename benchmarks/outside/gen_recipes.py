@@ -65,6 +65,17 @@ def epoch_loop(m, opt, Xtr, ytr, bs, shuffle=True):
     return tot / n, cor / n, losses
 
 
+def keras_epochs(m, opt, data, epochs, bs):
+    """One Keras-style row per epoch: training means, then the validation pass."""
+    Xtr, ytr, Xva, yva = data
+    rows = []
+    for ep in range(epochs):
+        tl, ta, _ = epoch_loop(m, opt, Xtr, ytr, bs)
+        vl, va = evaluate(m, Xva, yva)
+        rows.append({"epoch": ep, "loss": tl, "accuracy": ta, "val_loss": vl, "val_accuracy": va})
+    return rows
+
+
 def keras_csv(path, rows):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     keys = ["epoch", *sorted(k for k in rows[0] if k != "epoch")]
@@ -231,11 +242,7 @@ def big_batch(name):  # H5: batch 256 with lr scaled (Adam 3e-3), 60 epochs
     Xtr, ytr, Xva, yva = digits()
     m = mlp()
     opt = torch.optim.Adam(m.parameters(), 3e-3)
-    rows = []
-    for ep in range(60):
-        tl, ta, _ = epoch_loop(m, opt, Xtr, ytr, 256)
-        vl, va = evaluate(m, Xva, yva)
-        rows.append({"epoch": ep, "loss": tl, "accuracy": ta, "val_loss": vl, "val_accuracy": va})
+    rows = keras_epochs(m, opt, (Xtr, ytr, Xva, yva), 60, 256)
     keras_csv(f"{OUT}/{name}/history.csv", rows)
     print(name, rows[-1])
 
@@ -265,11 +272,7 @@ def overfit_tiny(name):  # F3: 100 samples, wide MLP, 150 epochs -> overfitting
     Xtr, ytr, Xva, yva = digits(n_train=100)
     m = mlp(h=512, depth=3)
     opt = torch.optim.Adam(m.parameters(), 1e-3)
-    rows = []
-    for ep in range(150):
-        tl, ta, _ = epoch_loop(m, opt, Xtr, ytr, 20)
-        vl, va = evaluate(m, Xva, yva)
-        rows.append({"epoch": ep, "loss": tl, "accuracy": ta, "val_loss": vl, "val_accuracy": va})
+    rows = keras_epochs(m, opt, (Xtr, ytr, Xva, yva), 150, 20)
     keras_csv(f"{OUT}/{name}/training.log", rows)
     print(name, rows[-1])
 
@@ -298,11 +301,7 @@ def raw_pixels(name):  # F6: 0-16 pixel values unscaled... use 0-255 scale
     Xtr, ytr, Xva, yva = digits(scale=16 / 255)
     m = mlp()
     opt = torch.optim.SGD(m.parameters(), 0.01)
-    rows = []
-    for ep in range(20):
-        tl, ta, _ = epoch_loop(m, opt, Xtr, ytr, 32)
-        vl, va = evaluate(m, Xva, yva)
-        rows.append({"epoch": ep, "loss": tl, "accuracy": ta, "val_loss": vl, "val_accuracy": va})
+    rows = keras_epochs(m, opt, (Xtr, ytr, Xva, yva), 20, 32)
     keras_csv(f"{OUT}/{name}/training.log", rows)
     print(name, rows[-1])
 

@@ -553,42 +553,30 @@ def _claim_names(
     for original, target in rename.items():
         sources.setdefault(target, original)
 
-    # Several losses and no total (YOLO box/cls/dfl, GAN G/D): the loss rules read the first
-    # component in file order, and say so.
+    # No total loss: the loss rules read a stand-in, and say so. The first loss component in
+    # file order (YOLO box/cls/dfl), else the error a regression was trained on (``train_mse``,
+    # ``val_rmse``, Keras' ``mean_squared_error``: the objective's own curve).
+    unclaimed = [str(n) for n in names if rename.get(str(n), str(n)) == str(n)]
     for split in ("train", "val"):
         target = f"{split}_loss"
         if target in sources:
             continue
-        comps = [
-            str(n)
-            for n in names
-            if rename.get(str(n), str(n)) == str(n)
-            and "loss" in str(n).lower()
-            and _split_of(str(n)) == split
-        ]
+        comps = [n for n in unclaimed if "loss" in n.lower() and _split_of(n) == split]
+        metrics = [n for n in unclaimed if objective_split(n) == split]
         if comps:
-            rename[comps[0]] = target
-            sources[target] = comps[0]
+            pick = comps[0]
             if len(comps) > 1:
                 notes.append(
-                    f"no total {split} loss logged; {target} is '{comps[0]}', the first of "
+                    f"no total {split} loss logged; {target} is '{pick}', the first of "
                     f"{len(comps)} loss components ({', '.join(comps)})"
                 )
-    # No loss at all, but the error a regression was trained on (``train_mse``, ``val_rmse``,
-    # Keras' ``mean_squared_error``): that is the objective's curve, so the loss rules read it.
-    for split in ("train", "val"):
-        target = f"{split}_loss"
-        if target in sources:
+        elif metrics:
+            pick = metrics[0]
+            notes.append(f"no {split} loss logged; {target} is '{pick}', the error metric")
+        else:
             continue
-        metrics = [
-            str(n)
-            for n in names
-            if rename.get(str(n), str(n)) == str(n) and objective_split(str(n)) == split
-        ]
-        if metrics:
-            rename[metrics[0]] = target
-            sources[target] = metrics[0]
-            notes.append(f"no {split} loss logged; {target} is '{metrics[0]}', the error metric")
+        rename[pick] = target
+        sources[target] = pick
     return rename, sources
 
 
