@@ -115,6 +115,29 @@ def test_against_lowers_score() -> None:
     assert lowered < plain
 
 
+def test_an_item_is_void_when_an_item_it_names_matched() -> None:
+    """``unless``: counter-evidence whose reason another item answers does not subtract."""
+    warm = {
+        "id": "warm",
+        "signal": "lr",
+        "check": "lr_step_up",
+        "params": {"min_factor": 3.0},
+        "weight": -0.5,
+        "says": "warmup",
+    }
+    up = [2.0 - 0.01 * i for i in range(100)] + [1.0 + 0.05 * i for i in range(100)]
+    lr = [0.001 * (1 + i) if i < 10 else 0.01 for i in range(200)]
+    f = frame(up, {"lr": lr})
+    plain = evaluate_rule(rule(), f).score
+    lowered = evaluate_rule(rule(against=[warm]), f)
+    voided = evaluate_rule(rule(against=[{**warm, "unless": ["div"]}]), f)
+    kept = evaluate_rule(rule(against=[{**warm, "unless": ["zeros"]}]), f)  # zeros: unknown
+    assert lowered.score < plain
+    assert voided.score == plain
+    assert {r.item.id: r.status for r in voided.items}["warm"] == "unmatched"
+    assert kept.score == lowered.score
+
+
 CONFESSION = {
     "id": "stated",
     "key": True,
@@ -204,6 +227,11 @@ def test_a_one_sided_item_weighs_when_it_shows_and_is_silent_when_not() -> None:
             {"against": [{**RULE["evidence"][0], "weight": -0.2, "one_sided": True}]},
             "only positive evidence can be one-sided",
         ),
+        (
+            {"evidence": [{**RULE["evidence"][0], "unless": ["nope"]}]},
+            "unknown evidence id 'nope'",
+        ),
+        ({"evidence": [{**RULE["evidence"][0], "unless": "nan"}]}, "expected a list of evidence"),
     ],
 )
 def test_malformed_rules_name_file_and_field(change: dict[str, object], message: str) -> None:

@@ -254,6 +254,11 @@ def _evaluate_rule(
         else:
             results[item.id] = ItemResult(item, "unmatched")
 
+    matched = {i for i, r in results.items() if r.status == "matched"}
+    for item in rule.evidence + rule.against:
+        # an item voided by another that matched: its reason is answered (see EvidenceItem.unless)
+        if matched.intersection(item.unless):
+            results[item.id] = ItemResult(item, "unmatched", results[item.id].outcome)
     items = [results[i.id] for i in rule.evidence + rule.against]
     score = _score(items, unknown_weight)
     key_matched = [r for r in items if r.item.weight > 0 and r.item.key and r.status == "matched"]

@@ -51,6 +51,7 @@ _ITEM_KEYS = {
     "group",
     "conclusive",
     "one_sided",
+    "unless",
 }
 
 
@@ -180,7 +181,15 @@ def _item(raw: Any, where: str, err: _Path, *, negative: bool) -> EvidenceItem:
         group=raw.get("group"),
         conclusive=bool(raw.get("conclusive", False)),
         one_sided=bool(raw.get("one_sided", False)),
+        unless=_id_list(raw.get("unless", []), [*chain, "unless"], err),
     )
+
+
+def _id_list(raw: Any, chain: list[str], err: _Path) -> tuple[str, ...]:
+    """A list of evidence ids (``unless``); whether they exist is checked once all are read."""
+    if not (isinstance(raw, list) and all(isinstance(r, str) for r in raw)):
+        raise err.fail(chain, "expected a list of evidence ids")
+    return tuple(raw)
 
 
 def _template_fields(template: str) -> set[str]:
@@ -231,11 +240,12 @@ def parse_rule(data: Any, source: Path, *, strict_catalog: bool = False) -> Rule
     if dup:
         raise err.fail(["evidence"], f"duplicate evidence id '{sorted(dup)[0]}'")
     for e in evidence + against:
-        for ref in e.precedes:
-            if ref not in ids:
-                raise err.fail(
-                    [f"evidence (id: {e.id})", "precedes"], f"unknown evidence id '{ref}'"
-                )
+        for field_name in ("precedes", "unless"):
+            for ref in getattr(e, field_name):
+                if ref not in ids or ref == e.id:
+                    raise err.fail(
+                        [f"evidence (id: {e.id})", field_name], f"unknown evidence id '{ref}'"
+                    )
     if not any(e.key for e in evidence):
         raise err.fail(["evidence"], "at least one evidence item must be `key: true`")
     report_at = data.get("report_at")

@@ -38,6 +38,9 @@ class EvidenceItem:
     # is bad_init's, and also what a vanishing signal gives): it weighs when it shows and says
     # nothing when it does not (see evaluate._score)
     one_sided: bool = False
+    # other items of the rule that, when matched, void this one: counter-evidence whose reason
+    # another item already answers ("see lr_too_low" when the config shows a usual rate)
+    unless: tuple[str, ...] = ()
 
     @cached_property
     def memo_key(self) -> tuple[str | None, tuple[str, ...], str]:
