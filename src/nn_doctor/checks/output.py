@@ -29,17 +29,20 @@ _NUM = (int, float)
 _CAPS = {1.0: "sigmoid or a second softmax", 2.0: "tanh"}
 
 
-def _classifier_loss(x: Inputs) -> tuple[np.ndarray, np.ndarray, int | None] | None:
+def _classifier_loss(
+    x: Inputs, *, min_finite: int = 8
+) -> tuple[np.ndarray, np.ndarray, int | None] | None:
     """The finite loss (steps, values) and the config's class count, or None.
 
     None for a run the config calls something other than classification, and for a log of
-    under 8 points: too short to say where a loss settles.
+    under 8 points: too short to say where a loss settles. ``min_finite``: how many finite
+    points before the first NaN the caller needs (one to read where a loss started).
     """
     assert x.series is not None
     if x.config.get("task") not in (None, "classification"):
         return None
     steps, v = finite_prefix(x.series)
-    if len(v) < 8:
+    if len(v) < min_finite or len(x.series) < 8:
         return None
     known = x.config.get("n_classes")
     return steps, v, int(known) if isinstance(known, (int, float)) and known >= 2 else None
@@ -301,11 +304,15 @@ def huge_start_collapses(
     "start_beyond_chance",
     kind="series",
     measures=("n_classes", "classes", "chance", "head", "excess"),
-    defaults={"min_nats": 10.0, "max_classes": 1000},
+    defaults={"min_nats": 10.0, "max_classes": 1000, "before_updates": False, "min_finite": 8},
     min_nats=_NUM,
     max_classes=int,
+    before_updates=bool,
+    min_finite=int,
 )
-def start_beyond_chance(x: Inputs, *, min_nats: float, max_classes: int) -> Outcome | None:
+def start_beyond_chance(
+    x: Inputs, *, min_nats: float, max_classes: int, before_updates: bool, min_finite: int
+) -> Outcome | None:
     """A classifier's cross-entropy starts ``min_nats`` or more above chance (``log K``).
 
     A freshly initialised classifier outputs near-uniform probabilities, so its first loss sits
@@ -316,15 +323,21 @@ def start_beyond_chance(x: Inputs, *, min_nats: float, max_classes: int) -> Outc
     on the first 2 % of the points. K is the config's class count; without one the bar is
     taken over the largest plausible K (``max_classes``), which only lowers the measured excess.
     Unknown unless the run is known to be a classification (config task or class count, or an
-    accuracy metric in the log) and the log has 8 points.
+    accuracy metric in the log), the log has 8 points and its loss ``min_finite`` finite ones
+    before any NaN (1: a loss NaN right after its first point still shows where it started, but
+    that one point is all there is to read). ``before_updates``: only a first point logged at step 0 or 1,
+    measured on the initial weights, so that no step size can have made it (unknown on a
+    per-epoch log, whose first point averages an epoch of updates).
     """
-    loss = _classifier_loss(x)
+    loss = _classifier_loss(x, min_finite=min_finite)
     if loss is None or not known_classifier(x):
         return None
     steps, v, known = loss
+    if before_updates and (x.frame.axis != "step" or steps[0] > 1):
+        return None
     k = known if known is not None else max_classes
     chance = math.log(k)
-    head = float(np.median(v[: max(1, len(v) // 50)]))
+    head = float(v[0] if before_updates else np.median(v[: max(1, len(v) // 50)]))
     excess = head - chance
     return Outcome(
         excess >= min_nats,
