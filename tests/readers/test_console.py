@@ -42,6 +42,24 @@ def test_epoch_lines_and_final_report(tmp_path: Path) -> None:
     assert any("F1 Score" in i for i in f.ignored)
 
 
+def test_printed_argparse_namespace_is_the_config(tmp_path: Path) -> None:
+    """``print(args)`` at the top of a log: literal values only, and no metric line of its own."""
+    p = tmp_path / "train.log"
+    p.write_text(
+        "INFO Namespace(batch_size=64, epochs=3, lr=0.001, optimizer='sgd', nesterov=True, "
+        "dims=[64, 32], device=device(type='cpu'), seed=None)\n"
+        + "".join(
+            f"Epoch {e}/3 | train_loss: {1 / e:.3f} | val_loss: {1.1 / e:.3f}\n" for e in (1, 2, 3)
+        )
+    )
+    [f] = read_runs(p)
+    assert f.config["lr"] == 0.001 and f.config["batch_size"] == 64
+    assert f.config["optimizer"] == "sgd" and f.config["epochs"] == 3
+    assert "device" not in f.config  # a call, not a literal: never evaluated
+    assert "lr" not in f.signals and not any("before the first" in i for i in f.ignored)
+    assert any("printed arguments" in s for s in f.config_sources)
+
+
 def test_keras_progress_last_value_per_epoch_wins(tmp_path: Path) -> None:
     p = tmp_path / "keras.log"
     p.write_text(

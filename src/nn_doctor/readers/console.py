@@ -69,12 +69,46 @@ class _Line:
     pairs: list[tuple[str, str]]
 
 
+# ``print(args)`` of an argparse result: ``Namespace(lr=0.001, batch_size=64, model='mlp')``
+_NAMESPACE = re.compile(r"\bNamespace\((.*)\)\s*$")
+
+
+def printed_args(line: str) -> dict[str, object] | None:
+    """The literal keyword values of a printed ``argparse.Namespace``, or None for other lines.
+
+    Research scripts print their parsed arguments at the top of the log: the run's config, as
+    plain Python literals. Only literals are taken (``ast.literal_eval``, never evaluated
+    code); a value that is not one (``device=device(type='cpu')``) is left out.
+    """
+    m = _NAMESPACE.search(line)
+    if m is None:
+        return None
+    import ast
+
+    try:
+        call = ast.parse(f"f({m.group(1)})", mode="eval").body
+    except (SyntaxError, ValueError):
+        return None
+    assert isinstance(call, ast.Call)
+    out: dict[str, object] = {}
+    for kw in call.keywords:
+        if kw.arg is None:
+            continue
+        try:
+            out[kw.arg] = ast.literal_eval(kw.value)
+        except (ValueError, SyntaxError, TypeError):
+            continue
+    return out
+
+
 def _scan(text: str) -> list[_Line]:
-    """Metric lines with the counters in force where they were printed."""
+    """Metric lines with the counters in force where they were printed (not printed args)."""
     out: list[_Line] = []
     step: int | None = None
     epoch: int | None = None
     for line in split_lines(text):
+        if "Namespace(" in line and printed_args(line) is not None:
+            continue
         m_epoch, m_step = _EPOCH.search(line), _STEP.search(line)
         if m_epoch:
             epoch = int(m_epoch.group(1))
@@ -137,7 +171,12 @@ def read(path: Path) -> list[RawRun]:
     if path.is_dir():
         files = folder_files(path, frozenset(p.name for p in path.iterdir()))
         return [run for f in files for run in read(f)]
-    lines = _scan(read_text(path))
+    text = read_text(path)
+    config: dict[str, object] = {}
+    if "Namespace(" in text:
+        # the first printed Namespace: the arguments the script was started with
+        config = next((a for a in map(printed_args, split_lines(text)) if a is not None), config)
+    lines = _scan(text)
     warnings: list[str] = []
     ignored: list[str] = []
     has_step = any(ln.step is not None and ln.pairs for ln in lines)
@@ -187,7 +226,19 @@ def read(path: Path) -> list[RawRun]:
     recs = _last_wins(records(steps, codes, list(names_seen), values))
     if not len(recs):
         warnings.append(empty_warning(path, "no line with a metric"))
-    return [raw_run(NAME, path, recs, warnings=warnings, ignored=ignored, axis=axis)]
+    sources = [f"{path.name} (printed arguments)"] if config else []
+    return [
+        raw_run(
+            NAME,
+            path,
+            recs,
+            warnings=warnings,
+            ignored=ignored,
+            axis=axis,
+            config=config,
+            config_sources=sources,
+        )
+    ]
 
 
 def _last_wins(recs: pd.DataFrame) -> pd.DataFrame:
