@@ -53,6 +53,7 @@ FAULTY = {
     "sgd-lr-high": {"lr_too_high"},  # SGD + momentum at 0.5
     "clip-masks-lr": {"gradient_clipping_masks_lr", "lr_too_high"},  # lr 2.0 clipped to 0.25
     "stopped-early": {"insufficient_training"},  # two epochs at a usual rate, still falling
+    "hf-lr-high": {"lr_too_high"},  # a real Trainer at 0.5: bounces about chance, no runaway
     "rnn-explode": {"exploding_gradients", "bad_init"},  # ReLU RNN at 1.3x identity: NaN at step 2
 }
 
