@@ -141,11 +141,15 @@ def test_config_from_state_and_json_siblings(tmp_path: Path) -> None:
 
 def test_the_trainers_defaults_and_the_latest_checkpoints_model_config(tmp_path: Path) -> None:
     # save_state() without save_model(): the state at the top, the model config only in the
-    # checkpoints; the optimizer is the Trainer's AdamW unless training_args.json says otherwise
+    # checkpoints; the optimizer is the Trainer's AdamW unless training_args.json says otherwise,
+    # and only where the Trainer itself saved its (never loaded) training_args.bin
     _write(tmp_path, _state(HISTORY))
     for n, act in ((5, "relu"), (40, "gelu")):  # numeric order: checkpoint-40 is the latest
         (tmp_path / f"checkpoint-{n}").mkdir()
         (tmp_path / f"checkpoint-{n}" / "config.json").write_text(f'{{"hidden_act": "{act}"}}')
+    [f] = read_runs(tmp_path)
+    assert "optimizer" not in f.config  # another loop may have written HF's format
+    (tmp_path / "checkpoint-40" / "training_args.bin").write_bytes(b"\x80\x04not loaded")
     [f] = read_runs(tmp_path)
     assert f.config["optimizer"] == "adamw" and f.config["hidden_activation"] == "gelu"
     assert any("default optimizer" in s for s in f.config_sources)

@@ -159,8 +159,13 @@ def _restore_beside_nan_evals(entries: list[dict[str, Any]]) -> int:
 
 #: What the Trainer uses when ``training_args.json`` does not say (``TrainingArguments.optim``
 #: defaults to an AdamW; trainer_state.json never records it, training_args.bin is a pickle
-#: that is never loaded): without it a rate of 0.5 reads as "maybe SGD".
+#: that is never loaded): without it a rate of 0.5 reads as "maybe SGD". Taken only where the
+#: Trainer demonstrably ran, i.e. saved its ``training_args.bin`` beside the state or in a
+#: checkpoint: a trainer_state.json written by another loop (a converter, a hand-rolled
+#: logger in HF's format) says nothing about the optimizer, and assuming AdamW there would
+#: read an SGD rate of 0.1 as a hundred times too high.
 _TRAINER_DEFAULTS = {"optimizer": "adamw"}
+_TRAINER_ARTIFACT = "training_args.bin"
 
 
 def _config(path: Path, state: dict[str, Any]) -> tuple[dict[str, Any], list[str], list[str]]:
@@ -185,7 +190,8 @@ def _config(path: Path, state: dict[str, Any]) -> tuple[dict[str, Any], list[str
     from nn_doctor.runconfig import KEYS
 
     written = {str(k).lower().rpartition(".")[2] for k in config}
-    for key, value in _TRAINER_DEFAULTS.items():
+    trainer_ran = any((f / _TRAINER_ARTIFACT).is_file() for f in {path.parent, *folders})
+    for key, value in _TRAINER_DEFAULTS.items() if trainer_ran else ():
         if not {key, *KEYS[key][1]} & written:  # the run's own spelling of the key wins
             config[key] = value
             sources.append(f"the Trainer's default {key} ({value})")
