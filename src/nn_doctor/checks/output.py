@@ -325,9 +325,9 @@ def start_beyond_chance(
     Unknown unless the run is known to be a classification (config task or class count, or an
     accuracy metric in the log), the log has 8 points and its loss ``min_finite`` finite ones
     before any NaN (1: a loss NaN right after its first point still shows where it started, but
-    that one point is all there is to read). ``before_updates``: only a first point logged at step 0 or 1,
-    measured on the initial weights, so that no step size can have made it (unknown on a
-    per-epoch log, whose first point averages an epoch of updates).
+    that one point is all there is to read). ``before_updates``: only a first point logged at
+    step 0 or 1, measured on the initial weights, so that no step size can have made it
+    (unknown on a per-epoch log, whose first point averages an epoch of updates).
     """
     loss = _classifier_loss(x, min_finite=min_finite)
     if loss is None or not known_classifier(x):
