@@ -97,41 +97,38 @@ def test_requires_missing_is_inconclusive() -> None:
     assert res.verdict == "inconclusive" and res.missing_required == ["grad_norm"]
 
 
-def test_against_lowers_score() -> None:
-    against = [
-        {
-            "id": "warm",
-            "signal": "lr",
-            "check": "lr_step_up",
-            "params": {"min_factor": 3.0},
-            "weight": -0.5,
-            "says": "warmup",
-        }
-    ]
+#: Counter-evidence that matches on :func:`_warmed_up_divergence`: the rate rose 10x.
+WARMUP = {
+    "id": "warm",
+    "signal": "lr",
+    "check": "lr_step_up",
+    "params": {"min_factor": 3.0},
+    "weight": -0.5,
+    "says": "warmup",
+}
+
+
+def _warmed_up_divergence():  # type: ignore[no-untyped-def]
+    """A loss that falls then runs away, under a rate warmed up 10x over its first 10 steps."""
     up = [2.0 - 0.01 * i for i in range(100)] + [1.0 + 0.05 * i for i in range(100)]
     lr = [0.001 * (1 + i) if i < 10 else 0.01 for i in range(200)]
-    plain = evaluate_rule(rule(), frame(up, {"lr": lr})).score
-    lowered = evaluate_rule(rule(against=against), frame(up, {"lr": lr})).score
+    return frame(up, {"lr": lr})
+
+
+def test_against_lowers_score() -> None:
+    f = _warmed_up_divergence()
+    plain = evaluate_rule(rule(), f).score
+    lowered = evaluate_rule(rule(against=[WARMUP]), f).score
     assert lowered < plain
 
 
 def test_an_item_is_void_when_an_item_it_names_matched() -> None:
     """``unless``: counter-evidence whose reason another item answers does not subtract."""
-    warm = {
-        "id": "warm",
-        "signal": "lr",
-        "check": "lr_step_up",
-        "params": {"min_factor": 3.0},
-        "weight": -0.5,
-        "says": "warmup",
-    }
-    up = [2.0 - 0.01 * i for i in range(100)] + [1.0 + 0.05 * i for i in range(100)]
-    lr = [0.001 * (1 + i) if i < 10 else 0.01 for i in range(200)]
-    f = frame(up, {"lr": lr})
+    f = _warmed_up_divergence()
     plain = evaluate_rule(rule(), f).score
-    lowered = evaluate_rule(rule(against=[warm]), f)
-    voided = evaluate_rule(rule(against=[{**warm, "unless": ["div"]}]), f)
-    kept = evaluate_rule(rule(against=[{**warm, "unless": ["zeros"]}]), f)  # zeros: unknown
+    lowered = evaluate_rule(rule(against=[WARMUP]), f)
+    voided = evaluate_rule(rule(against=[{**WARMUP, "unless": ["div"]}]), f)
+    kept = evaluate_rule(rule(against=[{**WARMUP, "unless": ["zeros"]}]), f)  # zeros: unknown
     assert lowered.score < plain
     assert voided.score == plain
     assert {r.item.id: r.status for r in voided.items}["warm"] == "unmatched"

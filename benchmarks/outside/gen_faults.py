@@ -51,15 +51,15 @@ def _keras_fit(name, X, y, layers, opt, loss, epochs, bs=32, metrics=("accuracy"
     print(name, {k: round(v[-1], 4) for k, v in h.history.items()})
 
 
-def keras_raw_features(name):  # breast cancer's raw features (areas in the thousands), SGD
+def _cancer_net(name, X):
+    """Two ReLU layers and a sigmoid on breast cancer, SGD 0.01: raw or standardized inputs."""
     import keras
 
-    d = load_breast_cancer()
     L = keras.layers
     _keras_fit(
         name,
-        d.data.astype("float32"),
-        d.target,
+        X.astype("float32"),
+        load_breast_cancer().target,
         [
             L.Dense(32, activation="relu"),
             L.Dense(32, activation="relu"),
@@ -69,27 +69,15 @@ def keras_raw_features(name):  # breast cancer's raw features (areas in the thou
         "binary_crossentropy",
         40,
     )
+
+
+def keras_raw_features(name):  # breast cancer's raw features (areas in the thousands), SGD
+    _cancer_net(name, load_breast_cancer().data)
 
 
 def keras_scaled_healthy(name):  # the same net on standardized features
-    import keras
-
-    d = load_breast_cancer()
-    X = ((d.data - d.data.mean(0)) / d.data.std(0)).astype("float32")
-    L = keras.layers
-    _keras_fit(
-        name,
-        X,
-        d.target,
-        [
-            L.Dense(32, activation="relu"),
-            L.Dense(32, activation="relu"),
-            L.Dense(1, activation="sigmoid"),
-        ],
-        keras.optimizers.SGD(0.01),
-        "binary_crossentropy",
-        40,
-    )
+    X = load_breast_cancer().data
+    _cancer_net(name, (X - X.mean(0)) / X.std(0))
 
 
 def keras_heavy_dropout(name):  # dropout 0.9 after every layer and a large L2: cannot fit
