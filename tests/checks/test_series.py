@@ -225,7 +225,17 @@ def test_acc_vs_chance(run_check):
     assert not good.matched
     pct = run_check("acc_vs_chance", {"train_acc": [25.0, 40.0]}, config=cfg, max=0.3)
     assert pct.matched  # percent is read as a fraction
-    assert run_check("acc_vs_chance", {"train_acc": [0.3, 0.4]}) is None
+    regression = {"task": "regression"}
+    assert run_check("acc_vs_chance", {"train_acc": [0.3, 0.4]}, config=regression) is None
+
+
+def test_acc_vs_chance_without_a_class_count_needs_every_count_to_agree(run_check):
+    # chance lies somewhere in (0, 1/2]: 40 % is under half-way from chance to perfect for any
+    # class count, 90 % over it for any, and 70 % depends on it (2 classes: 0.4; 100: 0.7)
+    low = run_check("acc_vs_chance", {"train_acc": [0.3, 0.4]}, max=0.5)
+    assert low.matched and low.measures["versus"] == "whatever the number of classes"
+    assert not run_check("acc_vs_chance", {"train_acc": [0.5, 0.9]}, max=0.5).matched
+    assert run_check("acc_vs_chance", {"train_acc": [0.5, 0.7]}, max=0.5) is None
 
 
 def test_oscillation_max_improvement_ignores_noise_on_a_learning_curve(run_check):

@@ -689,7 +689,7 @@ def end_vs_peak(x: Inputs, *, min: float, max: float) -> Outcome | None:
 @check(
     "acc_vs_chance",
     kind="series",
-    measures=("rel", "acc", "chance"),
+    measures=("rel", "acc", "chance", "versus"),
     defaults={"window": "late", "frac": 0.2, "stat": "max", "min": -math.inf, "max": math.inf},
     window=str,
     frac=_NUM,
@@ -700,11 +700,19 @@ def end_vs_peak(x: Inputs, *, min: float, max: float) -> Outcome | None:
 def acc_vs_chance(
     x: Inputs, *, window: str, frac: float, stat: str, min: float, max: float
 ) -> Outcome | None:
-    """Accuracy as the share of the way from chance (1/n_classes) to perfect: 0 chance, 1 perfect."""
+    """Accuracy as the share of the way from chance (1/n_classes) to perfect: 0 chance, 1 perfect.
+
+    Without a class count in the config, chance is only known to lie between 0 (many classes)
+    and 1/2 (two): the outcome is then the one every class count agrees on, and unknown where
+    they disagree. A log of accuracy alone rarely says how many classes there are, and guessing
+    them from the loss would turn an epoch-averaged first loss into a class count.
+    ``versus`` names the chance level the message can honestly quote.
+    """
     assert x.series is not None
-    n = x.config.get("n_classes")
-    if not isinstance(n, int) or n < 2 or x.config.get("task") == "regression":
+    if x.config.get("task") == "regression":
         return None
+    n = x.config.get("n_classes")
+    known = isinstance(n, int) and n >= 2
     steps, v = finite_values(x.series)
     if len(v) == 0:
         return None
@@ -718,11 +726,15 @@ def acc_vs_chance(
     if stat not in fns:
         raise ValueError(f"stat must be one of {', '.join(fns)}, not {stat!r}")
     acc = float(fns[stat](v[sel]))
-    chance = 1.0 / n
-    rel = (acc - chance) / (1.0 - chance)
+    chances = [1.0 / n] if known else [0.0, 0.5]
+    rels = [(acc - c) / (1.0 - c) for c in chances]
+    verdicts = {min <= rel <= max for rel in rels}
+    if len(verdicts) > 1:
+        return None  # the class count decides, and the log does not say it
+    versus = f"chance {chances[0]:.0%}" if known else "whatever the number of classes"
     return Outcome(
-        min <= rel <= max,
+        verdicts.pop(),
         step=int(steps[sel][0]),
-        value=rel,
-        measures={"rel": rel, "acc": acc, "chance": chance},
+        value=rels[0],
+        measures={"rel": rels[0], "acc": acc, "chance": chances[0], "versus": versus},
     )
