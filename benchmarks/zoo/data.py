@@ -17,8 +17,10 @@ from sklearn.model_selection import train_test_split
 #: name -> (task, loader). Loaders return raw (unscaled) X, y.
 CLASSIFICATION = {"iris", "wine", "breast_cancer", "digits", "synth_cls", "moons",
                   "blobs12", "waveforms", "seq_halves", "tokens_major",
-                  "gauss_quantiles", "hastie", "shapes12"}  # fmt: skip
-REGRESSION = {"diabetes", "friedman", "synth_reg", "seq_sum", "friedman2", "sine_mix", "friedman3"}
+                  "gauss_quantiles", "hastie", "shapes12", "spirals3", "blobs8",
+                  "trends"}  # fmt: skip
+REGRESSION = {"diabetes", "friedman", "synth_reg", "seq_sum", "friedman2", "sine_mix", "friedman3",
+              "prices"}  # fmt: skip
 
 
 @dataclass
@@ -216,6 +218,54 @@ def _raw_study(name: str) -> tuple[np.ndarray, np.ndarray] | None:
         imgs += clutter * rng.uniform(0.3, 1.0, size=imgs.shape) + rng.normal(0, 0.25, imgs.shape)
         imgs = np.clip(imgs, 0, 1) * 255.0
         return imgs.reshape(n, s * s, 1), y
+    return _raw_study_b(name)
+
+
+def _raw_study_b(name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The second group of study datasets (round ten): other shapes of data, same rules."""
+    if name == "spirals3":
+        # Three interleaved spiral arms in millimetres (a plotter's coordinates: offset 400 mm,
+        # ~120 mm radius), with noise; the classic task a small MLP needs width and depth for.
+        rng = np.random.default_rng(121)
+        n = 1800
+        y = rng.integers(0, 3, size=n)
+        r = rng.uniform(0.05, 1.0, size=n)
+        theta = 3.5 * r + y * (2 * np.pi / 3) + rng.normal(0, 0.12, size=n)
+        x = np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1)
+        return x * 120.0 + 400.0, y
+    if name == "blobs8":
+        # 8 Gaussian blobs in 16-D, features in physical units (scales over 2 decades).
+        x, y = skd.make_blobs(
+            n_samples=2000, n_features=16, centers=8, cluster_std=2.5, random_state=131
+        )
+        rng = np.random.default_rng(131)
+        scale = 10.0 ** rng.uniform(0, 2, size=x.shape[1])
+        return x * scale + rng.uniform(-100, 100, size=x.shape[1]), y
+    if name == "trends":
+        # (N, 24 steps, 2 channels) of noisy series whose class is the trend of channel 0
+        # (rising, falling, flat, rising then falling); channel 1 is a distractor; in degrees C.
+        rng = np.random.default_rng(141)
+        n, t = 1600, 24
+        y = rng.integers(0, 4, size=n)
+        u = np.linspace(0, 1, t)[None, :]
+        slope = rng.uniform(0.5, 1.5, size=(n, 1))
+        shapes = np.stack(
+            [slope * u, -slope * u, 0 * u + 0 * slope, slope * (1 - np.abs(2 * u - 1))]
+        )
+        c0 = shapes[y, np.arange(n)] + rng.normal(0, 0.3, size=(n, t))
+        c1 = rng.normal(0, 1.0, size=(n, t))
+        return np.stack([20.0 + 5.0 * c0, 20.0 + 5.0 * c1], axis=2), y
+    if name == "prices":
+        # House-price-like regression: 12 features in their units (areas, counts, years,
+        # distances), a price in thousands with a multiplicative interaction and heavy noise.
+        rng = np.random.default_rng(151)
+        n = 1500
+        z = rng.normal(size=(n, 12))
+        price = 300 + 80 * z[:, 0] + 40 * z[:, 1] * z[:, 2] + 30 * np.tanh(z[:, 3]) + 25 * z[:, 4]
+        price = price + rng.normal(0, 25, size=n)
+        scale = np.array([400, 1, 1, 30, 5, 2, 1000, 10, 3, 50, 0.5, 200], dtype=float)
+        offset = np.array([1500, 3, 2, 1980, 10, 0, 5000, 20, 1, 100, 0, 800], dtype=float)
+        return z * scale + offset, price * 1000.0
     return None
 
 

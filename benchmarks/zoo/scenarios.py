@@ -261,6 +261,36 @@ FAMILIES: dict[str, Family] = {
                 "epochs": 15, "log_every": 5,
                 "schedule": {"kind": "plateau", "patience": 2, "factor": 0.5},
                 "log_names": "study"}),
+        # ---- study families, second group (round ten): the recipes practitioners use now
+        # (warm-up + cosine, step decay, Nesterov/RMSprop, light dropout), other data shapes.
+        # Wide SiLU MLP on three spiral arms in millimetres; Adam with warm-up + cosine.
+        F("spirals_silu_mlp", "study", task="classification", n_classes=3, raw_inputs=True,
+          relu=False, small_n_train=60, healthy_per_seed=7,
+          base={"dataset": "spirals3", "arch": {"hidden": [128, 128], "act": "silu"},
+                "optimizer": "adam", "lr": 3e-3, "batch_size": 32, "epochs": 40,
+                "log_every": 5, "schedule": {"kind": "warmup_cosine", "warmup": 0.05},
+                "log_names": "study"}),
+        # ReLU MLP with light dropout on 8 blobs in physical units; Nesterov SGD, step decay.
+        F("blobs8_relu_mlp", "study", task="classification", n_classes=8, raw_inputs=True,
+          small_n_train=80, healthy_per_seed=7,
+          base={"dataset": "blobs8", "arch": {"hidden": [96, 96], "act": "relu", "dropout": 0.1},
+                "optimizer": "nesterov", "momentum": 0.9, "lr": 0.02, "batch_size": 32,
+                "epochs": 20, "log_every": 5,
+                "schedule": {"kind": "step", "milestones": (0.5, 0.8), "gamma": 0.1},
+                "log_names": "study"}),
+        # LSTM classifying the trend of a temperature series (degrees C); AdamW, cosine.
+        F("trends_lstm", "study", task="classification", n_classes=4, raw_inputs=True,
+          relu=False, deep_ok=False, small_n_train=60, healthy_per_seed=7,
+          base={"dataset": "trends", "model": "lstm", "arch": {"hidden_size": 32},
+                "optimizer": "adamw", "lr": 3e-3, "weight_decay": 1e-2, "batch_size": 32,
+                "epochs": 20, "log_every": 5,
+                "schedule": {"kind": "warmup_cosine", "warmup": 0.05}, "log_names": "study"}),
+        # Tapered ReLU MLP on house prices (features in their units, price in dollars); RMSprop.
+        F("prices_mlp", "study", task="regression", raw_inputs=True, raw_targets=True,
+          small_n_train=80, healthy_per_seed=7,
+          base={"dataset": "prices", "arch": {"hidden": [128, 64], "act": "relu"},
+                "optimizer": "rmsprop", "lr": 1e-3, "batch_size": 64, "epochs": 30,
+                "log_every": 5, "log_names": "study"}),
     ]
 }  # fmt: skip
 

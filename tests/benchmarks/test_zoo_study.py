@@ -1,4 +1,4 @@
-"""The "study" split of the fault zoo: five more families, open for reading run by run.
+"""The "study" split of the fault zoo: nine more families, open for reading run by run.
 
 Checks the catalogue only (no training beyond one tiny forward/backward per new architecture):
 the study families exist, are new architectures/data/optimizers against every other split, have
@@ -31,12 +31,15 @@ from benchmarks.zoo.writers.common import naming
 from tests.benchmarks.conftest import assert_split_scenarios
 
 STUDY = ["quantiles_gelu_mlp", "hastie_bn_mlp", "sine_lstm", "friedman3_leaky", "shapes_cnn2d_bn"]
+# the second group (round ten): today's recipes (warm-up + cosine, step decay, Nesterov,
+# RMSprop, light dropout) on data no other family uses
+STUDY_B = ["spirals_silu_mlp", "blobs8_relu_mlp", "trends_lstm", "prices_mlp"]
 NAMED_WRITERS = (csv_plain, jsonl, keras_csv, lightning, tensorboard)
 
 
 def test_study_families_exist_with_split_study() -> None:
     study = [name for name, fam in FAMILIES.items() if fam.split == "study"]
-    assert study == STUDY == list(STUDY_FAMILIES)
+    assert study == STUDY + STUDY_B == list(STUDY_FAMILIES)
     others = [fam for fam in FAMILIES.values() if fam.split != "study"]  # calib, holdout, fresh
     old_data = {fam.base["dataset"] for fam in others}
     old_models = {fam.base.get("model", "mlp") for fam in others}
@@ -58,6 +61,18 @@ def test_study_families_exist_with_split_study() -> None:
     assert {FAMILIES[n].base["optimizer"] for n in STUDY} - old_opts == {"nadam"}
     kinds = {(FAMILIES[n].base.get("schedule") or {}).get("kind") for n in STUDY}
     assert kinds - old_scheds == {"linear", "exp", "plateau"}
+
+
+def test_second_study_group_brings_new_data_and_todays_recipes() -> None:
+    first = {FAMILIES[n].base["dataset"] for n in FAMILIES if n not in STUDY_B}
+    for name in STUDY_B:
+        base = FAMILIES[name].base
+        assert base["dataset"] not in first and base["log_names"] == "study"
+    kinds = {(FAMILIES[n].base.get("schedule") or {}).get("kind") for n in STUDY_B}
+    assert {"warmup_cosine", "step"} <= kinds
+    scs = scenarios((0, 1), STUDY_B)
+    assert_split_scenarios(scs, "study", STUDY_B)
+    assert not any(sc.split == "study" for sc in scenarios((0,)))
 
 
 def test_study_scenarios_are_study_and_a_quarter_healthy() -> None:
@@ -91,7 +106,7 @@ def test_study_families_try_every_cause_that_applies() -> None:
         assert every - tried[name] == missing, name
 
 
-@pytest.mark.parametrize("name", STUDY)
+@pytest.mark.parametrize("name", STUDY + STUDY_B)
 def test_study_models_give_per_layer_statistics(name: str) -> None:
     import torch
     from benchmarks.zoo import data as zdata
