@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nn_doctor.layer_order import model_order
+from nn_doctor.layer_order import model_order, output_side
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,21 @@ def test_an_order_that_is_not_alphabetical_is_the_logs_and_is_kept() -> None:
     assert model_order(["rnn", "out"]) == ["rnn", "out"]
     assert model_order(["fc2", "fc1"]) == ["fc2", "fc1"]
     assert model_order(["only"]) == ["only"]
+
+
+@pytest.mark.parametrize(
+    ("layer", "expected"),
+    [
+        ("out_act", True),
+        ("out", True),
+        ("head", True),
+        ("model.classifier", True),
+        ("module.fc_out", True),
+        ("act1", False),
+        ("layers.3", False),
+        ("encoder.layer.0.output.dense", False),  # a transformer block's own "output" is hidden
+        ("bert.pooler", False),
+    ],
+)
+def test_output_side_names_the_networks_output_end(layer, expected) -> None:
+    assert output_side(layer) is expected

@@ -53,6 +53,20 @@ def _key(layer: str) -> tuple[int, tuple[tuple[int, int | str], ...]]:
     return rank, natural
 
 
+_CONTAINERS = frozenset({"model", "module", "net", "network", "_orig_mod"})
+
+
+def output_side(layer: str) -> bool:
+    """Whether ``layer``'s name marks the network's output end (``out``, ``head``, ``logits``,
+    ``out_act``, ``model.classifier`` …): where a per-layer statistic describes the output, not
+    a hidden layer. Only the top-level name (past a ``model.``/``module.`` wrapper) counts: a
+    transformer block's own ``output`` sub-module is hidden."""
+    parts = [p for p in re.split(r"[./:\-\s]+", layer.lower()) if p]
+    while len(parts) > 1 and parts[0] in _CONTAINERS:
+        parts = parts[1:]
+    return bool(parts) and _rank(parts[0]) == 2
+
+
 def model_order(names: list[str], prefix: str = "") -> list[str]:
     """``names`` (``grad_norm/fc1`` …, sharing ``prefix``) in model order; see the module doc."""
     layers = [n[len(prefix) :] for n in names]

@@ -21,6 +21,11 @@ def test_layer_level_hidden_only_drops_output_layer(run_check):
     data = fam("act_zero_frac", {"fc1": [0.5] * 10, "out": [1.0] * 10})
     out = run_check("layer_level", data, signals=["act_zero_frac/*"], min=0.9, hidden_only=True)
     assert not out.matched
+    # the last layer is dropped only when its name says it is the output: a log of hidden
+    # layers alone keeps them all (a dead fc2 is a dead hidden layer)
+    hidden = fam("act_zero_frac", {"fc1": [0.5] * 10, "fc2": [1.0] * 10})
+    out = run_check("layer_level", hidden, signals=["act_zero_frac/*"], min=0.9, hidden_only=True)
+    assert out.matched and out.measures["layer"] == "fc2"
 
 
 def test_layer_level_median_is_not_carried_by_one_layer(run_check):

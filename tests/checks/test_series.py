@@ -209,6 +209,34 @@ def test_decline_shape_separates_linear_from_converging(run_check):
     assert run_check("decline_shape", {"train_loss": line[:5]}) is None
 
 
+def _cosine_run(n=100, peak=3e-4, per_unit=10.0):
+    """A loss that falls by ``per_unit`` x the rate at each step (steps too small to bend it)
+    under a cosine schedule: linear per unit of rate, slowing down per step."""
+    lr = [peak * 0.5 * (1 + math.cos(math.pi * i / n)) for i in range(n)]
+    loss, level = [], 1.1
+    for rate in lr:
+        level -= per_unit * rate
+        loss.append(level)
+    return {"train_loss": loss, "lr": lr}
+
+
+@pytest.mark.parametrize("check", ["decline_shape", "steady_decline"])
+def test_the_lr_clock_reads_a_schedule_slowed_decline_as_straight(run_check, check):
+    run = _cosine_run()
+    on_steps = run_check(check, run, signals=["train_loss"], max_improvement=0.3)
+    on_rate = run_check(check, run, signals=["train_loss"], max_improvement=0.3, clock="lr")
+    assert on_steps.measures["linearity"] < 0.4 and not on_steps.matched
+    assert on_rate.measures["linearity"] == pytest.approx(1.0, abs=0.15) and on_rate.matched
+    # a constant rate: both clocks agree
+    flat_rate = {"train_loss": [2.3 - 0.002 * i for i in range(100)], "lr": [1e-3] * 100}
+    a = run_check(check, flat_rate, signals=["train_loss"], max_improvement=0.3)
+    b = run_check(check, flat_rate, signals=["train_loss"], max_improvement=0.3, clock="lr")
+    assert a.measures["linearity"] == b.measures["linearity"]
+    # a healthy curve that bent on its own still bends per unit of rate
+    bent = {"train_loss": decay(), "lr": run["lr"]}
+    assert not run_check(check, bent, signals=["train_loss"], clock="lr").matched
+
+
 def test_end_vs_peak(run_check):
     anneal = [1e-3 * (1 - i / 50) for i in range(50)] + [0.0]
     out = run_check("end_vs_peak", {"lr": anneal}, max=0.1)

@@ -19,6 +19,8 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
+    from nn_doctor.checks import Inputs
+
 EPS = 1e-12
 
 # --------------------------------------------------------------------------------------------
@@ -178,6 +180,38 @@ def finite_values(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     v = s.to_numpy(dtype=float)
     ok = np.isfinite(v)
     return s.index.to_numpy()[ok], v[ok]
+
+
+def lr_clock(lr: pd.Series | None, steps: np.ndarray) -> np.ndarray | None:
+    """The summed learning rate up to each of ``steps``: the optimizer's own clock.
+
+    With plain gradient descent a step moves the loss by about ``lr`` times the squared gradient,
+    so a run whose rate decays (cosine, step decay, linear) slows down even where nothing else
+    changed; read against this clock, a loss the steps were too small to bend is a straight line
+    again. None where no usable rate is logged, or where it stays within 1.5x (the step axis
+    already is that clock). Rates between logged points are interpolated, outside them held.
+    """
+    if lr is None or len(steps) < 2:
+        return None
+    ls, lv = finite_values(lr)
+    keep = lv > 0
+    ls, lv = ls[keep], lv[keep]
+    if len(lv) < 2 or lv.max() <= 1.5 * lv.min():
+        return None
+    rate = np.interp(steps.astype(float), ls.astype(float), lv)
+    dt = np.diff(steps.astype(float), prepend=2.0 * steps[0] - steps[1])
+    return np.cumsum(rate * np.maximum(dt, 0.0))
+
+
+def shape_clock(x: Inputs, steps: np.ndarray, clock: str) -> np.ndarray | None:
+    """The time axis a curve's shape is read on: None for the logged points (``clock: steps``),
+    else the summed learning rate (``clock: lr``) where the run logs a rate that decays."""
+    if clock not in ("steps", "lr"):
+        raise ValueError(f"clock must be steps or lr, not {clock!r}")
+    if clock == "steps" or not x.frame.has("lr"):
+        return None
+    t = lr_clock(x.frame.series("lr"), steps)
+    return t if t is not None and t[-1] > t[0] else None
 
 
 def window_len(n: int, frac: float, floor: int = 3) -> int:

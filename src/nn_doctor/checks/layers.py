@@ -8,6 +8,7 @@ import numpy as np
 
 from nn_doctor.checks import Inputs, Outcome, check
 from nn_doctor.checks._util import EPS, finite_values, window_len
+from nn_doctor.layer_order import output_side
 
 _NUM = (int, float)
 
@@ -54,10 +55,16 @@ def layer_level(
     max: float,
     hidden_only: bool,
 ) -> Outcome | None:
-    """The max/mean/median/min over layers of each layer's median in a window, within [min, max]."""
+    """The max/mean/median/min over layers of each layer's median in a window, within [min, max].
+
+    ``hidden_only`` leaves out the layers whose names mark the output end (``out``, ``head``,
+    ``out_act`` …): an output ReLU stuck at 0 or a saturated output sigmoid is the output
+    activation's failure (wrong_output_activation), not a hidden layer's. A layer the name does
+    not place is kept.
+    """
     meds = _window_medians(x, window, frac)
-    if hidden_only and len(meds) > 1:
-        meds = meds[:-1]  # the output layer has no hidden activation
+    if hidden_only:
+        meds = [m for m in meds if not output_side(m[0])]
     if not meds:
         return None
     values = np.array([m for _, m, _ in meds])

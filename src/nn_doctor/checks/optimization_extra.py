@@ -20,6 +20,7 @@ from nn_doctor.checks._util import (
     median,
     memoized,
     scale,
+    shape_clock,
     smooth,
     tail_level,
     upper_pairs,
@@ -150,14 +151,27 @@ def tail_trend(
     "steady_decline",
     kind="series",
     measures=("linearity", "tau", "improvement"),
-    defaults={"max_improvement": 0.3, "max_tau": -0.5, "min_linearity": 0.4, "blocks": 20},
+    defaults={
+        "max_improvement": 0.3,
+        "max_tau": -0.5,
+        "min_linearity": 0.4,
+        "blocks": 20,
+        "clock": "steps",
+    },
     max_improvement=_NUM,
     max_tau=_NUM,
     min_linearity=_NUM,
     blocks=int,
+    clock=str,
 )
 def steady_decline(
-    x: Inputs, *, max_improvement: float, max_tau: float, min_linearity: float, blocks: int
+    x: Inputs,
+    *,
+    max_improvement: float,
+    max_tau: float,
+    min_linearity: float,
+    blocks: int,
+    clock: str,
 ) -> Outcome | None:
     """A small, steady decline that does not bend: Theil–Sen slope of the late half over the early half.
 
@@ -165,21 +179,24 @@ def steady_decline(
     robust slopes keep it meaningful on a noisy per-step log where end-point differences are not.
     ``improvement`` is the relative drop from the robust start to the robust end (1 = fell to 0).
     ``tau`` (Kendall) is read on the medians of ``blocks`` equal blocks of points: how steady the
-    trend is, whatever the logging cadence, not how noisy each mini-batch is.
+    trend is, whatever the logging cadence, not how noisy each mini-batch is. ``clock: lr``
+    reads the slopes against the summed learning rate where a decaying rate is logged.
     """
     assert x.series is not None
     steps, v = finite_prefix(x.series)
     if len(v) < 8 or len(v) < len(x.series):
         return None
-    half = len(v) // 2
-    xs = np.arange(len(v), dtype=float)
+    t = shape_clock(x, steps, clock)
+    xs = np.arange(len(v), dtype=float) if t is None else t
+    half = len(v) // 2 if t is None else int(np.searchsorted(t, (t[0] + t[-1]) / 2))
+    half = min(max(half, 2), len(v) - 3)
     early = theil_sen(xs[: half + 1], v[: half + 1])
     late = theil_sen(xs[half:], v[half:])
     linearity = float(late / early) if early < 0 else (0.0 if late >= 0 else math.inf)
     tau = kendall_tau(block_medians(v, blocks))
     full = theil_sen(xs, v)
     start = float(v[0]) if len(v) < 10 else float(np.median(v[: max(3, len(v) // 20)]))
-    fitted_end = start + full * (len(v) - 1)
+    fitted_end = start + full * (xs[-1] - xs[0])
     imp = float((start - fitted_end) / scale(start, fitted_end))
     return Outcome(
         tau <= max_tau and linearity >= min_linearity and imp <= max_improvement and full < 0,

@@ -17,6 +17,7 @@ from nn_doctor.checks._util import (
     persistent_onset,
     rebound,
     scale,
+    shape_clock,
     smooth,
     tail_level,
     window_len,
@@ -622,13 +623,14 @@ def lr_step_up(x: Inputs, *, min_factor: float) -> Outcome | None:
     "decline_shape",
     kind="series",
     measures=("linearity", "tau", "improvement"),
-    defaults={"max_improvement": math.inf, "max_tau": -0.5, "min_linearity": 0.5},
+    defaults={"max_improvement": math.inf, "max_tau": -0.5, "min_linearity": 0.5, "clock": "steps"},
     max_improvement=_NUM,
     max_tau=_NUM,
     min_linearity=_NUM,
+    clock=str,
 )
 def decline_shape(
-    x: Inputs, *, max_improvement: float, max_tau: float, min_linearity: float
+    x: Inputs, *, max_improvement: float, max_tau: float, min_linearity: float, clock: str
 ) -> Outcome | None:
     """A steady decline that is not slowing down: the late half falls as much as the early half.
 
@@ -636,16 +638,22 @@ def decline_shape(
     the first half: about 1 for a straight line (steps too small to reach the curve's bend),
     near 0 for a healthy curve that fell fast and flattened, negative if it rose late. ``tau``
     (Kendall) says how steady the decline is; ``improvement`` how far it got (1 = fell to 0).
+    ``clock: lr`` measures the halves in summed learning rate where a decaying rate is logged
+    (see ``lr_clock``): the drop per unit of rate, late over early.
     """
     assert x.series is not None
     steps, v = finite_prefix(x.series)
     if len(v) < 8 or len(v) < len(x.series):
         return None
     sm = smooth(v, 0.05)
-    half = len(sm) // 2
+    t = shape_clock(x, steps, clock)
+    half = len(sm) // 2 if t is None else int(np.searchsorted(t, (t[0] + t[-1]) / 2))
+    half = min(max(half, 1), len(sm) - 2)
     early = sm[0] - sm[half]
     late = sm[half] - sm[-1]
-    ref = scale(sm[0], sm[-1])
+    if t is not None:  # drops per unit of rate: the halves hold unequal shares of it
+        early, late = early / (t[half] - t[0]), late / (t[-1] - t[half])
+    ref = scale(sm[0], sm[-1]) / (1.0 if t is None else t[-1] - t[0])
     if early <= EPS * ref:
         linearity = 0.0 if late <= EPS * ref else math.inf
     else:
