@@ -358,6 +358,18 @@ def test_rel_growth_floored_min_ignores_noise_near_zero(run_check):
     ).matched
 
 
+def test_rel_growth_min_of_head_needs_a_return_to_large_values(run_check):
+    """A memorized set: the loss sits near 1e-6 and misfit mini-batches jump it 500x, to 5e-4."""
+    memorized = [1.1 * 0.8**i for i in range(60)] + [1e-6, 1e-6, 5e-4, 6e-4, 5e-4] * 20
+    params = {"min_factor": 10.0, "for_points": 3, "baseline": "floored_min"}
+    assert run_check("rel_growth", {"train_loss": memorized}, **params).matched
+    out = run_check("rel_growth", {"train_loss": memorized}, min_of_head=0.1, **params)
+    assert not out.matched
+    # a real blow-up returns to (and past) the opening level
+    blown = [1.1 * 0.8**i for i in range(60)] + [1e-6] * 20 + [5.0] * 10
+    assert run_check("rel_growth", {"train_loss": blown}, min_of_head=0.1, **params).matched
+
+
 def test_relative_range(run_check):
     frozen = [1.0402, 1.0401, 1.0405, 1.0399, 1.0403, 1.0402]  # a constant output's val loss
     out = run_check("relative_range", {"val_loss": frozen}, signals=["val_loss"], max=0.005)

@@ -169,20 +169,37 @@ def diverges(
     "rel_growth",
     kind="series",
     measures=("factor",),
-    defaults={"window": 0.2, "min_factor": 10.0, "for_points": 1, "baseline": "min"},
+    defaults={
+        "window": 0.2,
+        "min_factor": 10.0,
+        "for_points": 1,
+        "baseline": "min",
+        "min_of_head": 0.0,
+    },
     window=_NUM,
     min_factor=_NUM,
     for_points=int,
     baseline=str,
+    min_of_head=_NUM,
 )
 def rel_growth(
-    x: Inputs, *, window: float, min_factor: float, for_points: int, baseline: str
+    x: Inputs,
+    *,
+    window: float,
+    min_factor: float,
+    for_points: int,
+    baseline: str,
+    min_of_head: float,
 ) -> Outcome | None:
     """Whether a positive series rises ``min_factor`` times above its minimum over the preceding window.
 
     ``baseline: floored_min`` floors that minimum at a tenth of the window's median: a series that
     dips toward zero (a gradient norm or a loss near convergence) then no longer makes ordinary
     noise look like a 1000x surge, while steady geometric growth still reads as growth.
+    ``min_of_head``: the risen points must also reach that share of the series' opening level
+    (the median of its first tenth): a memorized training set's loss of 1e-6 that jumps to 5e-4
+    on one misfit mini-batch rose 500x, yet stays a two-thousandth of where it started, and a
+    blow-up is a return to large values, not a ratio between two tiny ones.
     """
     assert x.series is not None
     steps, v = finite_values(x.series)
@@ -200,7 +217,8 @@ def rel_growth(
         base = np.fmax(base, rolling.median().shift(1).to_numpy() / 10)
     ratio = v / np.maximum(base, EPS)
     ratio[0] = 1.0
-    onset = persistent_onset(ratio >= min_factor, for_points)
+    high = v >= min_of_head * head_level(v, 0.1, 3) if min_of_head > 0 else True
+    onset = persistent_onset((ratio >= min_factor) & high, for_points)
     return Outcome(
         onset is not None,
         step=_step(steps, onset),
