@@ -127,25 +127,33 @@ def max_(a: float, b: float) -> float:
     "layer_growth",
     kind="layers",
     measures=("factor", "layer"),
-    defaults={"min_factor": 100.0},
+    defaults={"min_factor": 100.0, "for_points": 1},
     min_factor=_NUM,
+    for_points=int,
 )
-def layer_growth(x: Inputs, *, min_factor: float) -> Outcome | None:
+def layer_growth(x: Inputs, *, min_factor: float, for_points: int) -> Outcome | None:
     """The largest growth of any layer's value from its first logged point to its maximum.
 
     The first point is floored at a tenth of the layer's median (rel_growth's floored minimum):
     a layer whose first gradient is near zero by construction (a zero-initialised head, a
     parameter nothing flows to before the first update) "grows" a thousandfold into its
-    ordinary range; a runaway also leaves its own median far behind.
+    ordinary range; a runaway also leaves its own median far behind. ``for_points``: the
+    maximum is the highest level held over that many consecutive points (a lone spike of one
+    mini-batch is not a runaway).
     """
     best: tuple[float, str, int] | None = None
     for s in x.layers:
         steps, v = finite_values(s)
-        if len(v) < 2:
+        if len(v) < max(2, for_points):
             continue
-        base = max(abs(float(v[0])), 0.1 * float(np.median(np.abs(v))), EPS)
-        g = float(np.max(np.abs(v)) / base)
-        i = int(np.argmax(np.abs(v)))
+        a = np.abs(v)
+        base = max(float(a[0]), 0.1 * float(np.median(a)), EPS)
+        if for_points > 1:  # the level each run of for_points consecutive points stays above
+            held = np.lib.stride_tricks.sliding_window_view(a, for_points).min(axis=1)
+        else:
+            held = a
+        g = float(np.max(held) / base)
+        i = int(np.argmax(held))
         if best is None or g > best[0]:
             best = (g, str(s.name).split("/", 1)[-1], int(steps[i]))
     if best is None:
