@@ -191,6 +191,14 @@ def test_lr_step_up(run_check):
     assert run_check("lr_step_up", {"lr": [1e-3]}) is None
 
 
+def test_lr_step_up_peak_after_tells_a_ramp_from_a_warm_up(run_check):
+    warm_up = [1e-4 * (i + 1) for i in range(5)] + [5e-4] * 95  # peaks at 4 % of the run
+    ramp = [1e-3 * 1.05**i for i in range(100)]  # still rising at the end (a range test)
+    assert run_check("lr_step_up", {"lr": warm_up}).matched
+    assert not run_check("lr_step_up", {"lr": warm_up}, peak_after=0.25).matched
+    assert run_check("lr_step_up", {"lr": ramp}, peak_after=0.25).matched
+
+
 def test_decline_shape_separates_linear_from_converging(run_check):
     line = [2.3 - 0.002 * i for i in range(100)]
     out = run_check("decline_shape", {"train_loss": line}, max_improvement=0.3)

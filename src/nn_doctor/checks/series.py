@@ -622,18 +622,29 @@ def chance_level(x: Inputs, *, window: str, frac: float, min: float, max: float)
 
 
 @check(
-    "lr_step_up", kind="series", measures=("factor",), defaults={"min_factor": 3.0}, min_factor=_NUM
+    "lr_step_up",
+    kind="series",
+    measures=("factor",),
+    defaults={"min_factor": 3.0, "peak_after": 0.0},
+    min_factor=_NUM,
+    peak_after=_NUM,
 )
-def lr_step_up(x: Inputs, *, min_factor: float) -> Outcome | None:
-    """Whether the learning rate rose by ``min_factor`` or more from its starting value (warm-up, restarts)."""
+def lr_step_up(x: Inputs, *, min_factor: float, peak_after: float) -> Outcome | None:
+    """Whether the learning rate rose by ``min_factor`` or more from its starting value (warm-up, restarts).
+
+    ``peak_after``: the rate must reach its highest value only after that share of the logged
+    points: a ramp that is still climbing when things go wrong (a range test, a schedule
+    raising the rate for most of the run), not a warm-up that ended in the first few percent.
+    """
     assert x.series is not None
     steps, v = finite_values(x.series)
     if len(v) < 2 or v[0] <= 0:
         return None
     ratio = float(np.max(v) / v[0])
+    late = int(np.argmax(v)) >= peak_after * (len(v) - 1)
     i = int(np.argmax(v >= v[0] * min_factor)) if ratio >= min_factor else None
     return Outcome(
-        ratio >= min_factor, step=_step(steps, i), value=ratio, measures={"factor": ratio}
+        ratio >= min_factor and late, step=_step(steps, i), value=ratio, measures={"factor": ratio}
     )
 
 
