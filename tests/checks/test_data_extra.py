@@ -70,6 +70,18 @@ def test_epoch_periodicity_tolerates_an_inexact_epoch_length(run_check):
     assert not run_check("epoch_periodicity", {"train_loss": flat}, config=cfg).matched
 
 
+def test_epoch_periodicity_is_not_an_alternation_every_other_point(run_check):
+    # an epoch of 4 logged points; a loss flipping up and down from point to point (a step
+    # size too large) correlates at every even lag, the epoch's included
+    rng = random.Random(2)
+    cfg = {"n_train": 400, "batch_size": 100}
+    flip = [1.0 * (2.5 if i % 2 else 0.4) * (1 + 0.6 * rng.random()) for i in range(120)]
+    assert not run_check("epoch_periodicity", {"train_loss": flip}, config=cfg).matched
+    # a fixed order: high on the epoch's first point, low on the other three
+    order = [1.0 * (3.0 if i % 4 == 0 else 0.5) * (1 + 0.3 * rng.random()) for i in range(120)]
+    assert run_check("epoch_periodicity", {"train_loss": order}, config=cfg).matched
+
+
 def test_epoch_periodicity_ignores_a_staircase_at_epoch_boundaries(run_check):
     # a multi-epoch fine-tune: flat within each epoch (noise only), one drop at every boundary
     rng = random.Random(1)
