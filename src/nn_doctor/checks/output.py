@@ -282,7 +282,10 @@ def huge_start_collapses(
     blown-up regressions: 0.05-0.8 % of their start). Unknown for a known classifier
     (:func:`start_beyond_chance` reads those), where the target statistics are logged (they
     say directly whether the targets are raw), and for a log under 8 points; the start is the
-    median of the first ``frac``, the end of the last tenth.
+    median of the first ``frac``, the end of the last tenth. Where the config says the targets
+    are standardized (``normalize_targets``) and does not say the inputs are raw, no MSE in the
+    thousands is their scale: the start alone decides (raw inputs blow outputs up too, and are
+    no_normalization's to claim).
     """
     if known_classifier(x) or x.frame.has("target_std"):
         return None
@@ -292,8 +295,11 @@ def huge_start_collapses(
         return None
     head, tail = head_level(v, frac), tail_level(v, 0.1)
     ratio = tail / head if head > 0 else math.inf
+    unit_targets = (
+        x.config.get("normalize_targets") is True and x.config.get("normalize_inputs") is not False
+    )
     return Outcome(
-        head >= min_start and ratio <= max_ratio,
+        head >= min_start and (ratio <= max_ratio or unit_targets),
         step=int(steps[0]),
         value=ratio,
         measures={"head": head, "tail": tail, "ratio": ratio},
