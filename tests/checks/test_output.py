@@ -136,6 +136,20 @@ def test_start_beyond_chance_separates_a_large_init_from_a_default_one(run_check
     assert not run_check("start_beyond_chance", {"train_loss": default}, config=config).matched
 
 
+def test_start_beyond_chance_first_point_reads_a_start_the_median_hides(run_check):
+    # raw pixels: the first logits blown wide, the units they kill put the loss back at ln 10
+    killed = [18.1] + [2.31] * 179
+    config = {"task": "classification", "n_classes": 10}
+    params = {"min_nats": 3.0, "config": config}
+    assert not run_check("start_beyond_chance", {"train_loss": killed}, **params).matched
+    out = run_check("start_beyond_chance", {"train_loss": killed}, first_point=True, **params)
+    assert out.matched and out.measures["head"] == 18.1
+    at_chance = [2.4] + [2.31] * 179
+    assert not run_check(
+        "start_beyond_chance", {"train_loss": at_chance}, first_point=True, **params
+    ).matched
+
+
 def test_start_beyond_chance_needs_to_know_it_is_a_classifier(run_check):
     huge = [500.0 - i for i in range(20)]
     assert run_check("start_beyond_chance", {"train_loss": huge}) is None  # could be an MSE

@@ -310,14 +310,27 @@ def huge_start_collapses(
     "start_beyond_chance",
     kind="series",
     measures=("n_classes", "classes", "chance", "head", "excess"),
-    defaults={"min_nats": 10.0, "max_classes": 1000, "before_updates": False, "min_finite": 8},
+    defaults={
+        "min_nats": 10.0,
+        "max_classes": 1000,
+        "before_updates": False,
+        "min_finite": 8,
+        "first_point": False,
+    },
     min_nats=_NUM,
     max_classes=int,
     before_updates=bool,
     min_finite=int,
+    first_point=bool,
 )
 def start_beyond_chance(
-    x: Inputs, *, min_nats: float, max_classes: int, before_updates: bool, min_finite: int
+    x: Inputs,
+    *,
+    min_nats: float,
+    max_classes: int,
+    before_updates: bool,
+    min_finite: int,
+    first_point: bool,
 ) -> Outcome | None:
     """A classifier's cross-entropy starts ``min_nats`` or more above chance (``log K``).
 
@@ -334,6 +347,9 @@ def start_beyond_chance(
     that one point is all there is to read). ``before_updates``: only a first point logged at
     step 0 or 1, measured on the initial weights, so that no step size can have made it
     (unknown on a per-epoch log, whose first point averages an epoch of updates).
+    ``first_point``: the first logged value rather than the median of the first 2 %: raw inputs
+    blow the first logits up and the units they kill can bring the loss straight back to
+    ``log K`` (raw 0-255 pixels: 18.1 at the first point, 2.31 from the second on).
     """
     loss = _classifier_loss(x, min_finite=min_finite)
     if loss is None or not known_classifier(x):
@@ -343,7 +359,7 @@ def start_beyond_chance(
         return None
     k = known if known is not None else max_classes
     chance = math.log(k)
-    head = float(v[0] if before_updates else np.median(v[: max(1, len(v) // 50)]))
+    head = float(v[0] if before_updates or first_point else np.median(v[: max(1, len(v) // 50)]))
     excess = head - chance
     return Outcome(
         excess >= min_nats,
