@@ -652,14 +652,27 @@ def lr_step_up(x: Inputs, *, min_factor: float, peak_after: float) -> Outcome | 
     "decline_shape",
     kind="series",
     measures=("linearity", "tau", "improvement"),
-    defaults={"max_improvement": math.inf, "max_tau": -0.5, "min_linearity": 0.5, "clock": "steps"},
+    defaults={
+        "max_improvement": math.inf,
+        "min_improvement": 0.0,
+        "max_tau": -0.5,
+        "min_linearity": 0.5,
+        "clock": "steps",
+    },
     max_improvement=_NUM,
+    min_improvement=_NUM,
     max_tau=_NUM,
     min_linearity=_NUM,
     clock=str,
 )
 def decline_shape(
-    x: Inputs, *, max_improvement: float, max_tau: float, min_linearity: float, clock: str
+    x: Inputs,
+    *,
+    max_improvement: float,
+    min_improvement: float,
+    max_tau: float,
+    min_linearity: float,
+    clock: str,
 ) -> Outcome | None:
     """A steady decline that is not slowing down: the late half falls as much as the early half.
 
@@ -668,7 +681,9 @@ def decline_shape(
     near 0 for a healthy curve that fell fast and flattened, negative if it rose late. ``tau``
     (Kendall) says how steady the decline is; ``improvement`` how far it got (1 = fell to 0).
     ``clock: lr`` measures the halves in summed learning rate where a decaying rate is logged
-    (see ``lr_clock``): the drop per unit of rate, late over early.
+    (see ``lr_clock``): the drop per unit of rate, late over early. ``min_improvement``: a
+    curve that moved less than that did not decline, it stayed where it was (a smooth
+    validation loss drifting 0.003 % at chance is monotone, yet flat).
     """
     assert x.series is not None
     steps, v = finite_prefix(x.series)
@@ -690,7 +705,7 @@ def decline_shape(
     tau = kendall_tau(v)
     imp = improvement(v)
     return Outcome(
-        tau <= max_tau and linearity >= min_linearity and imp <= max_improvement,
+        tau <= max_tau and linearity >= min_linearity and min_improvement <= imp <= max_improvement,
         step=int(steps[0]),
         value=linearity,
         measures={"linearity": linearity, "tau": tau, "improvement": imp},
