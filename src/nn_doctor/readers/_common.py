@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -299,3 +299,10 @@ def empty_warning(path: Path, what: str) -> str:
     return (
         f"{path.name}: {what}; no metric was logged yet (empty or crashed before the first record)"
     )
+
+
+def claimed_files(
+    folder: Path, folder_files: Callable[[Path, frozenset[str]], list[Path]]
+) -> list[Path]:
+    """The files of ``folder`` a reader's ``folder_files`` claims (its names listed once)."""
+    return folder_files(folder, frozenset(p.name for p in folder.iterdir()))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from nn_doctor.frame import RawRun
 from nn_doctor.readers._common import (
+    claimed_files,
     empty_warning,
     peek,
     raw_run,
@@ -169,7 +170,7 @@ def _trailing_report(lines: list[_Line]) -> set[int]:
 def read(path: Path) -> list[RawRun]:
     """Read a console log (or every console log in a folder)."""
     if path.is_dir():
-        files = folder_files(path, frozenset(p.name for p in path.iterdir()))
+        files = claimed_files(path, folder_files)
         return [run for f in files for run in read(f)]
     text = read_text(path)
     config: dict[str, object] = {}

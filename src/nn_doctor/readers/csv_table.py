@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nn_doctor.frame import RawRun
 from nn_doctor.readers._common import (
+    claimed_files,
     empty_warning,
     first_line,
     metricish,
@@ -114,9 +115,5 @@ def _read_file(path: Path) -> list[RawRun]:
 def read(path: Path) -> list[RawRun]:
     """Read a CSV file, or every metric CSV in a folder."""
     if path.is_dir():
-        return [
-            run
-            for f in folder_files(path, frozenset(p.name for p in path.iterdir()))
-            for run in _read_file(f)
-        ]
+        return [run for f in claimed_files(path, folder_files) for run in _read_file(f)]
     return _read_file(path)

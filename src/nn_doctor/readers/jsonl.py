@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from nn_doctor.frame import RawRun
 from nn_doctor.readers._common import (
+    claimed_files,
     empty_warning,
     first_line,
     load_configs,
@@ -162,5 +163,5 @@ def read_file(path: Path) -> RawRun:
 def read(path: Path) -> list[RawRun]:
     """Read a JSON-lines file, or the training logs in a folder."""
     if path.is_dir():
-        return [read_file(f) for f in folder_files(path, frozenset(p.name for p in path.iterdir()))]
+        return [read_file(f) for f in claimed_files(path, folder_files)]
     return [read_file(path)]

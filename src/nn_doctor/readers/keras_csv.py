@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nn_doctor.frame import RawRun
-from nn_doctor.readers._common import first_line
+from nn_doctor.readers._common import claimed_files, first_line
 from nn_doctor.readers._csvcore import header_fields
 from nn_doctor.readers._csvrun import csv_runs
 from nn_doctor.readers._wide import STEP_NAMES
@@ -52,6 +52,6 @@ def folder_files(folder: Path, names: frozenset[str]) -> list[Path]:
 def read(path: Path) -> list[RawRun]:
     """Read a CSVLogger file (or all of them in a folder); the axis is the epoch."""
     if path.is_dir():
-        files = folder_files(path, frozenset(p.name for p in path.iterdir()))
+        files = claimed_files(path, folder_files)
         return [run for f in files for run in read(f)]
     return csv_runs(path, NAME, prefer_epoch=True, split_epoch_restart=True)

@@ -17,6 +17,7 @@ import numpy as np
 
 from nn_doctor.frame import RawRun
 from nn_doctor.readers._common import (
+    claimed_files,
     empty_warning,
     json_constant,
     number,
@@ -74,7 +75,7 @@ def _series(doc: dict[str, Any]) -> tuple[list[float] | None, dict[str, list[Any
 def read(path: Path) -> list[RawRun]:
     """Read one history JSON (or every history JSON in a folder)."""
     if path.is_dir():
-        files = folder_files(path, frozenset(p.name for p in path.iterdir()))
+        files = claimed_files(path, folder_files)
         return [run for f in files for run in read(f)]
     warnings: list[str] = []
     try:

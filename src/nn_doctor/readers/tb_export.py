@@ -207,9 +207,11 @@ def _read(path: Path, files: list[Path]) -> RawRun:
 
 def read(path: Path) -> list[RawRun]:
     """Read one download, or a folder of them (one run, tags merged)."""
+    from nn_doctor.readers._common import claimed_files
+
     path = Path(path)
     if path.is_dir():
-        files = folder_files(path, frozenset(p.name for p in path.iterdir()))
+        files = claimed_files(path, folder_files)
         if not files:
             raise InputError(
                 f"no TensorBoard downloads (run-<run>-tag-<tag>.csv/.json) in {path}",

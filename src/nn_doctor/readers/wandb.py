@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from nn_doctor.frame import RawRun
-from nn_doctor.readers._common import empty_warning, raw_run, read_bytes
+from nn_doctor.readers._common import claimed_files, empty_warning, raw_run, read_bytes
 from nn_doctor.readers._jsonrows import Rows, columns
 from nn_doctor.readers.jsonl import history_columns
 
@@ -235,5 +235,5 @@ def read_file(path: Path) -> RawRun:
 def read(path: Path) -> list[RawRun]:
     """Read a W&B run file, or the run file in a run folder."""
     if path.is_dir():
-        return [read_file(f) for f in folder_files(path, frozenset(p.name for p in path.iterdir()))]
+        return [read_file(f) for f in claimed_files(path, folder_files)]
     return [read_file(path)]
