@@ -18,9 +18,12 @@ from sklearn.model_selection import train_test_split
 CLASSIFICATION = {"iris", "wine", "breast_cancer", "digits", "synth_cls", "moons",
                   "blobs12", "waveforms", "seq_halves", "tokens_major",
                   "gauss_quantiles", "hastie", "shapes12", "spirals3", "blobs8",
-                  "trends"}  # fmt: skip
+                  "trends", "digits16", "topics", "letters7"}  # fmt: skip
 REGRESSION = {"diabetes", "friedman", "synth_reg", "seq_sum", "friedman2", "sine_mix", "friedman3",
-              "prices"}  # fmt: skip
+              "prices", "signals32"}  # fmt: skip
+#: Datasets whose inputs are token ids: never standardized (an id is a name, not a quantity),
+#: and a config says nothing about their normalization.
+TOKEN_IDS = {"topics"}
 
 
 @dataclass
@@ -34,7 +37,7 @@ class Data:
     x_val: np.ndarray
     y_val: np.ndarray
     n_classes: int  # 0 for regression
-    normalized_inputs: bool
+    normalized_inputs: bool | None  # None: token ids (the question does not apply)
     normalized_targets: bool
 
     @property
@@ -266,6 +269,56 @@ def _raw_study_b(name: str) -> tuple[np.ndarray, np.ndarray] | None:
         scale = np.array([400, 1, 1, 30, 5, 2, 1000, 10, 3, 50, 0.5, 200], dtype=float)
         offset = np.array([1500, 3, 2, 1980, 10, 0, 5000, 20, 1, 100, 0, 800], dtype=float)
         return z * scale + offset, price * 1000.0
+    return _raw_study_c(name)
+
+
+def _raw_study_c(name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The third group of study datasets (round eleven): the data of scripts people copy."""
+    if name == "digits16":
+        # PyTorch's MNIST example, small: sklearn's 8x8 digits blown up to 16x16, shifted by up to
+        # two pixels and speckled, in 0-255 grey levels; (N, 256 pixels, 1 channel).
+        d = skd.load_digits()
+        rng = np.random.default_rng(161)
+        imgs = np.kron(d.images, np.ones((2, 2))) / 16.0
+        for i in range(len(imgs)):
+            imgs[i] = np.roll(imgs[i], tuple(rng.integers(-2, 3, size=2)), axis=(0, 1))
+        imgs = np.clip(imgs + rng.normal(0, 0.1, imgs.shape), 0, 1) * 255.0
+        return imgs.reshape(len(imgs), 256, 1), d.target
+    if name == "topics":
+        # torchtext's text-classification tutorial, small: documents of 24 token ids from a
+        # vocabulary of 300, four topics of 25 keywords each; a third of a document's tokens
+        # are its topic's keywords, the rest common words shared by every topic.
+        rng = np.random.default_rng(171)
+        n, t, v = 2000, 24, 300
+        y = rng.integers(0, 4, size=n)
+        keywords = rng.permutation(v)[:100].reshape(4, 25)
+        common = rng.integers(0, v, size=(n, t))
+        topical = keywords[y[:, None], rng.integers(0, 25, size=(n, t))]
+        tok = np.where(rng.random((n, t)) < 0.33, topical, common)
+        return tok.astype(np.float64), y
+    if name == "letters7":
+        # Seven letter-like classes from 20 stroke features in their units (lengths in pixels,
+        # angles in degrees, counts); overlapping clusters, 2 % of labels wrong at the source.
+        x, y = skd.make_classification(
+            n_samples=2100, n_features=20, n_informative=12, n_redundant=4, n_classes=7,
+            n_clusters_per_class=2, class_sep=1.5, flip_y=0.02, random_state=181,
+        )  # fmt: skip
+        rng = np.random.default_rng(181)
+        scale = 10.0 ** rng.uniform(0, 2, size=x.shape[1])
+        return x * scale + rng.uniform(0, 300, size=x.shape[1]), y
+    if name == "signals32":
+        # An autoencoder's data: windows of 32 samples of three mixed tones in millivolts (500 mV
+        # offset, ~60 mV swing) with noise; the target is the window itself.
+        rng = np.random.default_rng(191)
+        n, t = 1600, 32
+        steps = np.arange(t)[None, :]
+        sig = np.zeros((n, t))
+        for _ in range(3):
+            period = rng.uniform(4.0, 24.0, size=(n, 1))
+            phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
+            sig += rng.uniform(0.2, 1.0, size=(n, 1)) * np.sin(2 * np.pi * steps / period + phase)
+        sig = 500.0 + 60.0 * (sig + rng.normal(0, 0.05, size=(n, t)))
+        return sig, sig.copy()
     return None
 
 
@@ -309,7 +362,8 @@ def load(
     if n_train is not None and n_train < len(x_tr):
         idx = rng.choice(len(x_tr), size=n_train, replace=False)
         x_tr, y_tr = x_tr[idx], y_tr[idx]
-    if not raw_inputs:
+    tokens = name in TOKEN_IDS
+    if not raw_inputs and not tokens:
         x_tr, x_va = _standardize(x_tr, x_va)
     if val_shift is not None:
         x_va = _shift(x_va, x_tr, val_shift, rng)
@@ -337,7 +391,7 @@ def load(
         x_val=x_va.astype(np.float32),
         y_val=y_va,
         n_classes=n_classes,
-        normalized_inputs=not raw_inputs,
+        normalized_inputs=None if tokens else not raw_inputs,
         normalized_targets=task == "regression" and not raw_targets,
     )
 

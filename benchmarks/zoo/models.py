@@ -1,6 +1,7 @@
 """Small torch models for the zoo: MLPs of any depth and width, a small CNN, a small RNN; and,
 for the "fresh" families, a residual MLP, a 1-D CNN, a GRU/LSTM and a tiny transformer encoder;
-for the "study" families, an MLP with BatchNorm and a 2-D CNN with BatchNorm and max-pooling.
+for the "study" families, an MLP with BatchNorm, a 2-D CNN with BatchNorm and max-pooling, and
+torchtext's bag-of-embeddings text classifier.
 
 Each model is built from a plain dict of architecture settings so that a scenario can inject a
 fault by changing one setting (an activation, an init, a depth). Layer names differ between
@@ -277,9 +278,30 @@ class CNN2dBN(nn.Module):
         return self.out_act(y) if self.out_act is not None else y
 
 
+class BagOfEmbeddings(nn.Module):
+    """torchtext's text classifier: the mean of a document's token embeddings
+    (``nn.EmbeddingBag``) and a linear head. Inputs are (N, T) token ids stored as floats; ids
+    a shifted validation set pushes out of the vocabulary are clipped to its ends."""
+
+    def __init__(self, n_in: int, n_out: int, arch: dict[str, Any]) -> None:
+        super().__init__()
+        self.vocab = int(arch.get("vocab", 300))
+        self.embedding = nn.EmbeddingBag(self.vocab, int(arch.get("embed_dim", 32)), mode="mean")
+        nn.init.uniform_(self.embedding.weight, -0.5, 0.5)  # the tutorial's init_weights
+        self.drop = nn.Dropout(float(arch.get("dropout", 0.0)))
+        self.fc = nn.Linear(int(arch.get("embed_dim", 32)), n_out)
+        self.out_act = activation(arch["out_act"]) if arch.get("out_act") else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ids = (x.round() if x.is_floating_point() else x).clamp(0, self.vocab - 1).long()
+        y = self.fc(self.drop(self.embedding(ids)))
+        return self.out_act(y) if self.out_act is not None else y
+
+
 def build(kind: str, n_in: int, n_out: int, arch: dict[str, Any]) -> nn.Module:
     """Build a model of ``kind`` (``mlp``, ``cnn``, ``rnn``; fresh: ``resmlp``, ``cnn1d``,
-    ``gru``, ``transformer``; study: ``lstm``, ``cnn2d_bn``) and apply its init settings."""
+    ``gru``, ``transformer``; study: ``lstm``, ``cnn2d_bn``, ``embbag``) and apply its init
+    settings."""
     if kind == "mlp":
         model = mlp(n_in, n_out, arch)
     elif kind == "cnn":
@@ -298,6 +320,8 @@ def build(kind: str, n_in: int, n_out: int, arch: dict[str, Any]) -> nn.Module:
         model = GatedRNN(n_in, n_out, {**arch, "cell": "lstm"})
     elif kind == "cnn2d_bn":
         model = CNN2dBN(n_in, n_out, arch)
+    elif kind == "embbag":
+        model = BagOfEmbeddings(n_in, n_out, arch)
     else:
         raise ValueError(f"unknown model kind {kind!r}")
     init_weights(model, arch)
@@ -333,6 +357,12 @@ def init_weights(model: nn.Module, arch: dict[str, Any]) -> None:
             if bias_init is not None and not is_out:
                 nn.init.constant_(m.bias, float(bias_init))
         for m in model.modules():
+            if isinstance(m, nn.EmbeddingBag) and scheme == "zeros":
+                nn.init.zeros_(m.weight)
+            elif isinstance(m, nn.EmbeddingBag) and scheme.startswith("constant:"):
+                nn.init.constant_(m.weight, float(scheme.split(":")[1]))
+            elif isinstance(m, nn.EmbeddingBag) and scheme.startswith("normal:"):
+                nn.init.normal_(m.weight, std=float(scheme.split(":")[1]))
             if isinstance(m, nn.RNN):
                 for name, p in m.named_parameters():
                     if scheme == "zeros":

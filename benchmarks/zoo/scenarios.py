@@ -291,6 +291,43 @@ FAMILIES: dict[str, Family] = {
           base={"dataset": "prices", "arch": {"hidden": [128, 64], "act": "relu"},
                 "optimizer": "rmsprop", "lr": 1e-3, "batch_size": 64, "epochs": 30,
                 "log_every": 5, "log_names": "study"}),
+        # ---- study families, third group (round eleven): the scripts people copy, and the
+        # optimizers and schedules they bring (Adadelta, OneCycle, plateau decay by 10x).
+        # PyTorch's MNIST example, small: two ReLU convs and max-pooling, dropout before the
+        # head, Adadelta at its default 1.0, ExponentialLR 0.7; 0-255 pixels when unscaled.
+        F("digits16_mnistnet", "study", task="classification", n_classes=10, raw_inputs=True,
+          deep_ok=False, small_n_train=100, healthy_per_seed=7,
+          base={"dataset": "digits16", "model": "cnn2d_bn",
+                "arch": {"channels": [16, 32], "fc": 64, "act": "relu", "norm": False,
+                         "side": 16, "dropout": 0.25},
+                "optimizer": "adadelta", "lr": 1.0, "batch_size": 64, "epochs": 10,
+                "log_every": 5, "schedule": {"kind": "exp", "gamma": 0.7},
+                "log_names": "study"}),
+        # torchtext's text-classification tutorial, small: EmbeddingBag (mean) and a linear
+        # head; SGD at 5 with the gradient clipped at 0.1 and the rate cut 10x when the
+        # validation loss stalls. No hidden units to die; token ids are not normalized.
+        F("topics_embbag", "study", task="classification", n_classes=4, relu=False,
+          deep_ok=False, small_n_train=60, healthy_per_seed=7,
+          base={"dataset": "topics", "model": "embbag", "arch": {"vocab": 300, "embed_dim": 32},
+                "optimizer": "sgd", "lr": 5.0, "grad_clip": 0.1, "batch_size": 64,
+                "epochs": 10, "log_every": 5,
+                "schedule": {"kind": "plateau", "patience": 0, "factor": 0.1},
+                "log_names": "study"}),
+        # The textbook MLP: sigmoid hidden units, SGD with momentum at a constant 0.1, on seven
+        # overlapping classes of stroke features in their units.
+        F("letters7_sigmoid_mlp", "study", task="classification", n_classes=7, raw_inputs=True,
+          relu=False, small_n_train=80, healthy_per_seed=7,
+          base={"dataset": "letters7", "arch": {"hidden": [64, 64], "act": "sigmoid"},
+                "optimizer": "momentum", "momentum": 0.9, "lr": 0.1, "batch_size": 32,
+                "epochs": 30, "log_every": 5, "log_names": "study"}),
+        # A dense autoencoder (32 -> 64 -> 8 -> 64 -> 32) on signal windows in millivolts; Adam
+        # on torch's OneCycleLR, MSE on the reconstruction.
+        F("signals_autoencoder", "study", task="regression", raw_inputs=True, raw_targets=True,
+          small_n_train=80, healthy_per_seed=7,
+          base={"dataset": "signals32", "arch": {"hidden": [64, 8, 64], "act": "relu"},
+                "optimizer": "adam", "lr": 3e-3, "weight_decay": 1e-5, "batch_size": 64,
+                "epochs": 30, "log_every": 5, "schedule": {"kind": "onecycle"},
+                "log_names": "study"}),
     ]
 }  # fmt: skip
 
@@ -544,6 +581,7 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
         "transformer": ({"d_model": 2, "nhead": 1, "ff": 2}, {"d_model": 1, "nhead": 1, "ff": 1}),
         "lstm": ({"hidden_size": 2}, {"hidden_size": 1}),
         "cnn2d_bn": ({"channels": [2, 2], "fc": 2}, {"channels": [1], "fc": 1}),
+        "embbag": ({"embed_dim": 2}, {"embed_dim": 1}),
     }
     if model in narrow:
         add("too_few_hidden_units", "width-2", {"arch": narrow[model][0]})
@@ -556,6 +594,7 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
             "transformer": {"d_model": 64, "ff": 256},
             "lstm": {"hidden_size": 128},
             "cnn2d_bn": {"channels": [64, 64], "fc": 256},
+            "embbag": {"embed_dim": 256},
         }.get(model, {"hidden": [256, 256]})
         for variant, n in (("small-set-big-model", fam.small_n_train), ("tiny-set-big-model", 40)):
             add(

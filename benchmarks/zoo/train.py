@@ -31,7 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "lr": 1e-3,
     "momentum": 0.0,
     "weight_decay": 0.0,
-    "schedule": None,  # {"kind": "warmup_cosine"|"step"|"warmup"|"linear"|"exp"|"plateau", ...}
+    "schedule": None,  # {"kind": "warmup_cosine"|"step"|"warmup"|"linear"|"exp"|"plateau"|"onecycle", ...}
     "batch_size": 32,
     "epochs": 20,
     "shuffle": True,
@@ -57,7 +57,8 @@ _EPOCHS_AFTER_NAN = 1
 
 
 def make_optimizer(spec: dict[str, Any], params: Any) -> torch.optim.Optimizer:
-    """SGD, SGD with (Nesterov) momentum, Adam, AdamW, RMSprop, Adagrad, NAdam or RAdam."""
+    """SGD, SGD with (Nesterov) momentum, Adam, AdamW, RMSprop, Adagrad, NAdam, Adadelta or
+    RAdam."""
     name, lr, wd = spec["optimizer"], spec["lr"], spec["weight_decay"]
     # foreach: one fused call per step instead of a Python loop over tensors (deep nets).
     if name == "sgd":
@@ -83,6 +84,8 @@ def make_optimizer(spec: dict[str, Any], params: Any) -> torch.optim.Optimizer:
         return torch.optim.Adagrad(params, lr=lr, weight_decay=wd, foreach=True)
     if name == "nadam":
         return torch.optim.NAdam(params, lr=lr, weight_decay=wd, foreach=True)
+    if name == "adadelta":  # PyTorch's MNIST example: lr 1.0, its default
+        return torch.optim.Adadelta(params, lr=lr, weight_decay=wd, foreach=True)
     if name == "radam":
         return torch.optim.RAdam(params, lr=lr, weight_decay=wd, foreach=True)
     raise ValueError(f"unknown optimizer {name!r}")
@@ -112,6 +115,13 @@ def lr_at(spec: dict[str, Any], step: int, n_steps: int) -> float:
         t = (step - warm) / max(1, n_steps - warm)
         floor = sched.get("floor", 0.02)
         return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * t)))
+    if kind == "onecycle":  # torch's OneCycleLR: cosine up to base over 30 %, then down
+        up = max(1, int(sched.get("pct_start", 0.3) * n_steps))
+        start, end = base / 25.0, base / 25.0 / 1e4
+        if step < up:
+            return start + (base - start) * 0.5 * (1 - math.cos(math.pi * step / up))
+        t = (step - up) / max(1, n_steps - up)
+        return end + (base - end) * 0.5 * (1 + math.cos(math.pi * t))
     if kind == "step":
         factor = 1.0
         for milestone in sched.get("milestones", (0.5, 0.75)):
@@ -254,6 +264,8 @@ def train(spec_in: dict[str, Any]) -> dict[str, Any]:
 
     x_tr, y_tr = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
     x_va, y_va = torch.from_numpy(data.x_val), torch.from_numpy(data.y_val)
+    if data.normalized_inputs is None:  # token ids: int64 into the model, as real pipelines do
+        x_tr, x_va = x_tr.round().long(), x_va.round().long()
     order = _fixed_order(spec, data)
     bs = batch_size(spec, len(y_tr))
     steps_per_epoch = math.ceil(len(y_tr) / bs)

@@ -34,12 +34,15 @@ STUDY = ["quantiles_gelu_mlp", "hastie_bn_mlp", "sine_lstm", "friedman3_leaky", 
 # the second group (round ten): today's recipes (warm-up + cosine, step decay, Nesterov,
 # RMSprop, light dropout) on data no other family uses
 STUDY_B = ["spirals_silu_mlp", "blobs8_relu_mlp", "trends_lstm", "prices_mlp"]
+# the third group (round eleven): the scripts people copy (PyTorch's MNIST example, torchtext's
+# tutorial, the textbook sigmoid MLP, a dense autoencoder) and what they bring with them
+STUDY_C = ["digits16_mnistnet", "topics_embbag", "letters7_sigmoid_mlp", "signals_autoencoder"]
 NAMED_WRITERS = (csv_plain, jsonl, keras_csv, lightning, tensorboard)
 
 
 def test_study_families_exist_with_split_study() -> None:
     study = [name for name, fam in FAMILIES.items() if fam.split == "study"]
-    assert study == STUDY + STUDY_B == list(STUDY_FAMILIES)
+    assert study == STUDY + STUDY_B + STUDY_C == list(STUDY_FAMILIES)
     others = [fam for fam in FAMILIES.values() if fam.split != "study"]  # calib, holdout, fresh
     old_data = {fam.base["dataset"] for fam in others}
     old_models = {fam.base.get("model", "mlp") for fam in others}
@@ -75,6 +78,39 @@ def test_second_study_group_brings_new_data_and_todays_recipes() -> None:
     assert not any(sc.split == "study" for sc in scenarios((0,)))
 
 
+def test_third_study_group_brings_the_copied_scripts_recipes() -> None:
+    earlier = [fam for name, fam in FAMILIES.items() if name not in STUDY_C]
+    for name in STUDY_C:
+        base = FAMILIES[name].base
+        assert base["dataset"] not in {f.base["dataset"] for f in earlier}
+        assert base["log_names"] == "study"
+    new = {FAMILIES[n].base["optimizer"] for n in STUDY_C} - {f.base["optimizer"] for f in earlier}
+    assert new == {"adadelta"}
+    kinds = {(FAMILIES[n].base.get("schedule") or {}).get("kind") for n in STUDY_C}
+    assert "onecycle" in kinds - {(f.base.get("schedule") or {}).get("kind") for f in earlier}
+    assert {FAMILIES[n].base.get("model", "mlp") for n in STUDY_C} >= {"embbag"}
+    scs = scenarios((0, 1), STUDY_C)
+    assert_split_scenarios(scs, "study", STUDY_C)
+
+
+def test_token_ids_are_never_standardized() -> None:
+    from benchmarks.zoo import data as zdata
+
+    d = zdata.load("topics", 0)
+    assert d.normalized_inputs is None  # a config says nothing about normalizing token ids
+    assert (d.x_train == d.x_train.round()).all() and d.x_train.max() > 100
+
+
+def test_onecycle_rises_to_the_peak_then_anneals_far_below_the_start() -> None:
+    from benchmarks.zoo.train import lr_at
+
+    spec = {"lr": 1e-2, "epochs": 10, "schedule": {"kind": "onecycle"}}
+    rates = [lr_at(spec, s, 100) for s in range(100)]
+    peak = max(range(100), key=rates.__getitem__)
+    assert peak == 30 and math.isclose(rates[0], 1e-2 / 25)
+    assert rates[-1] < rates[0] / 50  # torch's final_div_factor: 1e4 below the start at the end
+
+
 def test_study_scenarios_are_study_and_a_quarter_healthy() -> None:
     scs = scenarios((0, 1), STUDY)
     assert_split_scenarios(scs, "study", STUDY)
@@ -106,7 +142,7 @@ def test_study_families_try_every_cause_that_applies() -> None:
         assert every - tried[name] == missing, name
 
 
-@pytest.mark.parametrize("name", STUDY + STUDY_B)
+@pytest.mark.parametrize("name", STUDY + STUDY_B + STUDY_C)
 def test_study_models_give_per_layer_statistics(name: str) -> None:
     import torch
     from benchmarks.zoo import data as zdata
@@ -132,7 +168,8 @@ def test_study_models_give_per_layer_statistics(name: str) -> None:
     assert row is not None and math.isfinite(float(loss.detach()))
     layers = [k for k in row if k.startswith("grad_norm/")]
     assert len(layers) >= 2
-    assert any(k.startswith(("act_zero_frac/", "act_sat_frac/")) for k in row)
+    if fam.base.get("model") != "embbag":  # a bag of embeddings has no hidden activation
+        assert any(k.startswith(("act_zero_frac/", "act_sat_frac/")) for k in row)
 
 
 # -- naming habits ---------------------------------------------------------------------------

@@ -102,6 +102,7 @@ def naming(
 OPT_CLASS = {
     "sgd": "SGD", "momentum": "SGD", "nesterov": "SGD", "adam": "Adam", "adamw": "AdamW",
     "rmsprop": "RMSprop", "adagrad": "Adagrad", "nadam": "NAdam", "radam": "RAdam",
+    "adadelta": "Adadelta",
 }  # fmt: skip
 
 
