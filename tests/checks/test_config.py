@@ -114,6 +114,21 @@ def test_lr_vs_typical_without_optimizer_only_claims_what_holds_for_all(run_chec
     assert run_check("lr_vs_typical", LOSS, config=named, typical=typical, max_factor=0.1).matched
 
 
+def test_lr_vs_typical_knows_the_optimizers_far_from_adam_and_sgd(run_check):
+    def factor(lr, optimizer):
+        config = {"lr": lr, "optimizer": optimizer}
+        return run_check("lr_vs_typical", LOSS, config=config, min_factor=10.0).measures["factor"]
+
+    # PyTorch's MNIST example: Adadelta at its default 1.0 is the usual rate, not 100x it
+    assert factor(1.0, "Adadelta") == pytest.approx(1.0)
+    assert factor(1e-4, "lion_32bit") == pytest.approx(1.0)  # Lion runs 3-10x below Adam
+    assert factor(2e-3, "Adamax") == pytest.approx(1.0)  # matched before its prefix "adam"
+    # ... and a run that names no optimizer is still read against the common band: 1.0 is
+    # large for Adam, SGD, RMSprop and Adagrad alike (Adadelta's 1.0 does not make it unknown)
+    unnamed = run_check("lr_vs_typical", LOSS, config={"lr": 1.0}, min_factor=10.0)
+    assert unnamed.matched and unnamed.measures["optimizer"] == "unknown"
+
+
 def test_lr_vs_typical_reads_the_rate_the_optimizer_used(run_check):
     typical = {"adam": 0.001, "sgd": 0.05, "default": 0.01}
     # configured 3e-4, but the logged rate sat at 6e-8 (a real Lightning log): the logged peak
@@ -197,6 +212,28 @@ def test_config_ratio_can_pick_the_last_layer(run_check):
     )
     assert narrowest.matched and narrowest.measures["num"] == 8
     assert not last.matched and last.measures["num"] == 64
+
+
+def test_config_ratio_first_layer_for_one_task_only(run_check):
+    def vs_inputs(**config):
+        return run_check(
+            "config_ratio",
+            {},
+            config=config,
+            numerator="hidden_units",
+            denominator="n_inputs",
+            max=0.5,
+            pick="first",
+            task="regression",
+        )
+
+    # an autoencoder's 8-unit bottleneck sits between two wide layers: the first reads 64
+    hourglass = vs_inputs(hidden_units=[64, 8, 64], n_inputs=32, task="regression")
+    assert not hourglass.matched and hourglass.measures["num"] == 64
+    assert vs_inputs(hidden_units=[8, 64], n_inputs=32, task="regression").matched
+    # a healthy MNIST MLP has 128 units for 784 pixels: the rule of thumb is regression's
+    assert not vs_inputs(hidden_units=[128, 64], n_inputs=784, task="classification").matched
+    assert vs_inputs(hidden_units=[8, 64], n_inputs=32) is None  # the config does not say
 
 
 TYPICAL = {"adam": 1e-3, "adamw": 1e-3, "sgd": 0.05, "default": 0.01}

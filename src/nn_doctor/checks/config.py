@@ -15,9 +15,15 @@ _NUM = (int, float)
 
 
 #: The usual learning rate per optimizer (the defaults of torch/Keras and the common choices
-#: for SGD), matched as a substring of the config's optimizer name (nadam, radam -> adam);
-#: ``default`` for an optimizer not listed. The one table every rate check reads.
+#: for SGD), matched as a substring of the config's optimizer name, first entry first (nadam,
+#: radam -> adam; adamax before adam); ``default`` for an optimizer not listed. The one table
+#: every rate check reads. Adadelta's 1.0 is torch's default and PyTorch's MNIST example (read
+#: against 0.01 it made that example "100x too high"); Lion runs 3-10x below Adam.
 USUAL_LR: dict[str, float] = {
+    "adadelta": 1.0,
+    "lbfgs": 1.0,
+    "lion": 1e-4,
+    "adamax": 0.002,
     "adam": 0.001,
     "adamw": 0.001,
     "rmsprop": 0.001,
@@ -25,6 +31,11 @@ USUAL_LR: dict[str, float] = {
     "sgd": 0.05,
     "default": 0.01,
 }
+
+#: Optimizers left out of the band a run that names no optimizer is read against: it is most
+#: likely on a common one, and these sit decades outside that band (every unnamed rate would
+#: read "unknown" if Adadelta's 1.0 and Lion's 1e-4 widened it).
+RARE_OPTIMIZERS = frozenset({"adadelta", "lbfgs", "lion"})
 
 
 @check("config_is", kind="config", measures=("key",), defaults={}, key=str, values=list)
@@ -56,6 +67,20 @@ def config_range(x: Inputs, *, key: str, min: float, max: float) -> Outcome | No
     return Outcome(min <= float(v) <= max, value=float(v), measures={"value": v, "key": key})
 
 
+_PICKS = ("min", "last", "first")
+
+
+def _picked(v: Any, pick: str) -> Any:
+    """One number from a list fact (hidden_units per layer) as ``pick`` says; others as given."""
+    if not isinstance(v, list):
+        return v
+    if not v:
+        return math.nan
+    if pick == "last":
+        return v[-1]
+    return v[0] if pick == "first" else min_(v)
+
+
 def min_(values: list[Any]) -> float:
     """Smallest numeric item (the check's keyword ``min`` shadows the builtin)."""
     nums = [float(v) for v in values if isinstance(v, (int, float))]
@@ -66,29 +91,34 @@ def min_(values: list[Any]) -> float:
     "config_ratio",
     kind="config",
     measures=("ratio", "num", "den"),
-    defaults={"min": -math.inf, "max": math.inf, "pick": "min"},
+    defaults={"min": -math.inf, "max": math.inf, "pick": "min", "task": "any"},
     numerator=str,
     denominator=str,
     min=_NUM,
     max=_NUM,
     pick=str,
+    task=str,
 )
 def config_ratio(
-    x: Inputs, *, numerator: str, denominator: str, min: float, max: float, pick: str
+    x: Inputs, *, numerator: str, denominator: str, min: float, max: float, pick: str, task: str
 ) -> Outcome | None:
     """Ratio of two numeric config facts (batch_size / n_train), within [min, max].
 
-    A list fact (hidden_units per layer) contributes its smallest item, or with ``pick: last``
-    its last one (the layer that feeds the output). Measures: ``ratio``, ``num``, ``den``, and
-    the two facts under their own names.
+    A list fact (hidden_units per layer) contributes its smallest item, with ``pick: last`` its
+    last one (the layer that feeds the output), with ``pick: first`` its first (the layer that
+    reads the inputs). ``task``: a rule of thumb that holds for one task only (width against
+    inputs is regression's: 784 pixels are no reason for 784 units); not matched on the other
+    task, unknown when the config does not say. Measures: ``ratio``, ``num``, ``den``, and the
+    two facts under their own names.
     """
-    if pick not in ("min", "last"):
-        raise ValueError(f"pick must be min or last, not {pick!r}")
-    a, b = x.config.get(numerator), x.config.get(denominator)
-    if isinstance(a, list):
-        a = (a[-1] if a else math.nan) if pick == "last" else min_(a)
-    if isinstance(b, list):
-        b = (b[-1] if b else math.nan) if pick == "last" else min_(b)
+    if pick not in _PICKS:
+        raise ValueError(f"pick must be one of {', '.join(_PICKS)}, not {pick!r}")
+    if task != "any":
+        if "task" not in x.config:
+            return None
+        if str(x.config["task"]).lower() != task:
+            return Outcome(False)
+    a, b = _picked(x.config.get(numerator), pick), _picked(x.config.get(denominator), pick)
     if not isinstance(a, (int, float)) or not isinstance(b, (int, float)) or b == 0:
         return None
     r = float(a) / float(b)
@@ -123,15 +153,16 @@ def lr_vs_typical(
     if lr is None:
         return None
     named = {k: float(v) for k, v in typical.items() if k != "default" and v}
-    if "optimizer" not in x.config and named:
-        lo, hi = lr / max(named.values()), lr / min(named.values())  # smallest, largest factor
+    common = [v for k, v in named.items() if k not in RARE_OPTIMIZERS]
+    if "optimizer" not in x.config and common:
+        lo, hi = lr / max(common), lr / min(common)  # smallest, largest factor
         if min_factor <= lo and hi <= max_factor:
             matched = True
         elif hi < min_factor or lo > max_factor:
             matched = False
         else:
             return None
-        base = min(named.values()) if max_factor < math.inf else max(named.values())
+        base = min(common) if max_factor < math.inf else max(common)
         factor = lr / base
         return Outcome(
             matched,
