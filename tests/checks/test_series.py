@@ -140,6 +140,22 @@ def test_still_falling(run_check):
     assert run_check("still_falling", {"train_loss": [*line[:20], NAN]}) is None
 
 
+def test_still_falling_on_five_epochs_asks_more_of_the_half_its_tail_spans(run_check):
+    params = {"tail": 0.2, "min_share": 0.1, "max_tau": -0.3, "min_total_drop": 0.1}
+    # a healthy five-epoch Keras run (PyTorch's MNIST net): the last 3 of 5 points, half the
+    # run, brought 11 % of the drop: a converging curve, not one cut short
+    bending = [1.70, 0.67, 0.415, 0.315, 0.255]
+    out = run_check("still_falling", {"train_loss": bending}, axis="epoch", **params)
+    assert not out.matched and 0.1 < out.measures["share"] < 0.25
+    # a run killed while still falling steeply: its last half brought 40 % of the drop
+    steep = [2.3, 2.0, 1.7, 1.4, 1.1]
+    assert run_check("still_falling", {"train_loss": steep}, axis="epoch", **params).matched
+    # 100 points: the tail is the nominal fifth, and the 10 % bar is unchanged
+    slow = [math.exp(-i / 80) for i in range(100)]
+    out = run_check("still_falling", {"train_loss": slow}, **params)
+    assert out.matched and out.measures["share"] < 0.12
+
+
 def test_plateau(run_check):
     stuck = [2.3 - 0.1 * i for i in range(4)] + [2.0] * 60
     out = run_check("plateau", {"train_loss": stuck}, min_frac=0.5, max_improvement=0.3)
