@@ -302,6 +302,25 @@ def test_oscillation_max_improvement_ignores_noise_on_a_learning_curve(run_check
     ).matched
 
 
+def test_oscillation_a_classifier_above_chance_got_nowhere_whatever_its_first_point(run_check):
+    # Adam at 1: the first log (step 10) is already 33, then the loss swings between 4 and 20,
+    # never under any uniform guess (log 1000 = 6.9): it "fell" 77 % from its first point
+    rng = np.random.default_rng(1)
+    swings = [33.0, *(4.0 + 3.0 * rng.random(99) + 10.0 * (np.arange(99) % 2))]
+    accuracy = {"train_loss": swings, "val_acc": [0.14] * 100}
+    params = {"min_amplitude": 0.25, "max_improvement": 0.5}
+    assert not run_check("oscillation", accuracy, **params).matched  # off by default
+    assert run_check("oscillation", accuracy, max_classes=1000, **params).matched
+    # with the class count known, chance is log K: a 3-class run whose trend ends at 0.9
+    # (under log 3 = 1.1) did learn something, and the first-point reading stands
+    learned = [3.0, *(0.6 + 0.6 * rng.random(99))]
+    three = {"train_loss": learned, "val_acc": [0.6] * 100}
+    out = run_check("oscillation", three, config={"n_classes": 3}, max_classes=1000, **params)
+    assert not out.matched
+    # a regression logs no accuracy: its loss has no chance level to end above
+    assert not run_check("oscillation", {"train_loss": swings}, max_classes=1000, **params).matched
+
+
 def test_oscillation_starts_the_trend_at_the_first_loss_when_it_fell_within_the_head(run_check):
     # an unaveraged small-batch loss that fell 80 % between its first two logged points, then
     # scatters around its floor: the head's median already sits on the floor, the first loss

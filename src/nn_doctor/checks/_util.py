@@ -453,3 +453,17 @@ def kendall_tau(v: np.ndarray) -> float:
     # sign(v[j] - v[i]) over the pairs i < j, gathered directly rather than from an n x n matrix
     i, j = upper_pairs(n)
     return float(np.sign(v[j] - v[i]).sum() / len(i))
+
+
+_ACCURACY_SIGNALS = ("train_acc", "val_acc")
+
+
+def known_classifier(x: Inputs) -> bool:
+    """Whether the run is known to be a classification: the config's task or class count, or an
+    accuracy metric in the log (a regression logs no accuracy)."""
+    n = x.config.get("n_classes")
+    return (
+        x.config.get("task") == "classification"
+        or (isinstance(n, (int, float)) and n >= 2)
+        or any(x.frame.has(name) for name in _ACCURACY_SIGNALS)
+    )

@@ -20,7 +20,13 @@ import math
 import numpy as np
 
 from nn_doctor.checks import Inputs, Outcome, check
-from nn_doctor.checks._util import finite_prefix, head_level, tail_level, window_len
+from nn_doctor.checks._util import (
+    finite_prefix,
+    head_level,
+    known_classifier,
+    tail_level,
+    window_len,
+)
 from nn_doctor.checks.series import level
 
 _NUM = (int, float)
@@ -216,20 +222,6 @@ def uniform_guess(x: Inputs, *, share: float, max_drift: float, max_classes: int
         step=int(steps[0]),
         value=level,
         measures={"n_classes": k, "chance": chance, "level": level},
-    )
-
-
-_ACCURACY_SIGNALS = ("train_acc", "val_acc")
-
-
-def known_classifier(x: Inputs) -> bool:
-    """Whether the run is known to be a classification: the config's task or class count, or an
-    accuracy metric in the log (a regression logs no accuracy)."""
-    n = x.config.get("n_classes")
-    return (
-        x.config.get("task") == "classification"
-        or (isinstance(n, (int, float)) and n >= 2)
-        or any(x.frame.has(name) for name in _ACCURACY_SIGNALS)
     )
 
 

@@ -14,6 +14,7 @@ from nn_doctor.checks._util import (
     head_level,
     improvement,
     kendall_tau,
+    known_classifier,
     persistent_onset,
     rebound,
     scale,
@@ -282,6 +283,7 @@ def spikes(
         "max_improvement": math.inf,
         "val_max_tau": -1.0,
         "val_max_step": 0.0,
+        "max_classes": 0,
     },
     min_amplitude=_NUM,
     max_improvement=_NUM,
@@ -289,6 +291,7 @@ def spikes(
     smooth=_NUM,
     val_max_tau=_NUM,
     val_max_step=_NUM,
+    max_classes=int,
 )
 def oscillation(
     x: Inputs,
@@ -299,6 +302,7 @@ def oscillation(
     max_improvement: float,
     val_max_tau: float,
     val_max_step: float,
+    max_classes: int,
 ) -> Outcome | None:
     """Swing of the curve around its own trend, relative to how far it has come down (late part).
 
@@ -306,6 +310,11 @@ def oscillation(
     relative drop from start to end is at most this. Mini-batch noise on a curve that still
     fell most of the way is not the oscillation of a too-large step (BTTackler's heavy-oscillation
     rule likewise requires a non-negative slope).
+
+    ``max_classes`` (0: off): a known classifier whose trend ends above the uniform guess
+    (``log K``; ``log max_classes`` when the class count is not given) got nowhere, however far
+    it fell from its first logged point: Adam at 1 had the loss at 33 by the first log (step
+    10), and its swings between 4 and 20 "fell" 77 % from there while never beating chance.
     """
     assert x.series is not None
     steps, v = finite_prefix(x.series)
@@ -327,6 +336,11 @@ def oscillation(
     start_level = max(float(v[0]), head_level(trend))
     end_level = tail_level(trend, 0.1, 3)
     trend_imp = (start_level - end_level) / scale(start_level, end_level)
+    if max_classes and known_classifier(x):
+        n = x.config.get("n_classes")
+        classes = int(n) if isinstance(n, (int, float)) and n >= 2 else max_classes
+        if end_level > math.log(classes):
+            trend_imp = min(trend_imp, 0.0)
     # Swings of the training loss under a steady validation loss are mini-batch noise: steps
     # that overshoot move the parameters back and forth, and held-out data would see it. Steady:
     # fell at nearly every evaluation (Kendall tau at most ``val_max_tau``), or moved by at most
