@@ -181,3 +181,21 @@ def test_label_smoothing_as_each_library_names_it():
     for key in ("label_smoothing_factor", "label_smoothing", "smoothing"):
         config, notes = normalize_config({key: 0.1})
         assert config == {"label_smoothing": 0.1} and not notes
+
+
+def test_a_label_map_gives_the_class_count() -> None:
+    # Hugging Face's config.json: id2label/label2id, no num_labels
+    hf = {
+        "architectures": ["BertForSequenceClassification"],
+        "id2label": {"0": "World", "1": "Sports", "2": "Business", "3": "Sci/Tech"},
+        "label2id": {"World": 0, "Sports": 1, "Business": 2, "Sci/Tech": 3},
+        "problem_type": "single_label_classification",
+    }
+    cfg, _ = normalize_config(hf)
+    assert cfg["n_classes"] == 4 and cfg["task"] == "classification"
+    # a list of class names, nested as a data module's hyper-parameters
+    cfg, _ = normalize_config({"data": {"class_names": ["cat", "dog", "bird"]}})
+    assert cfg["n_classes"] == 3
+    # a stated class count wins; a regression head's one-entry map says nothing
+    assert normalize_config({"num_classes": 10, "classes": ["a", "b"]})[0]["n_classes"] == 10
+    assert "n_classes" not in normalize_config({"id2label": {"0": "LABEL_0"}})[0]

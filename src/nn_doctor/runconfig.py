@@ -468,15 +468,37 @@ def normalize_config(
             from nn_doctor.errors import ConfigError
 
             raise ConfigError(f"config '{key}' = {value!r}: {exc}") from exc
-    _derive(config)
+    _derive(config, raw)
     return config, notes
 
 
-def _derive(config: dict[str, Any]) -> None:
-    """Fill facts that follow from others (hidden_units list → depth)."""
+#: Keys whose value maps or lists a classifier's labels: their length is the class count.
+#: Hugging Face's config.json writes ``id2label``/``label2id``, never ``num_labels``.
+_LABEL_MAPS = frozenset({"id2label", "label2id", "class_names", "label_names", "classes"})
+
+
+def _label_count(raw: Mapping[str, Any]) -> int | None:
+    """The class count a label map or list in ``raw`` (at any depth) gives: 2+ entries."""
+    for key, value in raw.items():
+        if str(key).lower() in _LABEL_MAPS and isinstance(value, (Mapping, list)):
+            if len(value) >= 2 and all(not isinstance(v, (Mapping, list)) for v in value):
+                return len(value)
+        elif isinstance(value, Mapping):
+            found = _label_count(value)
+            if found is not None:
+                return found
+    return None
+
+
+def _derive(config: dict[str, Any], raw: Mapping[str, Any] | None = None) -> None:
+    """Fill facts that follow from others (hidden_units list → depth; a label map → n_classes)."""
     units = config.get("hidden_units")
     if isinstance(units, list) and units and "depth" not in config:
         config["depth"] = len(units)
+    if "n_classes" not in config and raw is not None:
+        count = _label_count(raw)
+        if count is not None:
+            config["n_classes"] = count
 
 
 def parse_set(items: list[str]) -> dict[str, Any]:

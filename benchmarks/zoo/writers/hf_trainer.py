@@ -33,6 +33,11 @@ def masked_window_loss(window: tuple[float, ...]) -> float:
 
 def _model_config(facts: dict[str, Any], clf: bool) -> dict[str, Any]:
     cfg = common.spell(facts, "hf_model")
+    # transformers writes the labels, not their count: config.json has id2label/label2id
+    k = cfg.pop("num_labels", None)
+    if isinstance(k, int) and k >= 2:
+        cfg["id2label"] = {str(i): f"LABEL_{i}" for i in range(k)}
+        cfg["label2id"] = {f"LABEL_{i}": i for i in range(k)}
     cfg = {"architectures": ["MLPForSequenceClassification" if clf else "MLPForRegression"], **cfg}
     cfg.setdefault("model_type", "mlp")
     cfg["transformers_version"] = "4.44.2"
