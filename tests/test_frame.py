@@ -74,6 +74,10 @@ def test_the_error_a_regression_was_trained_on_stands_in_for_a_missing_loss() ->
     f = build_frame(raw(rows))
     assert f.sources["train_loss"] == "loss" and f.sources["val_loss"] == "val_loss"
     assert not any("error metric" in n for n in f.notes)
+    # a classifier's cross-entropy under its short name ("train_ce", "val_ce")
+    rows = [(i, n, 1.0) for i in range(3) for n in ("train_ce", "val_ce", "val_acc")]
+    f = build_frame(raw(rows))
+    assert f.sources["train_loss"] == "train_ce" and f.sources["val_loss"] == "val_ce"
 
 
 def test_layers_keep_model_order() -> None:

@@ -188,6 +188,11 @@ def test_direction(name: str, expected: bool | None) -> None:
         ("avg_val_loss", "val_loss"),
         ("epoch_val_accuracy", "val_acc"),
         ("tr_loss", "train_loss"),
+        # one word, and the trn/tst abbreviations
+        ("trainloss", "train_loss"),
+        ("valloss", "val_loss"),
+        ("tst_loss", "val_loss"),
+        ("tst_acc", "val_acc"),
         # camelCase
         ("valLoss", "val_loss"),
         ("ValLoss", "val_loss"),

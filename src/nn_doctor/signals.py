@@ -95,6 +95,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "test_loss",  # many tutorials call their held-out set "test"
         "test/loss",
         "loss/test",
+        "valloss",  # the spelling of trainloss beside it
+        "validloss",
+        "testloss",
     ),
     # Keras names the training accuracy without a split prefix (CSVLogger, History, W&B).
     "train_acc": (
@@ -169,6 +172,7 @@ _SPLITS = {
     "eval": "val",
     "dev": "val",
     "test": "val",
+    "tst": "val",  # trn/tst, as trn/dev
 }
 _ACC_BASES = {
     "acc",
@@ -393,7 +397,7 @@ def _split_and_base(name: str) -> tuple[str, str, bool] | None:
 # ``train_mse``, Keras' ``mean_squared_error``): read as the loss when no loss is logged at all.
 _OBJECTIVE_BASES = {"mse", "rmse", "mae", "mean_squared_error", "mean_absolute_error",
                     "root_mean_squared_error", "nll", "cross_entropy", "crossentropy", "xent",
-                    "bce", "l1", "l2", "huber"}  # fmt: skip
+                    "ce", "bce", "l1", "l2", "huber"}  # fmt: skip
 
 
 def objective_split(name: str) -> str | None:
