@@ -150,3 +150,29 @@ def test_truncated_last_line_and_invalid_utf8(tmp_path: Path) -> None:
 def test_dataset_jsonl_is_not_a_run(tmp_path: Path) -> None:
     (tmp_path / "train.jsonl").write_text('{"text": "hello", "label": 1}\n' * 3)
     assert discover(tmp_path) == []
+
+
+def test_a_json_array_of_rows_is_a_log(tmp_path: Path) -> None:
+    # a hand-written loop's rows, dumped at the end with json.dump(history, f, indent=2)
+    rows = [{"epoch": e, "train_loss": 2.0 / (e + 1), "val_loss": 2.1 / (e + 1)} for e in range(4)]
+    p = tmp_path / "log.json"
+    p.write_text(json.dumps(rows, indent=2))
+    assert detect_file(p) == "jsonl"
+    [f] = read_runs(p)
+    assert f.axis == "epoch" and f.series("val_loss").index.tolist() == [0, 1, 2, 3]
+    assert f.series("train_loss").iloc[-1] == pytest.approx(0.5)
+    assert [s.path for s in discover(tmp_path)] == [tmp_path]  # a folder holding it is a run
+
+
+def test_a_json_array_cut_off_mid_record_is_read_up_to_there(tmp_path: Path) -> None:
+    text = json.dumps([{"step": s, "loss": 1.0 / s} for s in range(1, 4)])
+    p = tmp_path / "metrics.json"
+    p.write_text(text[: text.rindex("{") + 12])  # the crash came while writing the third row
+    [f] = read_runs(p)
+    assert f.series("train_loss").index.tolist() == [1, 2]
+    assert any("mid-record" in w for w in f.warnings)
+
+
+def test_a_json_array_of_data_is_not_a_run(tmp_path: Path) -> None:
+    (tmp_path / "train.json").write_text(json.dumps([{"text": "hi", "label": 1}] * 3))
+    assert discover(tmp_path) == []

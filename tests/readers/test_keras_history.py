@@ -55,3 +55,21 @@ def test_results_json_is_not_a_history(tmp_path: Path) -> None:
     p = tmp_path / "all_results.json"
     p.write_text('{"epoch": 3.0, "eval_loss": 1.6}')
     assert detect_file(p) is None
+
+
+def test_sacred_metrics_json_with_its_config(tmp_path: Path) -> None:
+    # Sacred's FileStorageObserver: <run id>/metrics.json, config.json, run.json
+    run = tmp_path / "3"
+    run.mkdir()
+    (run / "metrics.json").write_text(
+        '{"train.loss": {"steps": [0, 10, 20], "timestamps": ["t0", "t1", "t2"],'
+        ' "values": [2.3, 1.1, NaN]}, "val.loss": {"steps": [20], "timestamps": ["t2"],'
+        ' "values": [1.4]}}'
+    )
+    (run / "config.json").write_text('{"lr": 0.01, "batch_size": 64, "seed": 7}')
+    (run / "run.json").write_text('{"status": "FAILED"}')
+    [f] = read_runs(tmp_path)
+    assert f.axis == "step" and f.series("train_loss").index.tolist() == [0, 10, 20]
+    assert math.isnan(f.series("train_loss").loc[20])
+    assert f.series("val_loss").to_dict() == {20: 1.4}  # each metric on its own steps
+    assert f.config["lr"] == 0.01 and f.config["batch_size"] == 64

@@ -3,7 +3,8 @@
 One JSON object per log call. The step is ``_step`` (W&B), ``step``, ``global_step``,
 ``iteration`` or ``iter``, else ``epoch`` (then the axis is the epoch), else the line number.
 W&B's legacy client wrote some values as strings with a leading space (``" 0.163"``): they are
-read as numbers. Train and validation keys may sit on alternating lines; a key absent from a
+read as numbers. A ``.json`` file holding one array of such objects (a loop's rows dumped at the
+end) reads the same, up to its last complete object if the array was cut off. Train and validation keys may sit on alternating lines; a key absent from a
 line is "not logged". Nested dicts flatten with ``/``. W&B's ``config.yaml`` (``{key: {desc,
 value}}``) becomes the run's config.
 """
@@ -11,6 +12,7 @@ value}}``) becomes the run's config.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,13 +22,14 @@ from nn_doctor.readers._common import (
     claimed_files,
     empty_warning,
     first_line,
+    json_constant,
     load_configs,
     metricish,
     peek,
     raw_run,
     read_bytes,
 )
-from nn_doctor.readers._jsonrows import columns, parse_lines
+from nn_doctor.readers._jsonrows import Rows, columns, parse_lines
 from nn_doctor.readers._wide import STEP_NAMES, WALL_NAMES, to_columns
 
 if TYPE_CHECKING:
@@ -76,11 +79,29 @@ def _first_record(path: Path) -> dict[str, Any] | None:
     return rec if isinstance(rec, dict) else None
 
 
+# A .json document that is an array of objects: the rows a hand-written loop collected and
+# dumped at the end (``json.dump(history, f)``), pretty-printed or not.
+_ARRAY_HEAD = re.compile(r"^\ufeff?\s*\[\s*\{")
+_KEY = re.compile(r'"([^"\\]{1,200})"\s*:')
+
+
+def _records_array(path: Path) -> bool:
+    """A .json array of row objects whose first keys include a step or a metric name."""
+    head = peek(path, 4096)
+    if not _ARRAY_HEAD.match(head):
+        return False
+    keys = _KEY.findall(head[: head.find("}") + 1 if "}" in head else len(head)])
+    return any(k in _STEP_KEYS or metricish(k) for k in keys)
+
+
 def sniff(path: Path) -> bool:
-    """A .jsonl/.ndjson file (or a .json file of JSON lines) whose first line is an object."""
+    """A .jsonl/.ndjson file (or a .json file of JSON lines) whose first line is an object,
+    or a .json array of such objects."""
     suffix = path.suffix.lower()
     if suffix not in _SUFFIXES and suffix != ".json":
         return False
+    if suffix == ".json" and _records_array(path):
+        return True
     if _first_record(path) is None:
         return False
     if suffix == ".json":  # one document per line, not one pretty-printed document
@@ -104,11 +125,45 @@ def folder_files(folder: Path, names: frozenset[str]) -> list[Path]:
     return [
         folder / n
         for n in sorted(names)
-        if Path(n).suffix.lower() in _SUFFIXES
-        and n not in _NOT_HISTORY
-        and (folder / n).is_file()
-        and _is_log(folder / n)
+        if (
+            Path(n).suffix.lower() in _SUFFIXES
+            and n not in _NOT_HISTORY
+            and (folder / n).is_file()
+            and _is_log(folder / n)
+        )
+        or (
+            Path(n).suffix.lower() == ".json"
+            and (folder / n).is_file()
+            and _records_array(folder / n)
+        )
     ]
+
+
+def _array_rows(text: str) -> Rows:
+    """The objects of a JSON array, up to the last complete one: a loop that crashed while
+    dumping its history leaves a truncated array, which is read up to there, with a warning."""
+    decoder = json.JSONDecoder(parse_constant=json_constant)
+    rows: list[dict[str, Any]] = []
+    i = text.index("[") + 1
+    warnings: list[str] = []
+    while True:
+        while i < len(text) and text[i] in " \t\r\n,":
+            i += 1
+        if i >= len(text) or text[i] == "]":
+            break
+        try:
+            obj, i = decoder.raw_decode(text, i)
+        except ValueError:
+            warnings.append(
+                f"the JSON array ends mid-record after {len(rows)} rows (a crash mid-write?): "
+                "read up to the last complete one"
+            )
+            break
+        if isinstance(obj, dict):
+            rows.append(obj)
+    if i >= len(text) and not warnings:
+        warnings.append(f"the JSON array is not closed after {len(rows)} rows: read them all")
+    return Rows(rows, warnings)
 
 
 def _wandb_config(path: Path) -> tuple[dict[str, Any], list[str], list[str]]:
@@ -128,9 +183,17 @@ def read_file(path: Path) -> RawRun:
     from nn_doctor.readers._jsonfast import flat_columns
 
     buf = read_bytes(path)
-    flat = arrow_columns(buf) or flat_columns(buf)
+    text = None
+    if path.suffix.lower() == ".json" and _ARRAY_HEAD.match(buf[:64].decode("utf-8", "replace")):
+        text = buf.decode("utf-8", errors="replace").lstrip("\ufeff")
+    flat = None if text is not None else arrow_columns(buf) or flat_columns(buf)
     warnings: list[str] = []
-    if flat is not None:
+    if text is not None:
+        rows = _array_rows(text)
+        cols, warnings, ignored = columns(rows)
+        n_rows, row_warnings = len(rows.rows), rows.warnings
+        first_keys = list(rows.rows[0]) if rows.rows else []
+    elif flat is not None:
         cols, n_rows, first_keys = flat.columns, flat.n_rows, flat.first_keys
         row_warnings, ignored = flat.warnings, flat.ignored
     else:

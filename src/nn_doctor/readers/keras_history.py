@@ -1,7 +1,9 @@
 """Keras History dumped as JSON (history.json): ``{"loss": [...], "val_loss": [...]}``.
 
-Also the ``{"epochs": [...], "metrics": {name: [...]}}`` shape and a ``{"history": {...},
-"params": {...}}`` wrapper (``params`` becomes the config). One list entry per epoch; ``null``
+Also the ``{"epochs": [...], "metrics": {name: [...]}}`` shape, a ``{"history": {...},
+"params": {...}}`` wrapper (``params`` becomes the config), and Sacred's ``metrics.json``
+(``{name: {"steps": [...], "values": [...], "timestamps": [...]}}``: each metric on its own
+steps, the axis then the step). One list entry per epoch; ``null``
 is "not logged", bare ``NaN``/``Infinity`` tokens (Python's json writes them) are logged
 non-finite values. The axis is the epoch: the ``epochs`` list when given, else the list index.
 """
@@ -20,6 +22,7 @@ from nn_doctor.readers._common import (
     claimed_files,
     empty_warning,
     json_constant,
+    load_configs,
     number,
     peek,
     raw_run,
@@ -33,6 +36,8 @@ NAME = "keras-history"
 # epochs/metrics shape. Cheap enough to run on every .json file.
 _LIST_HEAD = re.compile(r'^\s*\{\s*"[^"]+"\s*:\s*\[')
 _SHAPED_HEAD = re.compile(r'^\s*\{\s*"(epochs|history|metrics)"\s*:\s*[\[{]')
+_SACRED_METRICS = "metrics.json"  # Sacred's FileStorageObserver: beside config.json, run.json
+_SACRED_HEAD = re.compile(r'^\s*\{\s*"[^"]+"\s*:\s*\{\s*"(steps|values|timestamps)"\s*:\s*\[')
 
 
 def sniff(path: Path) -> bool:
@@ -40,7 +45,7 @@ def sniff(path: Path) -> bool:
     if path.suffix.lower() != ".json":
         return False
     head = peek(path, 2048)
-    return bool(_LIST_HEAD.match(head) or _SHAPED_HEAD.match(head))
+    return bool(_LIST_HEAD.match(head) or _SHAPED_HEAD.match(head) or _SACRED_HEAD.match(head))
 
 
 def folder_files(folder: Path, names: frozenset[str]) -> list[Path]:
@@ -48,8 +53,20 @@ def folder_files(folder: Path, names: frozenset[str]) -> list[Path]:
     return [
         folder / n
         for n in sorted(names)
-        if "history" in n.lower() and (folder / n).is_file() and sniff(folder / n)
+        if ("history" in n.lower() or n == _SACRED_METRICS)
+        and (folder / n).is_file()
+        and sniff(folder / n)
     ]
+
+
+def _sacred(doc: dict[str, Any]) -> dict[str, tuple[list[Any], list[Any]]]:
+    """Sacred's metrics.json: name → (steps, values), for entries with both lists."""
+    return {
+        str(k): (v["steps"], v["values"])
+        for k, v in doc.items()
+        if isinstance(v, dict) and isinstance(v.get("steps"), list)
+        and isinstance(v.get("values"), list)
+    }  # fmt: skip
 
 
 def _series(doc: dict[str, Any]) -> tuple[list[float] | None, dict[str, list[Any]], dict[str, Any]]:
@@ -83,13 +100,21 @@ def read(path: Path) -> list[RawRun]:
     except ValueError:
         doc = {}
         warnings.append(f"{path.name} is not complete JSON (a crash mid-write?): nothing read")
-    epochs, series, config = _series(doc if isinstance(doc, dict) else {})
+    doc = doc if isinstance(doc, dict) else {}
+    sacred = _sacred(doc)
+    epochs, series, config = _series(doc)
+    # one (axis values or None, values) pair per metric: a shared epochs list, or Sacred's own
+    per_metric = sacred or {name: (epochs, seq) for name, seq in series.items()}
+    sources = [str(path)] if config else []
+    if sacred:  # the experiment's config sits beside its metrics
+        config, sources, config_warnings = load_configs([path.parent / "config.json"])
+        warnings += config_warnings
     ignored: list[str] = []
     steps: list[int] = []
     codes: list[int] = []
     values: list[float] = []
     names: list[str] = []
-    for name, seq in series.items():
+    for name, (axis, seq) in per_metric.items():
         code = len(names)
         names.append(name)
         for i, cell in enumerate(seq):
@@ -98,7 +123,7 @@ def read(path: Path) -> list[RawRun]:
                 if cell is not None:
                     ignored.append(f"'{name}'[{i}]: {cell!r} is not a number")
                 continue
-            ep = number(epochs[i]) if epochs is not None and i < len(epochs) else float(i)
+            ep = number(axis[i]) if axis is not None and i < len(axis) else float(i)
             if ep is None or not np.isfinite(ep):
                 continue
             steps.append(round(ep))
@@ -117,9 +142,9 @@ def read(path: Path) -> list[RawRun]:
             path,
             recs,
             config=config,
-            config_sources=[str(path)] if config else [],
+            config_sources=sources,
             warnings=warnings,
             ignored=ignored[:20],
-            axis="epoch",
+            axis="step" if sacred else "epoch",
         )
     ]
