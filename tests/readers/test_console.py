@@ -131,3 +131,78 @@ def test_invalid_utf8_and_empty(tmp_path: Path) -> None:
     e.write_text("")
     [raw] = read_raw(e, input_format="console")
     assert len(raw.records) == 0 and raw.warnings
+
+
+def test_split_words_printed_apart_from_the_name() -> None:
+    line = "Epoch: 3 | Train Loss: 0.512 | Val Loss: 0.640 | Val Acc: 0.81"
+    assert pairs_of(line) == [("Train Loss", "0.512"), ("Val Loss", "0.640"), ("Val Acc", "0.81")]
+    assert pairs_of("[epoch 4] train loss 2.30 | valid loss 2.41 | lr 0.001") == [
+        ("train loss", "2.30"),
+        ("valid loss", "2.41"),
+        ("lr", "0.001"),
+    ]
+    # PyTorch's MNIST example: the heading names the split of every value on the line
+    assert pairs_of("Test set: Average loss: 0.0330, Accuracy: 9892/10000 (99%)") == [
+        ("Test loss", "0.0330")
+    ]
+
+
+def test_the_pytorch_mnist_example_output(tmp_path: Path) -> None:
+    p = tmp_path / "mnist.log"
+    p.write_text(
+        "".join(
+            "".join(
+                f"Train Epoch: {e} [{b}/60000 ({b // 600}%)]\tLoss: {2.3 / e - b / 1e6:.6f}\n"
+                for b in range(0, 60000, 20000)
+            )
+            + f"\nTest set: Average loss: {0.3 / e:.4f}, Accuracy: 9000/10000 (90%)\n\n"
+            for e in range(1, 4)
+        )
+    )
+    [f] = read_runs(p)
+    assert f.series("val_loss").tolist() == [0.3, 0.15, 0.1]
+    assert f.series("train_loss").index.tolist() == [1, 2, 3]
+
+
+def test_a_step_counter_that_restarts_each_epoch_is_made_global(tmp_path: Path) -> None:
+    # the classic tutorial loop: "Epoch [e/E], Step [s/S], Loss: ..."
+    p = tmp_path / "train.log"
+    p.write_text(
+        "".join(
+            f"Epoch [{e}/3], Step [{s}/600], Loss: {1.0 / (e * s):.6f}\n"
+            for e in range(1, 4)
+            for s in range(100, 700, 100)
+        )
+    )
+    [f] = read_runs(p)
+    steps = f.series("train_loss").index.tolist()
+    assert len(steps) == 18 and steps[:7] == [100, 200, 300, 400, 500, 600, 700]
+    assert steps[-1] == 1800  # epoch 3's step 600 is the run's 1800th
+    # word_language_model: "| epoch 2 |  200/ 2983 batches | ... | loss 5.1 |"
+    q = tmp_path / "lm.log"
+    q.write_text(
+        "".join(
+            f"| epoch {e:3d} | {b:5d}/ 2983 batches | lr 20.00 | loss {6 - e:5.2f} | ppl 99\n"
+            for e in (1, 2)
+            for b in (200, 400)
+        )
+        + "| end of epoch   2 | time: 30.1s | valid loss  4.80 | valid ppl 121.5\n"
+    )
+    [g] = read_runs(q)
+    assert g.series("train_loss").index.tolist() == [200, 400, 3183, 3383]
+    assert g.series("val_loss").to_dict() == {3383: 4.80}
+
+
+def test_fastai_epoch_table(tmp_path: Path) -> None:
+    p = tmp_path / "fit.txt"
+    p.write_text(
+        "epoch     train_loss  valid_loss  accuracy  time    \n"
+        + "".join(
+            f"{e:<10d}{1 / (e + 1):<12.6f}{1.1 / (e + 1):<12.6f}{0.5 + e / 10:<10.6f}00:12\n"
+            for e in range(4)
+        )
+    )
+    assert detect_file(p) == "console"
+    [f] = read_runs(p)
+    assert f.axis == "epoch" and f.series("val_loss").index.tolist() == [0, 1, 2, 3]
+    assert f.series("val_acc").tolist() == [0.5, 0.6, 0.7, 0.8]  # fastai's metrics are held-out

@@ -44,6 +44,29 @@ _NOT_METRICS = {
 }
 
 
+# A split word printed before a bare metric name ("Train Loss: 0.5 | Val Loss: 0.6", "valid
+# loss 5.58"), or heading the whole line ("Test set: Average loss: 0.03"): it names the split.
+_SPLIT_WORD = r"(train(?:ing)?|trn|val(?:id(?:ation)?)?|eval(?:uation)?|test|dev)"
+_WORD_BEFORE = re.compile(rf"(?:^|[\s|,;\[(]){_SPLIT_WORD}\s+$", re.I)
+_LINE_SPLIT = re.compile(rf"^\W*{_SPLIT_WORD}(?:\s+(?:set|data|split))?\s*[:|\-]", re.I)
+_HAS_SPLIT = re.compile(rf"^{_SPLIT_WORD}(?:[\s_/.\-]|$)", re.I)
+
+
+def _with_split(line: str, hits: list[tuple[int, str, str]]) -> list[tuple[str, str]]:
+    """Name each hit's split when the line prints it apart from the name (see _SPLIT_WORD)."""
+    heading = _LINE_SPLIT.match(line)
+    out: list[tuple[str, str]] = []
+    for start, key, value in hits:
+        if not _HAS_SPLIT.match(key):
+            before = _WORD_BEFORE.search(line[:start])
+            if before is not None:
+                key = f"{before.group(1)} {key}"
+            elif heading is not None and key.lower() not in _NOT_METRICS:
+                key = f"{heading.group(1)} {key}"
+        out.append((key, value))
+    return out
+
+
 def split_lines(text: str) -> list[str]:
     """Lines of a console capture: ``\\r`` redraws and ANSI colour codes split and removed."""
     return [ln for ln in re.split(r"[\r\n]+", _ANSI.sub("", text)) if ln.strip()]
@@ -68,4 +91,4 @@ def pairs_of(line: str) -> list[tuple[str, str]]:
         if metricish(m.group(1)) and not any(a <= m.start() < b for a, b in taken):
             hits.append((m.start(), m.group(1), m.group(2)))
     hits.sort()
-    return [(k, v) for _, k, v in hits if k.lower() not in _NOT_METRICS]
+    return _with_split(line, [h for h in hits if h[1].lower() not in _NOT_METRICS])

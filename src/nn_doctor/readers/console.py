@@ -36,7 +36,9 @@ NAME = "console"
 _SUFFIXES = {".log", ".txt", ".out", ".err", ".stdout"}
 _EPOCH = re.compile(r"\bepoch\b\s*[:=#\[]?\s*(\d+)(?:\s*/\s*\d+)?", re.I)
 _STEP = re.compile(
-    r"\b(?:global[_ ]step|step|iteration|iter)\b\s*[:=#\[]?\s*(\d+)(?:\s*/\s*\d+)?", re.I
+    r"\b(?:global[_ ]step|step|iteration|iter|batch)\b\s*[:=#\[]?\s*(\d+)(?:\s*/\s*(\d+))?"
+    r"|\b(\d+)\s*/\s*(\d+)\s+batches\b",  # word_language_model: "| 200/ 2983 batches |"
+    re.I,
 )
 _MIN_LINES = 3
 _DICT_START = re.compile(r"\{\s*['\"]")
@@ -102,19 +104,74 @@ def printed_args(line: str) -> dict[str, object] | None:
     return out
 
 
+_NAME_TOKEN = re.compile(r"^[A-Za-z_][\w.\-/]*$")
+
+
+def _table_header(line: str) -> list[str] | None:
+    """The header of a printed epoch table (fastai's ``epoch train_loss valid_loss accuracy
+    time``): names only, led by ``epoch``, at least one of them a metric."""
+    tokens = line.split()
+    if len(tokens) < 3 or tokens[0].lower() != "epoch":
+        return None
+    if not all(_NAME_TOKEN.match(t) for t in tokens):
+        return None
+    from nn_doctor.readers._common import metricish
+
+    return tokens if any(metricish(t) for t in tokens[1:]) else None
+
+
+def _table_row(line: str, header: list[str] | None) -> _Line | None:
+    """A row under a table header: as many cells, the first an epoch number; the numeric cells
+    are the metrics (a ``00:10`` time is not)."""
+    if header is None:
+        return None
+    cells = line.split()
+    if len(cells) != len(header) or not cells[0].isdigit():
+        return None
+    # fastai computes the table's metrics on the validation set: beside a valid_loss, a metric
+    # printed without a split (accuracy, error_rate) is a validation one
+    lows = [h.lower() for h in header]
+    held_out = "valid_loss" in lows or "val_loss" in lows
+    names = [
+        f"valid_{h}" if held_out and not h.lower().startswith(("train", "val")) else h
+        for h in header[1:]
+    ]
+    pairs = [(h, c) for h, c in zip(names, cells[1:], strict=True) if token_value(c) is not None]
+    return _Line(None, int(cells[0]), True, pairs)
+
+
 def _scan(text: str) -> list[_Line]:
-    """Metric lines with the counters in force where they were printed (not printed args)."""
+    """Metric lines with the counters in force where they were printed (not printed args).
+
+    A step counter that starts again with each epoch (``Epoch [2/5], Step [100/600]``) is made
+    global: when it falls back as the epoch moves on, the epoch's length (the printed total,
+    else the last step seen) is added to every step after.
+    """
     out: list[_Line] = []
     step: int | None = None
     epoch: int | None = None
+    raw_last: int | None = None
+    offset = 0
+    header: list[str] | None = None
     for line in split_lines(text):
         if "Namespace(" in line and printed_args(line) is not None:
             continue
+        row = _table_row(line, header)
+        if row is not None:
+            epoch = row.epoch
+            out.append(row)
+            continue
+        header = _table_header(line) or header
         m_epoch, m_step = _EPOCH.search(line), _STEP.search(line)
         if m_epoch:
             epoch = int(m_epoch.group(1))
         if m_step:
-            step = int(m_step.group(1))
+            raw = int(m_step.group(1) or m_step.group(3))
+            total = m_step.group(2) or m_step.group(4)
+            if raw_last is not None and raw < raw_last and epoch is not None:
+                offset += int(total) if total else raw_last
+            raw_last = raw
+            step = offset + raw
         pairs = pairs_of(line)
         if pairs:
             out.append(_Line(step, epoch, bool(m_epoch or m_step), pairs))
