@@ -178,3 +178,12 @@ def test_bad_lines_are_skipped_and_reported_after_the_strict_parse(tmp_path: Pat
     [table] = read_tables(q.read_bytes(), path=q)
     assert table.n_rows == 3
     assert any("not numbers" in w for w in table.warnings)
+
+
+def test_the_row_index_pandas_writes_is_no_signal(tmp_path: Path) -> None:
+    # pd.DataFrame(history.history).to_csv("history.csv"): a nameless index column first
+    p = tmp_path / "history.csv"
+    p.write_text(",loss,val_loss\n0,1.0,1.1\n1,0.8,0.9\n2,0.6,0.8\n")
+    [f] = read_runs(p)
+    assert sorted(f.signals) == ["train_loss", "val_loss"]
+    assert f.series("val_loss").tolist() == [1.1, 0.9, 0.8]

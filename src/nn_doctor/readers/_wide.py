@@ -47,6 +47,9 @@ EPOCH_NAMES = ("epoch", "epochs")
 #: Columns that may hold a wall clock (seconds or milliseconds since 1970).
 WALL_NAMES = ("wall_time", "walltime", "wall time", "timestamp", "_timestamp", "time")
 
+#: A nameless first column: the row index ``DataFrame.to_csv()`` writes by default.
+_ROW_INDEX = ("", "unnamed: 0")
+
 _EPOCH_SECONDS = 1e8  # 1973: anything smaller is an elapsed time, not a wall clock
 
 
@@ -164,6 +167,10 @@ def to_columns(
                 f"{int((~keep).sum())} row(s) without a '{axis_col.name}' value were skipped"
             )
 
+    for c in columns:  # pandas' to_csv() writes the frame's row index as a nameless column
+        if id(c) not in used and c.name.strip().lower() in _ROW_INDEX:
+            used.add(id(c))
+            ignored.append(f"column '{c.name}': the row index pandas wrote, not a training signal")
     metrics = [c for c in columns if id(c) not in used and c.name.strip().lower() not in skipped]
     for c in columns:
         if c.name.strip().lower() in skipped and id(c) not in used:
