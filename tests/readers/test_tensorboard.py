@@ -667,3 +667,32 @@ def test_framer_reports_without_raising() -> None:
     assert (f.stop, f.stop_reason) == (0, "bad length checksum")
     assert _tfrecord.masked_crc32c(b"") == _tfrecord.mask(0)
     assert _tfrecord._crc32c_py(b"123456789") == 0xE3069283  # the CRC-32C check value
+
+
+def test_torch_add_scalars_folders_are_one_run(tmp_path: Path) -> None:
+    # add_scalars("Loss", {"train": .., "val": ..}) writes Loss_train/ and Loss_val/ through
+    # writers of their own, each file tagged "Loss"; a second writer of the same process in
+    # eval/ belongs to the run too. A separate run beside it (another process) stays its own.
+    torch_tb = pytest.importorskip("torch.utils.tensorboard")
+    run = tmp_path / "exp"
+    with torch_tb.SummaryWriter(log_dir=str(run)) as w:
+        with torch_tb.SummaryWriter(log_dir=str(run / "eval")) as ev:
+            for i in range(10):
+                w.add_scalars("Loss", {"train": 1.0 / (1 + i), "val": 1.2 / (1 + i)}, i)
+                w.add_scalars("Accuracy/top1", {"train": 0.1 * i, "val": 0.09 * i}, i)
+                w.add_scalar("lr", 0.01, i)
+                ev.add_scalar("f1", 0.05 * i, i)
+    assert [s.path for s in discover(tmp_path)] == [run]
+    f = read_runs(run)[0]
+    assert f.sources["train_loss"] == "Loss/train" and f.sources["val_loss"] == "Loss/val"
+    assert f.sources["val_acc"] == "Accuracy/top1/val"
+    assert f.has("eval/f1") and f.series("val_loss").tolist()[0] == pytest.approx(1.2)
+    # a run another process wrote into a sub-folder stays a run of its own
+    code = (
+        "import sys, tensorboardX as t\n"
+        "with t.SummaryWriter(sys.argv[1]) as w:\n"
+        "    [w.add_scalar('Loss_x', 1.0, i) for i in range(3)]\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(run / "Loss_seed1")], check=True)
+    assert [s.path for s in discover(tmp_path)] == [run, run / "Loss_seed1"]
+    assert not read_runs(run)[0].has("Loss_x/seed1")

@@ -13,6 +13,9 @@ Every reader module defines four names (a module-level protocol, as pre-commit's
 ``OWNED_SUBDIRS`` (optional tuple of glob patterns)
     sub-folders that belong to a run folder of this format and are not searched for other runs
     (HF's ``runs`` and ``checkpoint-*``). Other sub-folders are still searched.
+``owned_subdirs(folder: Path, names: frozenset[str]) -> list[str]`` (optional)
+    the same for sub-folders known only by looking (TensorBoard's ``add_scalars`` folders, which
+    the run's own writer process wrote).
 ``read(path: Path) -> list[RawRun]``
     read a file or a run folder. Several runs in one file (appended Keras CSVs) are several items.
 
@@ -26,6 +29,7 @@ import fnmatch
 import importlib
 import os
 from dataclasses import dataclass
+from glob import escape as glob_escape
 from pathlib import Path
 from types import ModuleType
 
@@ -159,7 +163,11 @@ def discover(
         owned: tuple[str, ...] = ()
         if module is not None:
             found.append(RunSource(module, folder))
-            owned = tuple(getattr(load(module), "OWNED_SUBDIRS", ()))
+            reader = load(module)
+            owned = tuple(getattr(reader, "OWNED_SUBDIRS", ()))
+            looked = getattr(reader, "owned_subdirs", None)
+            if looked is not None:  # names, matched literally (fnmatch on a name is equality)
+                owned += tuple(glob_escape(n) for n in looked(folder, names))
         if not recursive and folder != path:
             continue
         subdirs = []

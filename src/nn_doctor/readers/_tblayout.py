@@ -30,6 +30,14 @@ HPARAMS_SESSION_GLOB = "1[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9].*"
 
 PROFILE_MARKER_SUFFIX = ".profile-empty"
 
+#: PyTorch's ``add_scalars(main_tag, {key: value})`` writes each key through a writer of its
+#: own, into a sub-folder named ``<main_tag>_<key>`` (slashes as ``_``) whose files carry the
+#: tag ``main_tag``: ``Loss_train/`` and ``Loss_val/`` under the run are its ``Loss/train`` and
+#: ``Loss/val``. A second ``SummaryWriter`` the same process opens in a sub-folder (``val/``)
+#: belongs to the run the same way. Such groups read under this marker; their names are settled
+#: once the tags are known (:func:`sub_writer_name`).
+SUB_WRITER = "\x00sub-writer\x00"
+
 
 def is_event_file_name(name: str) -> bool:
     """An event file by name; TF's ``*.profile-empty`` profiler markers hold no metrics."""
@@ -67,12 +75,43 @@ def keras_half_files(sub: Path) -> list[Path]:
     return event_files_in(sub, [e.name for e in entries])
 
 
+def sub_writer_dirs(folder: Path, names: Iterable[str]) -> list[str]:
+    """Sub-folders written by the process that wrote the run's own event files (same host and
+    pid in the file names): ``add_scalars`` folders and a second writer's folder, one run."""
+    names = sorted(names)
+    parent = {writer_id(n) for n in names if is_event_file_name(n)} - {None}
+    out: list[str] = []
+    for n in names if parent else ():
+        if n in KERAS_HALVES or fnmatch.fnmatch(n, HPARAMS_SESSION_GLOB):
+            continue
+        sub = folder / n
+        if not sub.is_dir():
+            continue
+        files = keras_half_files(sub)
+        if files and all(writer_id(f.name) in parent for f in files):
+            out.append(n)
+    return out
+
+
+def sub_writer_name(folder: str, tag: str) -> str:
+    """The name of ``tag`` read from a sub-writer's ``folder``: ``Loss`` in ``Loss_train`` is
+    ``Loss/train`` (add_scalars), ``loss`` in ``val`` is ``val/loss`` (a second writer)."""
+    stem = tag.replace("/", "_") + "_"
+    if folder.startswith(stem) and len(folder) > len(stem):
+        return f"{tag}/{folder[len(stem) :]}"
+    return f"{folder}/{tag}"
+
+
 def folder_files(folder: Path, names: frozenset[str]) -> list[Path]:
-    """Event files directly in ``folder``, plus those of a Keras ``train/``/``validation/`` pair."""
+    """Event files directly in ``folder``, plus those of a Keras ``train/``/``validation/`` pair
+    and of the sub-folders its own writer process wrote (:func:`sub_writer_dirs`)."""
     files = event_files_in(folder, names)
     for half in KERAS_HALVES:
         if half in names:
             files.extend(keras_half_files(folder / half))
+    if files:
+        for sub in sub_writer_dirs(folder, names):
+            files.extend(keras_half_files(folder / sub))
     return files
 
 
@@ -114,6 +153,8 @@ def layout(path: Path) -> Layout:
                 markers += sum(1 for n in os.listdir(sub) if n.endswith(PROFILE_MARKER_SUFFIX))
         elif fnmatch.fnmatch(e.name, HPARAMS_SESSION_GLOB):
             sessions.extend(event_files_in(Path(e.path)))
+    for sub in sub_writer_dirs(path, names):
+        groups.append((f"{SUB_WRITER}{sub}{SUB_WRITER}", keras_half_files(path / sub)))
     groups = [(prefix, files) for prefix, files in groups if files]
     yaml_path = path / "hparams.yaml"
     return Layout(groups, sessions, markers, yaml_path if yaml_path.is_file() else None)

@@ -55,10 +55,19 @@ if TYPE_CHECKING:
     from nn_doctor.frame import RawRun
     from nn_doctor.readers._tbdecode import Decoder
     from nn_doctor.readers._tbfile import FileResult
+    from nn_doctor.readers._tbrun import RunParts
 
 NAME = "tensorboard"
 
 OWNED_SUBDIRS: tuple[str, ...] = (*KERAS_HALVES, HPARAMS_SESSION_GLOB)
+
+
+def owned_subdirs(folder: Path, names: frozenset[str]) -> list[str]:
+    """Sub-folders the run's own writer process wrote (``add_scalars``): part of this run."""
+    from nn_doctor.readers._tblayout import sub_writer_dirs
+
+    return sub_writer_dirs(folder, names)
+
 
 __all__ = [
     "HISTOGRAM_STATS",
@@ -71,6 +80,7 @@ __all__ = [
     "histogram_stats",
     "is_event_file_name",
     "keras_half_files",
+    "owned_subdirs",
     "read",
     "sniff",
     "writer_id",
@@ -131,6 +141,7 @@ def _read_run(
             parts.warnings.append(line)
     for f in files.sessions:
         parts.absorb(read_one(f, "", parts.decoder))
+    _name_sub_writer_tags(parts)
 
     if parts.unreadable and parts.n_read == 0:
         bad, why = parts.unreadable[0]
@@ -183,6 +194,23 @@ def _read_run(
         ignored=describe_ignored(parts.ignored, files.profile_markers),
         axis=run_axis,
     )
+
+
+def _name_sub_writer_tags(parts: RunParts) -> None:
+    """Give the tags read from sub-writer folders their names (``Loss`` in ``Loss_train/`` is
+    ``Loss/train``), in the decoder's name table and the run's scalar tags alike."""
+    from nn_doctor.readers._tblayout import SUB_WRITER, sub_writer_name
+
+    def settle(name: str) -> str:
+        if not name.startswith(SUB_WRITER):
+            return name
+        folder, _, tag = name[len(SUB_WRITER) :].partition(SUB_WRITER)
+        return sub_writer_name(folder, tag)
+
+    names = parts.decoder.names
+    if any(n.startswith(SUB_WRITER) for n in names):
+        names[:] = [settle(n) for n in names]
+        parts.scalar_tags = {settle(t) for t in parts.scalar_tags}
 
 
 def _hint_for(why: str) -> str | None:
