@@ -40,6 +40,7 @@ FORMATS: dict[str, str] = {
     "hf_trainer": "hf-trainer",
     "lightning": "lightning",
     "mlflow": "mlflow",
+    "dvclive": "dvclive",
     "yolo": "yolo",
     "detectron2": "detectron2",
     "tensorboard": "tensorboard",
