@@ -675,13 +675,15 @@ def test_torch_add_scalars_folders_are_one_run(tmp_path: Path) -> None:
     # eval/ belongs to the run too. A separate run beside it (another process) stays its own.
     torch_tb = pytest.importorskip("torch.utils.tensorboard")
     run = tmp_path / "exp"
-    with torch_tb.SummaryWriter(log_dir=str(run)) as w:
-        with torch_tb.SummaryWriter(log_dir=str(run / "eval")) as ev:
-            for i in range(10):
-                w.add_scalars("Loss", {"train": 1.0 / (1 + i), "val": 1.2 / (1 + i)}, i)
-                w.add_scalars("Accuracy/top1", {"train": 0.1 * i, "val": 0.09 * i}, i)
-                w.add_scalar("lr", 0.01, i)
-                ev.add_scalar("f1", 0.05 * i, i)
+    with (
+        torch_tb.SummaryWriter(log_dir=str(run)) as w,
+        torch_tb.SummaryWriter(log_dir=str(run / "eval")) as ev,
+    ):
+        for i in range(10):
+            w.add_scalars("Loss", {"train": 1.0 / (1 + i), "val": 1.2 / (1 + i)}, i)
+            w.add_scalars("Accuracy/top1", {"train": 0.1 * i, "val": 0.09 * i}, i)
+            w.add_scalar("lr", 0.01, i)
+            ev.add_scalar("f1", 0.05 * i, i)
     assert [s.path for s in discover(tmp_path)] == [run]
     f = read_runs(run)[0]
     assert f.sources["train_loss"] == "Loss/train" and f.sources["val_loss"] == "Loss/val"
