@@ -180,6 +180,20 @@ def test_config_beside_a_runs_folder_describes_its_only_run(tmp_path: Path) -> N
     assert doc["runs"][0]["config"] == {}
 
 
+def test_hydra_config_of_the_output_dir_is_read(tmp_path: Path) -> None:
+    # Hydra: outputs/<date>/<time>/ holds the run's log and .hydra/config.yaml (resolved)
+    out = tmp_path / "outputs" / "2026-11-23" / "10-00-00"
+    (out / ".hydra").mkdir(parents=True)
+    lines = [f"[2026-11-23 10:00:{i:02d}][__main__][INFO] - step {i} loss={v:.4f}" for i, v in
+             enumerate(healthy_loss())]  # fmt: skip
+    (out / "train.log").write_text("\n".join(lines) + "\n")
+    (out / ".hydra" / "config.yaml").write_text(
+        "optimizer:\n  _target_: torch.optim.Adam\n  lr: 0.5\ndata:\n  batch_size: 64\n"
+    )
+    doc = json.loads(run_cli("inspect", str(tmp_path), "--format", "json").stdout)
+    assert doc["runs"][0]["config"] == {"optimizer": "adam", "lr": 0.5, "batch_size": 64}
+
+
 def test_config_beside_a_plain_csv_is_read(write_csv, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = write_csv({"loss": healthy_loss()})
     (tmp_path / "config.json").write_text('{"learning_rate": 0.5, "hidden_act": "relu"}')

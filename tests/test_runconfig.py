@@ -199,3 +199,12 @@ def test_a_label_map_gives_the_class_count() -> None:
     # a stated class count wins; a regression head's one-entry map says nothing
     assert normalize_config({"num_classes": 10, "classes": ["a", "b"]})[0]["n_classes"] == 10
     assert "n_classes" not in normalize_config({"id2label": {"0": "LABEL_0"}})[0]
+
+
+def test_an_optimizer_group_names_the_optimizer() -> None:
+    # Hydra's instantiate target and LightningCLI's class_path, with the rate inside the group
+    hydra = {"optimizer": {"_target_": "torch.optim.AdamW", "lr": 3e-4, "weight_decay": 0.01}}
+    assert normalize_config(hydra)[0] == {"optimizer": "adamw", "lr": 3e-4, "weight_decay": 0.01}
+    cli = {"optimizer": {"class_path": "torch.optim.SGD", "init_args": {"lr": 0.1}}}
+    assert normalize_config(cli)[0] == {"optimizer": "sgd", "lr": 0.1}
+    assert normalize_config({"optimizer": {"name": "adam"}})[0] == {"optimizer": "adam"}

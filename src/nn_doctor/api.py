@@ -53,6 +53,7 @@ SIBLING_CONFIGS = (
     "run_config.yaml",
     "run_config.json",
     "training_args.json",
+    ".hydra/config.yaml",  # Hydra's resolved config, beside the run's own log in its output dir
 )
 #: Log sub-folders whose config sits one level up (run/config.yaml beside run/logs/metrics.csv).
 LOG_SUBFOLDERS = {"logs", "log", "tb", "tensorboard", "tb_logs", "metrics", "events", "csv"}

@@ -81,7 +81,21 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "optimizer": (
         "str",
-        ("optimizer", "optim", "opt", "optimizer_name", "optimizer_type", "optimizer_class"),
+        (
+            "optimizer",
+            "optim",
+            "opt",
+            "optimizer_name",
+            "optimizer_type",
+            "optimizer_class",
+            # an optimizer group: Hydra's _target_, LightningCLI's class_path, name/type fields
+            "optimizer._target_",
+            "optimizer.class_path",
+            "optimizer.name",
+            "optimizer.type",
+            "optim._target_",
+            "optim.name",
+        ),
     ),
     "momentum": ("float", ("momentum", "solver.momentum", "beta1", "adam_beta1")),
     "weight_decay": (
