@@ -31,7 +31,9 @@ DEFAULTS: dict[str, Any] = {
     "lr": 1e-3,
     "momentum": 0.0,
     "weight_decay": 0.0,
-    "schedule": None,  # {"kind": "warmup_cosine"|"step"|"warmup"|"linear"|"exp"|"plateau"|"onecycle", ...}
+    # {"kind": "warmup_cosine"|"step"|"warmup"|"linear"|"exp"|"plateau"|"onecycle"|
+    #  "cosine_restarts", ...}
+    "schedule": None,
     "batch_size": 32,
     "epochs": 20,
     "shuffle": True,
@@ -115,6 +117,12 @@ def lr_at(spec: dict[str, Any], step: int, n_steps: int) -> float:
         t = (step - warm) / max(1, n_steps - warm)
         floor = sched.get("floor", 0.02)
         return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * t)))
+    if kind == "cosine_restarts":  # torch's CosineAnnealingWarmRestarts(T_0 epochs, T_mult)
+        spe = max(1, n_steps // max(1, int(spec["epochs"])))
+        length, mult, t = int(sched.get("t0", 5)) * spe, int(sched.get("mult", 1)), step
+        while t >= length:
+            t, length = t - length, length * mult
+        return base * (0.5 * (1 + math.cos(math.pi * t / length)))
     if kind == "onecycle":  # torch's OneCycleLR: cosine up to base over 30 %, then down
         up = max(1, int(sched.get("pct_start", 0.3) * n_steps))
         start, end = base / 25.0, base / 25.0 / 1e4

@@ -261,3 +261,14 @@ def test_writers_write_study_names(fmt: str, tmp_path: Path) -> None:
             assert n["file"] in files
         key = n["train"] if fmt != "lightning" else n["train"] + "_step"
         assert key in text, key
+
+
+def test_warm_restarts_return_to_the_peak_at_each_restart() -> None:
+    from benchmarks.zoo.train import lr_at
+
+    spec = {"lr": 0.1, "epochs": 9, "schedule": {"kind": "cosine_restarts", "t0": 3}}
+    rates = [lr_at(spec, s, 90) for s in range(90)]  # 10 steps an epoch: restarts at 30, 60
+    assert rates[0] == rates[30] == rates[60] == 0.1
+    assert rates[29] < 0.001 and rates[15] == pytest.approx(0.05)
+    doubling = {"lr": 0.1, "epochs": 9, "schedule": {"kind": "cosine_restarts", "t0": 3, "mult": 2}}
+    assert [s for s in range(1, 90) if lr_at(doubling, s, 90) == 0.1] == [30]  # then 60 long
