@@ -439,3 +439,16 @@ def test_oscillation_read_against_a_steady_validation_loss(run_check):
     # without the validation parameters a steady validation loss changes nothing
     out = run_check("oscillation", {"train_loss": swings, "val_loss": flat_val}, min_amplitude=0.25)
     assert out.matched
+
+
+def test_rel_growth_for_frac_asks_a_long_noisy_series_to_hold_its_rise(run_check):
+    # a per-step gradient norm of batch-4 training: four decades of batch-to-batch scatter
+    rng = np.random.default_rng(3)
+    noise = list(10 ** rng.uniform(-3, 0, size=600))
+    noise[300:303] = [5.0, 7.0, 6.0]  # three big batches in a row, by chance
+    params = {"window": 0.2, "min_factor": 100.0, "for_points": 3, "baseline": "floored_min"}
+    assert run_check("rel_growth", {"grad_norm": noise}, **params).matched
+    assert not run_check("rel_growth", {"grad_norm": noise}, for_frac=0.01, **params).matched
+    # a runaway holds: 0.1 growing 10 % a step for the last 60 points
+    runaway = [*noise[:540], *(0.1 * 1.1**i for i in range(60))]
+    assert run_check("rel_growth", {"grad_norm": runaway}, for_frac=0.01, **params).matched

@@ -176,12 +176,14 @@ def diverges(
         "for_points": 1,
         "baseline": "min",
         "min_of_head": 0.0,
+        "for_frac": 0.0,
     },
     window=_NUM,
     min_factor=_NUM,
     for_points=int,
     baseline=str,
     min_of_head=_NUM,
+    for_frac=_NUM,
 )
 def rel_growth(
     x: Inputs,
@@ -191,6 +193,7 @@ def rel_growth(
     for_points: int,
     baseline: str,
     min_of_head: float,
+    for_frac: float,
 ) -> Outcome | None:
     """Whether a positive series rises ``min_factor`` times above its minimum over the preceding window.
 
@@ -201,12 +204,16 @@ def rel_growth(
     (the median of its first tenth): a memorized training set's loss of 1e-6 that jumps to 5e-4
     on one misfit mini-batch rose 500x, yet stays a two-thousandth of where it started, and a
     blow-up is a return to large values, not a ratio between two tiny ones.
+    ``for_frac``: the rise must also hold for that share of the points (at least ``for_points``):
+    a per-step gradient norm of batch-4 training spans four decades from batch to batch, and
+    over 600 points three in a row land far above the floor by chance; a runaway holds.
     """
     assert x.series is not None
     steps, v = finite_values(x.series)
     v = np.abs(v)
     if len(v) < 4:
         return None
+    for_points = max(for_points, round(for_frac * len(v)))
     if baseline not in ("min", "floored_min"):
         raise ValueError(f"baseline must be min or floored_min, not {baseline!r}")
     import pandas as pd
