@@ -187,3 +187,20 @@ def test_the_row_index_pandas_writes_is_no_signal(tmp_path: Path) -> None:
     [f] = read_runs(p)
     assert sorted(f.signals) == ["train_loss", "val_loss"]
     assert f.series("val_loss").tolist() == [1.1, 0.9, 0.8]
+
+
+def test_a_wandb_chart_export_is_one_run_per_run_shown(tmp_path: Path) -> None:
+    p = tmp_path / "wandb_export_2026-11-23.csv"
+    p.write_text(
+        '"Step","sunny-1 - train/loss","sunny-1 - train/loss__MIN","sunny-1 - train/loss__MAX",'
+        '"rainy-2 - train/loss","rainy-2 - train/loss__MIN","rainy-2 - train/loss__MAX"\n'
+        '"0","2.3","2.2","2.4","2.3","2.2","2.4"\n'
+        '"10","1.1","1.0","1.2","","",""\n'
+        '"20","0.6","0.5","0.7","4.5","4.4","4.6"\n'
+    )
+    runs = read_runs(p)
+    assert [f.run for f in runs] == [f"{p} (sunny-1)", f"{p} (rainy-2)"]
+    sunny, rainy = runs
+    assert sunny.sources["train_loss"] == "train/loss" and sunny.signals == ["train_loss"]
+    assert sunny.series("train_loss").to_dict() == {0: 2.3, 10: 1.1, 20: 0.6}
+    assert rainy.series("train_loss").to_dict() == {0: 2.3, 20: 4.5}  # blank: not logged

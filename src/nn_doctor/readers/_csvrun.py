@@ -8,7 +8,7 @@ appended runs yields ``file.csv#1``, ``file.csv#2``, …
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -57,13 +57,22 @@ def csv_runs(
     config_sources: Sequence[str] = (),
     config_warnings: Sequence[str] = (),
     files: Sequence[Path] = (),
+    split_runs: Callable[[Table], list[tuple[str, Table]]] | None = None,
 ) -> list[RawRun]:
-    """Read a wide CSV log into one :class:`RawRun` per appended run (at least one)."""
+    """Read a wide CSV log into one :class:`RawRun` per appended run (at least one).
+
+    ``split_runs`` cuts a table into named runs side by side (a W&B chart export has a column
+    group per run): each is a run labelled ``file.csv (name)``.
+    """
     tables = read_file_tables(path)
     if split_epoch_restart:
         tables = [part for t in tables for part in _split_at_epoch_restart(t)]
+    named: list[str | None] = [None] * len(tables)
+    if split_runs is not None:
+        pairs = [pair for t in tables for pair in split_runs(t)]
+        named, tables = [n for n, _ in pairs], [t for _, t in pairs]
     runs: list[RawRun] = []
-    for k, table in enumerate(tables, start=1):
+    for k, (name, table) in enumerate(zip(named, tables, strict=True), start=1):
         wide = to_columns(table.columns, table.n_rows, prefer_epoch=prefer_epoch, skip=skip)
         warnings = [*config_warnings, *table.warnings, *wide.warnings]
         if not table.n_rows:
@@ -77,7 +86,7 @@ def csv_runs(
                 path,
                 columns=wide.columns,  # records are built from these only if something asks
                 files=[path, *files],
-                run=f"{path}#{k}" if len(tables) > 1 else str(path),
+                run=f"{path} ({name})" if name else f"{path}#{k}" if len(tables) > 1 else str(path),
                 config=dict(config or {}),
                 config_sources=list(config_sources),
                 warnings=warnings,

@@ -22,7 +22,7 @@ from nn_doctor.readers._common import (
     raw_run,
     records,
 )
-from nn_doctor.readers._csvcore import Table, header_fields
+from nn_doctor.readers._csvcore import Column, Table, header_fields
 from nn_doctor.readers._csvlarge import read_file_tables
 from nn_doctor.readers._csvrun import csv_runs
 from nn_doctor.readers._wide import EPOCH_NAMES, STEP_NAMES, WALL_NAMES, wall_clock
@@ -99,8 +99,42 @@ def _long_run(path: Path, table: Table) -> RawRun:
     return raw_run(NAME, path, recs, warnings=warnings, ignored=list(table.ignored), axis=axis)
 
 
+# A W&B chart export: "Step", then "<run name> - <metric>" for each run shown, each with its
+# smoothing band "<run name> - <metric>__MIN" / "__MAX".
+_WANDB_COLUMN = re.compile(r"^(?P<run>.+?) - (?P<metric>.+?)(?P<band>__MIN|__MAX)?$")
+
+
+def _is_wandb_export(fields: list[str]) -> bool:
+    axes = {*STEP_NAMES, *EPOCH_NAMES}
+    others = [f for f in fields if f.strip().lower() not in axes]
+    return 0 < len(others) < len(fields) and all(_WANDB_COLUMN.match(f) for f in others)
+
+
+def _wandb_runs(table: Table) -> list[tuple[str, Table]]:
+    """One table per run of a W&B chart export: the axis, and the run's metrics by their own
+    names (its ``__MIN``/``__MAX`` band columns are the chart's smoothing band, not metrics)."""
+    axes = [c for c in table.columns if c.name.strip().lower() in {*STEP_NAMES, *EPOCH_NAMES}]
+    by_run: dict[str, list[Column]] = {}
+    bands: list[str] = []
+    for c in table.columns:
+        m = _WANDB_COLUMN.match(c.name) if not any(c is a for a in axes) else None
+        if m is None:
+            continue
+        if m["band"]:
+            bands.append(c.name)
+            continue
+        by_run.setdefault(m["run"], []).append(Column(m["metric"], c.values, c.logged))
+    ignored = [*table.ignored, *(f"column '{b}': a chart's smoothing band" for b in bands[:10])]
+    return [
+        (run, Table([*axes, *cols], table.n_rows, table.header, ignored, list(table.warnings)))
+        for run, cols in by_run.items()
+    ]
+
+
 def _read_file(path: Path) -> list[RawRun]:
     fields = header_fields(first_line(path))
+    if _is_wandb_export(fields):
+        return csv_runs(path, NAME, split_runs=_wandb_runs)
     if _is_long(fields):
         tables = read_file_tables(path, text_columns=NAME_COLUMNS)
         if tables and any(n in tables[0].text for n in NAME_COLUMNS) and tables[0].get("value"):
