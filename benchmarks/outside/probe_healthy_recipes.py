@@ -37,7 +37,7 @@ FAMILIES = (
 _DROPOUT_MODELS = {"mlp", "cnn2d_bn", "resmlp", "cnn1d", "gru", "lstm", "embbag"}
 
 
-def _probe(job: tuple[str, int, list[str]]) -> list[tuple[str, str, int, str, str]]:
+def _probe(job: tuple[str, int, list[str], list[str]]) -> list[tuple[str, str, int, str, str]]:
     """Train the family's base run (the twin) and each recipe; keep the runs the zoo's own
     healthy criterion accepts (a recipe can simply not suit a family: batch 4 at the base's
     momentum rate diverges), diagnose those at two levels."""
@@ -48,7 +48,7 @@ def _probe(job: tuple[str, int, list[str]]) -> list[tuple[str, str, int, str, st
 
     from nn_doctor.api import diagnose
 
-    family, seed, recipes = job
+    family, seed, recipes, formats = job
     fam = ZOO[family]
     base = {**fam.base, "seed": seed}
     twin = train.train(base)
@@ -62,13 +62,15 @@ def _probe(job: tuple[str, int, list[str]]) -> list[tuple[str, str, int, str, st
         if not verdict.ok:
             rows.append((family, recipe, seed, "-", f"(not healthy here: {verdict.metric})"))
             continue
-        for level in ("loss", "full"):
-            run_dir = Path(tempfile.mkdtemp(prefix="nn-doctor-probe-")) / "run"
-            run_dir.mkdir()
-            log = WRITERS["csv"](history, run_dir, level, "present", f"{family}-{recipe}-s{seed}")
-            [diag] = diagnose(log)
-            found = ", ".join(f"{f.id} {f.score:.2f}" for f in diag.findings) or "-"
-            rows.append((family, recipe, seed, level, found))
+        for fmt in formats:
+            for level in ("loss", "full"):
+                run_dir = Path(tempfile.mkdtemp(prefix="nn-doctor-probe-")) / "run"
+                run_dir.mkdir()
+                run_id = f"{family}-{recipe}-s{seed}"
+                log = WRITERS[fmt](history, run_dir, level, "present", run_id)
+                [diag] = diagnose(log)
+                found = ", ".join(f"{f.id} {f.score:.2f}" for f in diag.findings) or "-"
+                rows.append((family, recipe, seed, f"{fmt}/{level}", found))
     return rows
 
 
@@ -77,12 +79,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--families", default=",".join(FAMILIES))
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--recipes", default=",".join(RECIPES))
+    ap.add_argument("--formats", default="csv", help="zoo writers, comma-separated (or all)")
     ap.add_argument("--jobs", type=int, default=2)
     a = ap.parse_args(argv)
+    from benchmarks.zoo.writers import WRITERS
+
     recipes = a.recipes.split(",")
-    jobs = [(f, int(s), recipes) for f in a.families.split(",") for s in a.seeds.split(",")]
+    formats = sorted(WRITERS) if a.formats == "all" else a.formats.split(",")
+    jobs = [
+        (f, int(s), recipes, formats) for f in a.families.split(",") for s in a.seeds.split(",")
+    ]
     alarms = total = dropped = 0
-    print(f"{'family':22s} {'recipe':18s} seed level  findings (healthy: none expected)")
+    print(f"{'family':22s} {'recipe':18s} seed format/level     findings (none expected)")
     with ProcessPoolExecutor(a.jobs) as pool:
         for rows in pool.map(_probe, jobs):
             for family, recipe, seed, level, found in rows:
@@ -91,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     total += 1
                     alarms += found != "-"
-                print(f"{family:22s} {recipe:18s} {seed:4d} {level:5s}  {found}")
+                print(f"{family:22s} {recipe:18s} {seed:4d} {level:18s} {found}")
     print(f"\n{alarms} of {total} healthy runs got a finding ({dropped} recipe runs not healthy)")
     return 0
 

@@ -301,6 +301,19 @@ def empty_warning(path: Path, what: str) -> str:
     )
 
 
+def malformed_warnings(label: str, bad: list[int], n_lines: int, unit: str = "line") -> list[str]:
+    """The warnings for a per-metric file's malformed lines (indices in ``bad`` of ``n_lines``):
+    a bad last one is a write the crash cut short, read up to the one before; others skipped."""
+    bad = list(bad)
+    warnings = []
+    if bad and bad[-1] == n_lines - 1:
+        bad.pop()
+        warnings.append(f"{label}: the last {unit} is cut short; read up to the {unit} before")
+    if bad:
+        warnings.append(f"{label}: skipped {len(bad)} malformed {unit}(s)")
+    return warnings
+
+
 def claimed_files(
     folder: Path, folder_files: Callable[[Path, frozenset[str]], list[Path]]
 ) -> list[Path]:

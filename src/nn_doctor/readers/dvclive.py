@@ -19,6 +19,7 @@ from nn_doctor.frame import RawRun
 from nn_doctor.readers._common import (
     empty_warning,
     load_configs,
+    malformed_warnings,
     raw_run,
     read_text,
     records,
@@ -90,12 +91,7 @@ def _metric(file: Path, label: str) -> tuple[np.ndarray, list[str]]:
             continue
         wall = nums[i_time] / 1000.0 if i_time is not None and nums[i_time] is not None else np.nan
         rows.append((nums[i_step], nums[i_value], wall))  # type: ignore[arg-type]
-    warnings = []
-    if bad and bad[-1] == len(lines) - 1:
-        bad.pop()
-        warnings.append(f"{label}: the last row is cut short; read up to the row before")
-    if bad:
-        warnings.append(f"{label}: skipped {len(bad)} malformed row(s)")
+    warnings = malformed_warnings(label, bad, len(lines), unit="row")
     return np.array(rows, dtype=np.float64).reshape(-1, 3), warnings
 
 

@@ -14,7 +14,14 @@ from pathlib import Path
 import numpy as np
 
 from nn_doctor.frame import RawRun
-from nn_doctor.readers._common import empty_warning, raw_run, read_text, records, token_value
+from nn_doctor.readers._common import (
+    empty_warning,
+    malformed_warnings,
+    raw_run,
+    read_text,
+    records,
+    token_value,
+)
 
 NAME = "mlflow"
 OWNED_SUBDIRS = ("metrics", "params", "tags", "artifacts")
@@ -74,12 +81,7 @@ def _metric(file: Path, label: str) -> tuple[np.ndarray, list[str]]:
         ts, val = nums[0], nums[1]
         step = nums[2] if width == 3 else float(len(rows))
         rows.append((ts, val, step))  # type: ignore[arg-type]
-    warnings = []
-    if bad and bad[-1] == len(lines) - 1:
-        bad.pop()
-        warnings.append(f"metrics/{label}: the last line is cut short; read up to the line before")
-    if bad:
-        warnings.append(f"metrics/{label}: skipped {len(bad)} malformed line(s)")
+    warnings = malformed_warnings(f"metrics/{label}", bad, len(lines))
     return np.array(rows, dtype=np.float64).reshape(-1, 3), warnings
 
 
