@@ -183,6 +183,7 @@ def _loss_fn(spec: dict[str, Any], task: str) -> tuple[str, Any]:
         loss = "ce" if task == "classification" else "mse"
     fns = {
         "ce": F.cross_entropy,
+        "ce_label_smoothing": lambda z, y: F.cross_entropy(z, y, label_smoothing=0.1),
         "naive_softmax": naive_softmax_ce,
         "ce_t": lambda z, y: F.cross_entropy(z / TEMPERATURE, y),
         "naive_softmax_t": lambda z, y: naive_softmax_ce(z / TEMPERATURE, y),
