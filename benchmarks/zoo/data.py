@@ -183,13 +183,7 @@ def _raw_study(name: str) -> tuple[np.ndarray, np.ndarray] | None:
         # amplitudes) in megawatts (~500 MW base, ~120 MW swing); target = the next value.
         rng = np.random.default_rng(101)
         n, t = 1600, 33
-        steps = np.arange(t)[None, :]
-        sig = np.zeros((n, t))
-        for _ in range(2):
-            period = rng.uniform(6.0, 20.0, size=(n, 1))
-            phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
-            amp = rng.uniform(0.3, 1.0, size=(n, 1))
-            sig += amp * np.sin(2 * np.pi * steps / period + phase)
+        sig = _mixed_tones(rng, n, t, tones=2, periods=(6.0, 20.0), amps=(0.3, 1.0))
         sig += rng.normal(0, 0.05, size=(n, t))
         sig = 500.0 + 120.0 * sig
         return sig[:, :-1, None], sig[:, -1]
@@ -311,15 +305,30 @@ def _raw_study_c(name: str) -> tuple[np.ndarray, np.ndarray] | None:
         # offset, ~60 mV swing) with noise; the target is the window itself.
         rng = np.random.default_rng(191)
         n, t = 1600, 32
-        steps = np.arange(t)[None, :]
-        sig = np.zeros((n, t))
-        for _ in range(3):
-            period = rng.uniform(4.0, 24.0, size=(n, 1))
-            phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
-            sig += rng.uniform(0.2, 1.0, size=(n, 1)) * np.sin(2 * np.pi * steps / period + phase)
+        sig = _mixed_tones(rng, n, t, tones=3, periods=(4.0, 24.0), amps=(0.2, 1.0))
         sig = 500.0 + 60.0 * (sig + rng.normal(0, 0.05, size=(n, t)))
         return sig, sig.copy()
     return None
+
+
+def _mixed_tones(
+    rng: np.random.Generator,
+    n: int,
+    t: int,
+    *,
+    tones: int,
+    periods: tuple[float, float],
+    amps: tuple[float, float],
+) -> np.ndarray:
+    """(n, t) sums of ``tones`` sines, each at a random period, phase and amplitude per row."""
+    steps = np.arange(t)[None, :]
+    sig = np.zeros((n, t))
+    for _ in range(tones):
+        period = rng.uniform(*periods, size=(n, 1))
+        phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
+        amp = rng.uniform(*amps, size=(n, 1))
+        sig += amp * np.sin(2 * np.pi * steps / period + phase)
+    return sig
 
 
 def _standardize(train: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -12,10 +12,9 @@ Every reader module defines four names (a module-level protocol, as pre-commit's
     ``validation/``, HF's ``checkpoint-N/``).
 ``OWNED_SUBDIRS`` (optional tuple of glob patterns)
     sub-folders that belong to a run folder of this format and are not searched for other runs
-    (HF's ``runs`` and ``checkpoint-*``). Other sub-folders are still searched.
-``owned_subdirs(folder: Path, names: frozenset[str]) -> list[str]`` (optional)
-    the same for sub-folders known only by looking (TensorBoard's ``add_scalars`` folders, which
-    the run's own writer process wrote).
+    (HF's ``runs`` and ``checkpoint-*``). A sub-folder holding a file ``folder_files`` claimed
+    belongs to the run as well (TensorBoard's ``add_scalars`` folders). Other sub-folders are
+    still searched.
 ``read(path: Path) -> list[RawRun]``
     read a file or a run folder. Several runs in one file (appended Keras CSVs) are several items.
 
@@ -101,11 +100,13 @@ def detect_file(path: Path) -> str | None:
     return None
 
 
-def _folder_reader(folder: Path, names: frozenset[str]) -> str | None:
+def _folder_reader(folder: Path, names: frozenset[str]) -> tuple[str | None, list[Path]]:
+    """The first reader that claims ``folder`` as a run, and the files it claimed."""
     for module in REGISTRY:
-        if load(module).folder_files(folder, names):
-            return module
-    return None
+        files = load(module).folder_files(folder, names)
+        if files:
+            return module, files
+    return None, []
 
 
 def _points_inside(entry: os.DirEntry[str], root: str) -> bool:
@@ -158,17 +159,17 @@ def discover(
             continue
         names = frozenset(e.name for e in entries)
         if forced:
-            module: str | None = forced if load(forced).folder_files(folder, names) else None
+            claimed = load(forced).folder_files(folder, names)
+            module: str | None = forced if claimed else None
         else:
-            module = _folder_reader(folder, names)
+            module, claimed = _folder_reader(folder, names)
         owned: tuple[str, ...] = ()
         if module is not None:
             found.append(RunSource(module, folder))
-            reader = load(module)
-            owned = tuple(getattr(reader, "OWNED_SUBDIRS", ()))
-            looked = getattr(reader, "owned_subdirs", None)
-            if looked is not None:  # names, matched literally (fnmatch on a name is equality)
-                owned += tuple(glob_escape(n) for n in looked(folder, names))
+            owned = tuple(getattr(load(module), "OWNED_SUBDIRS", ()))
+            # sub-folders holding claimed files are the run's (names matched literally)
+            subs = {f.relative_to(folder).parts[0] for f in claimed if folder in f.parents[1:]}
+            owned += tuple(glob_escape(n) for n in sorted(subs))
         if not recursive and folder != path:
             continue
         subdirs = []

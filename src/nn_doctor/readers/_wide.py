@@ -141,7 +141,7 @@ def to_columns(
     if axis_col is None and epoch_col is not None and _integral(epoch_col):
         axis_col, axis = epoch_col, "epoch"
     used = {id(axis_col)} if axis_col is not None else set()
-    skipped = {s.lower() for s in skip}
+    skipped = {*(s.lower() for s in skip), *_ROW_INDEX}
 
     wall: np.ndarray | None = None
     for name in wall_names:
@@ -167,10 +167,6 @@ def to_columns(
                 f"{int((~keep).sum())} row(s) without a '{axis_col.name}' value were skipped"
             )
 
-    for c in columns:  # pandas' to_csv() writes the frame's row index as a nameless column
-        if id(c) not in used and c.name.strip().lower() in _ROW_INDEX:
-            used.add(id(c))
-            ignored.append(f"column '{c.name}': the row index pandas wrote, not a training signal")
     metrics = [c for c in columns if id(c) not in used and c.name.strip().lower() not in skipped]
     for c in columns:
         if c.name.strip().lower() in skipped and id(c) not in used:

@@ -4,8 +4,8 @@ One JSON object per log call. The step is ``_step`` (W&B), ``step``, ``global_st
 ``iteration`` or ``iter``, else ``epoch`` (then the axis is the epoch), else the line number.
 W&B's legacy client wrote some values as strings with a leading space (``" 0.163"``): they are
 read as numbers. A ``.json`` file holding one array of such objects (a loop's rows dumped at the
-end) reads the same, up to its last complete object if the array was cut off. Train and validation keys may sit on alternating lines; a key absent from a
-line is "not logged". Nested dicts flatten with ``/``. W&B's ``config.yaml`` (``{key: {desc,
+end) reads the same, up to its last complete object if the array was cut off. Train and
+validation keys may sit on alternating lines; a key absent from a line is "not logged". Nested dicts flatten with ``/``. W&B's ``config.yaml`` (``{key: {desc,
 value}}``) becomes the run's config.
 """
 
@@ -122,21 +122,16 @@ def folder_files(folder: Path, names: frozenset[str]) -> list[Path]:
     """``wandb-history.jsonl``, else every JSON-lines training log in the folder."""
     if _WANDB_HISTORY in names:
         return [folder / _WANDB_HISTORY]
-    return [
-        folder / n
-        for n in sorted(names)
-        if (
-            Path(n).suffix.lower() in _SUFFIXES
-            and n not in _NOT_HISTORY
-            and (folder / n).is_file()
-            and _is_log(folder / n)
-        )
-        or (
-            Path(n).suffix.lower() == ".json"
-            and (folder / n).is_file()
-            and _records_array(folder / n)
-        )
-    ]
+    out = []
+    for n in sorted(names):
+        p = folder / n
+        suffix = p.suffix.lower()
+        if (suffix not in _SUFFIXES and suffix != ".json") or not p.is_file():
+            continue
+        lines = suffix in _SUFFIXES and n not in _NOT_HISTORY and _is_log(p)
+        if lines or (suffix == ".json" and _records_array(p)):
+            out.append(p)
+    return out
 
 
 def _array_rows(text: str) -> Rows:
@@ -183,21 +178,17 @@ def read_file(path: Path) -> RawRun:
     from nn_doctor.readers._jsonfast import flat_columns
 
     buf = read_bytes(path)
-    text = None
-    if path.suffix.lower() == ".json" and _ARRAY_HEAD.match(buf[:64].decode("utf-8", "replace")):
-        text = buf.decode("utf-8", errors="replace").lstrip("\ufeff")
-    flat = None if text is not None else arrow_columns(buf) or flat_columns(buf)
+    array = path.suffix.lower() == ".json" and bool(
+        _ARRAY_HEAD.match(buf[:64].decode("utf-8", "replace"))
+    )
+    flat = None if array else arrow_columns(buf) or flat_columns(buf)
     warnings: list[str] = []
-    if text is not None:
-        rows = _array_rows(text)
-        cols, warnings, ignored = columns(rows)
-        n_rows, row_warnings = len(rows.rows), rows.warnings
-        first_keys = list(rows.rows[0]) if rows.rows else []
-    elif flat is not None:
+    if flat is not None:
         cols, n_rows, first_keys = flat.columns, flat.n_rows, flat.first_keys
         row_warnings, ignored = flat.warnings, flat.ignored
     else:
-        rows = parse_lines(buf.decode("utf-8", errors="replace").lstrip("\ufeff"))
+        text = buf.decode("utf-8", errors="replace").lstrip("\ufeff")
+        rows = _array_rows(text) if array else parse_lines(text)
         cols, warnings, ignored = columns(rows)
         n_rows, row_warnings = len(rows.rows), rows.warnings
         first_keys = list(rows.rows[0]) if rows.rows else []

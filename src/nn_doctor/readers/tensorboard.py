@@ -62,13 +62,6 @@ NAME = "tensorboard"
 OWNED_SUBDIRS: tuple[str, ...] = (*KERAS_HALVES, HPARAMS_SESSION_GLOB)
 
 
-def owned_subdirs(folder: Path, names: frozenset[str]) -> list[str]:
-    """Sub-folders the run's own writer process wrote (``add_scalars``): part of this run."""
-    from nn_doctor.readers._tblayout import sub_writer_dirs
-
-    return sub_writer_dirs(folder, names)
-
-
 __all__ = [
     "HISTOGRAM_STATS",
     "HPARAMS_SESSION_GLOB",
@@ -80,7 +73,6 @@ __all__ = [
     "histogram_stats",
     "is_event_file_name",
     "keras_half_files",
-    "owned_subdirs",
     "read",
     "sniff",
     "writer_id",
