@@ -18,9 +18,10 @@ from sklearn.model_selection import train_test_split
 CLASSIFICATION = {"iris", "wine", "breast_cancer", "digits", "synth_cls", "moons",
                   "blobs12", "waveforms", "seq_halves", "tokens_major",
                   "gauss_quantiles", "hastie", "shapes12", "spirals3", "blobs8",
-                  "trends", "digits16", "topics", "letters7"}  # fmt: skip
+                  "trends", "digits16", "topics", "letters7", "textures10", "glyphs40",
+                  "churn"}  # fmt: skip
 REGRESSION = {"diabetes", "friedman", "synth_reg", "seq_sum", "friedman2", "sine_mix", "friedman3",
-              "prices", "signals32"}  # fmt: skip
+              "prices", "signals32", "meters"}  # fmt: skip
 #: Datasets whose inputs are token ids: never standardized (an id is a name, not a quantity),
 #: and a config says nothing about their normalization.
 TOKEN_IDS = {"topics"}
@@ -308,6 +309,64 @@ def _raw_study_c(name: str) -> tuple[np.ndarray, np.ndarray] | None:
         sig = _mixed_tones(rng, n, t, tones=3, periods=(4.0, 24.0), amps=(0.2, 1.0))
         sig = 500.0 + 60.0 * (sig + rng.normal(0, 0.05, size=(n, t)))
         return sig, sig.copy()
+    return _raw_study_d(name)
+
+
+def _raw_study_d(name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The fourth group of study datasets (round twelve): colour images, many classes, an
+    imbalanced binary target and a regression in its units."""
+    if name == "textures10":
+        # CIFAR's shape, small: 12x12 colour images of stripes under heavy noise; the class is
+        # the stripes' orientation (ten, 18 degrees apart); their frequency and the colour are
+        # random and say nothing.
+        rng = np.random.default_rng(201)
+        n, side = 2400, 12
+        y = rng.integers(0, 10, size=n)
+        angle = np.pi * y / 10 + rng.normal(0, 0.05, size=n)
+        freq = rng.uniform(1.2, 2.5, size=n)
+        yy, xx = np.mgrid[0:side, 0:side] / side
+        wave = np.sin(
+            2 * np.pi * freq[:, None, None]
+            * (xx[None] * np.cos(angle)[:, None, None] + yy[None] * np.sin(angle)[:, None, None])
+            + rng.uniform(0, 2 * np.pi, size=(n, 1, 1))
+        )  # fmt: skip
+        colour = rng.uniform(0.3, 1.0, size=(n, 1, 1, 3))
+        img = 127.5 + 60.0 * wave[..., None] * colour + rng.normal(0, 70.0, size=(n, side, side, 3))
+        return np.clip(img, 0, 255).reshape(n, side * side, 3), y
+    if name == "glyphs40":
+        # Forty classes (a glyph or face-ID shape of problem) from 48 standardized features:
+        # a hundred samples per class, 1 % of labels wrong at the source.
+        return skd.make_classification(
+            n_samples=4000, n_features=48, n_informative=24, n_redundant=8, n_classes=40,
+            n_clusters_per_class=1, class_sep=2.0, flip_y=0.01, random_state=211,
+        )  # fmt: skip
+    if name == "churn":
+        # Customer churn: 88 % stay, 12 % leave; ten features in their units (tenure in months,
+        # charges in dollars, age, counts, a contract code).
+        x, y = skd.make_classification(
+            n_samples=4000, n_features=10, n_informative=6, n_redundant=2, weights=[0.88],
+            class_sep=1.2, flip_y=0.03, random_state=221,
+        )  # fmt: skip
+        scale = np.array([20, 30, 2000, 15, 1, 2, 1, 40, 5, 0.5])
+        offset = np.array([36, 70, 2500, 45, 2, 3, 1, 100, 20, 1])
+        return x * scale + offset, y
+    if name == "meters":
+        # A building's hourly energy use in kWh from the weather and the calendar in their
+        # units (°C, % humidity, hour, weekday, occupants, m², W/m² of sun).
+        rng = np.random.default_rng(231)
+        n = 3000
+        temp = rng.uniform(-10, 35, n)
+        hum = rng.uniform(20, 95, n)
+        hour = rng.integers(0, 24, n).astype(float)
+        day = rng.integers(0, 7, n).astype(float)
+        people = rng.uniform(0, 300, n) * (day < 5) * ((hour > 7) & (hour < 19))
+        area = rng.uniform(500, 5000, n)
+        sun = np.clip(900 * np.sin(np.pi * (hour - 6) / 12), 0, None) * rng.uniform(0.3, 1, n)
+        kwh = (
+            area * 0.02 + 3.0 * np.abs(temp - 18) * area / 1000 + 0.4 * people
+            + 0.05 * hum - 0.02 * sun + rng.normal(0, 8, n)
+        )  # fmt: skip
+        return np.column_stack([temp, hum, hour, day, people, area, sun]), kwh
     return None
 
 

@@ -298,9 +298,66 @@ class BagOfEmbeddings(nn.Module):
         return self.out_act(y) if self.out_act is not None else y
 
 
+class BasicBlock(nn.Module):
+    """ResNet's basic block: two 3×3 convs (each with BatchNorm unless ``norm`` is off) and a
+    shortcut (a strided 1×1 conv where the shape changes), summed before the last activation."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int, act: str, norm: bool) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=not norm)
+        self.bn1 = nn.BatchNorm2d(c_out) if norm else nn.Identity()
+        self.act1 = activation(act)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=not norm)
+        self.bn2 = nn.BatchNorm2d(c_out) if norm else nn.Identity()
+        self.shortcut: nn.Module = nn.Identity()
+        if stride != 1 or c_in != c_out:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(c_in, c_out, 1, stride, bias=not norm),
+                nn.BatchNorm2d(c_out) if norm else nn.Identity(),
+            )
+        self.act2 = activation(act)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.bn2(self.conv2(self.act1(self.bn1(self.conv1(x)))))
+        return self.act2(out + self.shortcut(x))
+
+
+class SmallResNet(nn.Module):
+    """A CIFAR-style ResNet, small: a conv stem, one basic block per stage (the later stages
+    stride 2), global average pooling and a linear head, on square images stored as
+    (N, H·W, C). ``norm: False`` drops every BatchNorm (and gives the convs biases)."""
+
+    residual = True
+
+    def __init__(self, n_in: int, n_out: int, arch: dict[str, Any]) -> None:
+        super().__init__()
+        act, norm = arch.get("act", "relu"), bool(arch.get("norm", True))
+        self.side = int(arch.get("side", 12))
+        chans = [int(c) for c in arch.get("channels", (16, 32))]
+        self.stem = nn.Conv2d(n_in, chans[0], 3, 1, 1, bias=not norm)
+        self.stem_bn = nn.BatchNorm2d(chans[0]) if norm else nn.Identity()
+        self.stem_act = activation(act)
+        blocks, width = [], chans[0]
+        for i, c in enumerate(chans):
+            for j in range(int(arch.get("blocks", 1))):
+                stride = 2 if i > 0 and j == 0 else 1
+                blocks.append(BasicBlock(width, c, stride, act, norm))
+                width = c
+        self.blocks = nn.Sequential(*blocks)
+        self.drop = nn.Dropout(float(arch.get("dropout", 0.0)))
+        self.fc = nn.Linear(width, n_out)
+        self.out_act = activation(arch["out_act"]) if arch.get("out_act") else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.reshape(x.shape[0], self.side, self.side, -1).permute(0, 3, 1, 2)
+        h = self.blocks(self.stem_act(self.stem_bn(self.stem(x))))
+        y = self.fc(self.drop(h.mean(dim=(2, 3))))
+        return self.out_act(y) if self.out_act is not None else y
+
+
 def build(kind: str, n_in: int, n_out: int, arch: dict[str, Any]) -> nn.Module:
     """Build a model of ``kind`` (``mlp``, ``cnn``, ``rnn``; fresh: ``resmlp``, ``cnn1d``,
-    ``gru``, ``transformer``; study: ``lstm``, ``cnn2d_bn``, ``embbag``) and apply its init
+    ``gru``, ``transformer``; study: ``lstm``, ``cnn2d_bn``, ``embbag``, ``resnet``) and apply its init
     settings."""
     if kind == "mlp":
         model = mlp(n_in, n_out, arch)
@@ -322,6 +379,8 @@ def build(kind: str, n_in: int, n_out: int, arch: dict[str, Any]) -> nn.Module:
         model = CNN2dBN(n_in, n_out, arch)
     elif kind == "embbag":
         model = BagOfEmbeddings(n_in, n_out, arch)
+    elif kind == "resnet":
+        model = SmallResNet(n_in, n_out, arch)
     else:
         raise ValueError(f"unknown model kind {kind!r}")
     init_weights(model, arch)
@@ -341,18 +400,17 @@ def init_weights(model: nn.Module, arch: dict[str, Any]) -> None:
             is_out = i == len(weighted) - 1
             if scheme == "he":
                 nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
-                nn.init.zeros_(m.bias)
             elif scheme == "xavier":
                 nn.init.xavier_uniform_(m.weight)
-                nn.init.zeros_(m.bias)
             elif scheme == "zeros":
                 nn.init.zeros_(m.weight)
-                nn.init.zeros_(m.bias)
             elif scheme.startswith("constant:"):
                 nn.init.constant_(m.weight, float(scheme.split(":")[1]))
-                nn.init.zeros_(m.bias)
             elif scheme.startswith("normal:"):
                 nn.init.normal_(m.weight, std=float(scheme.split(":")[1]))
+            if m.bias is None:  # a conv followed by BatchNorm has no bias of its own
+                continue
+            if scheme != "default":
                 nn.init.zeros_(m.bias)
             if bias_init is not None and not is_out:
                 nn.init.constant_(m.bias, float(bias_init))

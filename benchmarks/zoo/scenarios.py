@@ -328,6 +328,45 @@ FAMILIES: dict[str, Family] = {
                 "optimizer": "adam", "lr": 3e-3, "weight_decay": 1e-5, "batch_size": 64,
                 "epochs": 30, "log_every": 5, "schedule": {"kind": "onecycle"},
                 "log_names": "study"}),
+        # ---- study families, fourth group (round twelve): what today's papers and tutorials
+        # train: a ResNet on colour images, forty classes, an imbalanced binary target, a Huber
+        # regression.
+        # CIFAR's recipe, small: a ResNet (stem + two basic blocks, BatchNorm, global pooling) on
+        # 12x12 colour textures in 0-255; SGD with Nesterov momentum at 0.1, weight decay 5e-4,
+        # cosine decay, batch 128.
+        F("textures_resnet", "study", task="classification", n_classes=10, raw_inputs=True,
+          deep_ok=False, small_n_train=100, healthy_per_seed=7,
+          base={"dataset": "textures10", "model": "resnet", "arch": {"channels": [16, 32]},
+                "optimizer": "nesterov", "momentum": 0.9, "lr": 0.1, "weight_decay": 5e-4,
+                "batch_size": 128, "epochs": 12, "log_every": 3,
+                "schedule": {"kind": "warmup_cosine", "warmup": 0.0, "floor": 0.0},
+                "log_names": "study"}),
+        # Forty classes from standardized features: a ReLU MLP with BatchNorm and dropout 0.2,
+        # AdamW, cross-entropy with label smoothing 0.1; chance is ln 40 = 3.7.
+        F("glyphs40_mlp", "study", task="classification", n_classes=40, small_n_train=200,
+          healthy_per_seed=7,
+          base={"dataset": "glyphs40",
+                "arch": {"hidden": [256, 256], "act": "relu", "norm": "batch", "dropout": 0.2},
+                "loss": "ce_label_smoothing", "optimizer": "adamw", "lr": 1e-3,
+                "weight_decay": 1e-2, "batch_size": 64, "epochs": 30, "log_every": 5,
+                "log_names": "study"}),
+        # Churn: an imbalanced binary target (12 % positive) from features in their units; an
+        # ELU MLP, two logits and cross-entropy, Adam at Keras' 1e-3, batch 256. A net that
+        # learns nothing sits at the prior's entropy (0.37), not at ln 2.
+        F("churn_elu_mlp", "study", task="classification", n_classes=2, raw_inputs=True,
+          relu=False, small_n_train=120, healthy_per_seed=7,
+          base={"dataset": "churn", "arch": {"hidden": [32, 16], "act": "elu"},
+                "optimizer": "adam", "lr": 1e-3, "batch_size": 256, "epochs": 40,
+                "log_every": 2, "log_names": "study"}),
+        # A building's energy use in kWh: a tanh MLP under the Huber loss (linear beyond one
+        # unit of error), SGD with momentum and step decay.
+        F("meters_huber_tanh", "study", task="regression", raw_inputs=True, raw_targets=True,
+          relu=False, small_n_train=80, healthy_per_seed=7,
+          base={"dataset": "meters", "arch": {"hidden": [64, 64], "act": "tanh"},
+                "loss": "huber", "optimizer": "momentum", "momentum": 0.9, "lr": 0.01,
+                "batch_size": 32, "epochs": 30, "log_every": 5,
+                "schedule": {"kind": "step", "milestones": (0.6, 0.85), "gamma": 0.1},
+                "log_names": "study"}),
     ]
 }  # fmt: skip
 
@@ -387,9 +426,12 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
     add("lr_too_low", "adam-1e-5", {"optimizer": "adam", "lr": 1e-5})
     add("lr_too_low", "sgd-3e-4", {"optimizer": "sgd", "momentum": 0.0, "lr": 3e-4})
     # dead_relu: negative bias init, or a high Adam rate that knocks units dead.
-    if fam.relu:
+    biased = model != "resnet"  # a ResNet's convs have no bias (BatchNorm follows them)
+    if fam.relu and biased:
         add("dead_relu", "neg-bias", {"arch": {"bias_init": -4.0}}, accepts=("bad_init",))
+    if fam.relu:
         add("dead_relu", "adam-lr0.1", {"optimizer": "adam", "lr": 0.1}, accepts=("lr_too_high",))
+    if fam.relu and biased:
         add(
             "dead_relu",
             "adam-lr0.05-bias-1",
@@ -474,6 +516,19 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
             "exploding_gradients",
             "init-std2-no-clip",
             {"arch": {"init": "normal:2.0"}, "grad_clip": None},
+            accepts=("bad_init",),
+        )
+    if model == "resnet":  # BatchNorm removed and a large init: the shortcuts add up
+        add(
+            "exploding_gradients",
+            "no-bn-init-std0.5",
+            {"arch": {"norm": False, "init": "normal:0.5"}},
+            accepts=("bad_init",),
+        )
+        add(
+            "exploding_gradients",
+            "no-bn-2-blocks-init-std0.3",
+            {"arch": {"norm": False, "blocks": 2, "init": "normal:0.3"}},
             accepts=("bad_init",),
         )
     if model == "cnn2d_bn":  # BatchNorm removed, more convs, a large init std
@@ -582,6 +637,7 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
         "lstm": ({"hidden_size": 2}, {"hidden_size": 1}),
         "cnn2d_bn": ({"channels": [2, 2], "fc": 2}, {"channels": [1], "fc": 1}),
         "embbag": ({"embed_dim": 2}, {"embed_dim": 1}),
+        "resnet": ({"channels": [2, 2]}, {"channels": [1, 1]}),
     }
     if model in narrow:
         add("too_few_hidden_units", "width-2", {"arch": narrow[model][0]})
@@ -595,6 +651,7 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
             "lstm": {"hidden_size": 128},
             "cnn2d_bn": {"channels": [64, 64], "fc": 256},
             "embbag": {"embed_dim": 256},
+            "resnet": {"channels": [64, 128]},
         }.get(model, {"hidden": [256, 256]})
         for variant, n in (("small-set-big-model", fam.small_n_train), ("tiny-set-big-model", 40)):
             add(

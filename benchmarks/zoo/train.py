@@ -39,7 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "shuffle": True,
     "sort_by_label": False,
     "grad_clip": None,
-    "loss": "auto",  # "ce" | "naive_softmax" | "mse" | "bce_with_logits" | "naive_bce"
+    "loss": "auto",  # "ce" | "naive_softmax" | "mse" | "huber" | "bce_with_logits" | "naive_bce"
     "n_train": None,
     "label_noise": 0.0,
     "raw_inputs": False,
@@ -188,6 +188,7 @@ def _loss_fn(spec: dict[str, Any], task: str) -> tuple[str, Any]:
         "ce_t": lambda z, y: F.cross_entropy(z / TEMPERATURE, y),
         "naive_softmax_t": lambda z, y: naive_softmax_ce(z / TEMPERATURE, y),
         "mse": F.mse_loss,
+        "huber": F.huber_loss,  # delta 1: quadratic near the target, linear beyond
         "bce_with_logits": bce_logits,
         "naive_bce": naive_bce,
     }

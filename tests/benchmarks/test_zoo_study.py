@@ -1,4 +1,4 @@
-"""The "study" split of the fault zoo: nine more families, open for reading run by run.
+"""The "study" split of the fault zoo: seventeen more families, open for reading run by run.
 
 Checks the catalogue only (no training beyond one tiny forward/backward per new architecture):
 the study families exist, are new architectures/data/optimizers against every other split, have
@@ -37,12 +37,15 @@ STUDY_B = ["spirals_silu_mlp", "blobs8_relu_mlp", "trends_lstm", "prices_mlp"]
 # the third group (round eleven): the scripts people copy (PyTorch's MNIST example, torchtext's
 # tutorial, the textbook sigmoid MLP, a dense autoencoder) and what they bring with them
 STUDY_C = ["digits16_mnistnet", "topics_embbag", "letters7_sigmoid_mlp", "signals_autoencoder"]
+# the fourth group (round twelve): what today's papers and tutorials train (a ResNet on colour
+# images, forty classes, an imbalanced binary target, a Huber regression)
+STUDY_D = ["textures_resnet", "glyphs40_mlp", "churn_elu_mlp", "meters_huber_tanh"]
 NAMED_WRITERS = (csv_plain, jsonl, keras_csv, lightning, tensorboard)
 
 
 def test_study_families_exist_with_split_study() -> None:
     study = [name for name, fam in FAMILIES.items() if fam.split == "study"]
-    assert study == STUDY + STUDY_B + STUDY_C == list(STUDY_FAMILIES)
+    assert study == STUDY + STUDY_B + STUDY_C + STUDY_D == list(STUDY_FAMILIES)
     others = [fam for fam in FAMILIES.values() if fam.split != "study"]  # calib, holdout, fresh
     old_data = {fam.base["dataset"] for fam in others}
     old_models = {fam.base.get("model", "mlp") for fam in others}
@@ -91,6 +94,32 @@ def test_third_study_group_brings_the_copied_scripts_recipes() -> None:
     assert {FAMILIES[n].base.get("model", "mlp") for n in STUDY_C} >= {"embbag"}
     scs = scenarios((0, 1), STUDY_C)
     assert_split_scenarios(scs, "study", STUDY_C)
+
+
+def test_fourth_study_group_brings_residual_convs_many_classes_imbalance_and_huber() -> None:
+    earlier = [fam for name, fam in FAMILIES.items() if name not in STUDY_D]
+    for name in STUDY_D:
+        base = FAMILIES[name].base
+        assert base["dataset"] not in {f.base["dataset"] for f in earlier}
+        assert base["log_names"] == "study"
+    assert "resnet" not in {f.base.get("model", "mlp") for f in earlier}
+    assert FAMILIES["textures_resnet"].base["model"] == "resnet"
+    assert max(f.n_classes for f in earlier) < FAMILIES["glyphs40_mlp"].n_classes == 40
+    assert "huber" not in {f.base.get("loss") for f in earlier}
+    scs = scenarios((0, 1), STUDY_D)
+    assert_split_scenarios(scs, "study", STUDY_D)
+    # a ResNet's convs have no bias (BatchNorm follows): no bias-init dead-ReLU recipe for it
+    dead = [v for _, v, *_ in injections(FAMILIES["textures_resnet"]).get("dead_relu", [])]
+    assert dead == ["adam-lr0.1"]
+
+
+def test_churn_is_imbalanced_and_colour_textures_are_images() -> None:
+    from benchmarks.zoo import data as zdata
+
+    churn = zdata.load("churn", 0, raw_inputs=True)
+    assert 0.08 < churn.y_train.mean() < 0.16  # the minority class leaves
+    tex = zdata.load("textures10", 0, raw_inputs=True)
+    assert tex.x_train.shape[1:] == (144, 3) and tex.x_train.max() <= 255 and tex.n_classes == 10
 
 
 def test_token_ids_are_never_standardized() -> None:
@@ -142,7 +171,7 @@ def test_study_families_try_every_cause_that_applies() -> None:
         assert every - tried[name] == missing, name
 
 
-@pytest.mark.parametrize("name", STUDY + STUDY_B + STUDY_C)
+@pytest.mark.parametrize("name", STUDY + STUDY_B + STUDY_C + STUDY_D)
 def test_study_models_give_per_layer_statistics(name: str) -> None:
     import torch
     from benchmarks.zoo import data as zdata
