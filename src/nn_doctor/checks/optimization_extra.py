@@ -239,3 +239,62 @@ def early_nonfinite(
         step=int(x.series.index[first]),
         measures={"finite_before": first, "finite_frac": frac, "value": value},
     )
+
+
+@check(
+    "lr_cut_unlocks",
+    kind="series",
+    measures=("factor", "share", "lr_before", "lr_after"),
+    defaults={"min_factor": 3.0, "max_share": 0.35, "cut": 3.0},
+    min_factor=_NUM,
+    max_share=_NUM,
+    cut=_NUM,
+)
+def lr_cut_unlocks(x: Inputs, *, min_factor: float, max_share: float, cut: float) -> Outcome | None:
+    """Whether the loss fell ``min_factor``x as soon as a step schedule cut the rate ``cut``x,
+    having made under ``max_share`` of its whole (log-scale) drop at the rate before the cut.
+
+    A healthy step schedule (ResNet's staircase) does most of its work at the first rate and
+    refines after each cut; a rate too high holds the loss up until a cut lets it settle. Read
+    on the logged ``lr``: a cut is one logged interval where the rate fell ``cut``x after
+    holding within 1.5x (a step or a plateau cut, not a smooth cosine tail). The loss levels are
+    medians of a few points each side (a quarter of the points before, 3 to 10), so one noisy
+    batch moves neither. None without a positive loss or a logged rate that is cut.
+    """
+    assert x.series is not None
+    steps, v = finite_values(x.series)
+    if len(v) < 10 or float(v.min()) <= 0 or not x.frame.has("lr"):
+        return None
+    ls, lv = finite_values(x.frame.series("lr"))
+    ls, lv = ls[lv > 0], lv[lv > 0]
+    best: Outcome | None = None
+    for i in np.flatnonzero(lv[1:] <= lv[:-1] / cut) + 1:
+        at = ls[i]
+        pre, post = v[steps < at], v[steps >= at]
+        w = max(3, min(10, len(pre) // 4))
+        if len(pre) < 2 * w or len(post) < w:
+            continue
+        held = lv[(ls < at) & (ls >= steps[steps < at][-w])]
+        if held.size and held.max() > 1.5 * held.min():
+            continue  # the rate was still moving: a smooth schedule, not a cut
+        before, after = median(pre[-w:]), median(post[:w])
+        start, low = median(v[:w]), min(median(v[-w:]), after)
+        total = math.log(start) - math.log(low)
+        if total <= 0:
+            continue
+        share = (math.log(start) - math.log(before)) / total
+        factor = before / after
+        hit = factor >= min_factor and share <= max_share
+        if best is None or (hit, factor) > (best.matched, best.measures["factor"]):
+            best = Outcome(
+                hit,
+                step=int(at),
+                value=factor,
+                measures={
+                    "factor": factor,
+                    "share": share,
+                    "lr_before": float(lv[i - 1]),
+                    "lr_after": float(lv[i]),
+                },
+            )
+    return best
