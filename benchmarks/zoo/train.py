@@ -397,6 +397,8 @@ def train(spec_in: dict[str, Any]) -> dict[str, Any]:
         init=spec["init_name"] or _init_name(arch),
         residual=bool(getattr(model, "residual", False)),
     )
+    if loss_name == "ce_label_smoothing":  # as CrossEntropyLoss(label_smoothing=0.1) reports it
+        facts["label_smoothing"] = 0.1
     facts["lr"] = float(spec["lr"])  # the configured (peak) lr, not where a schedule ended
     if spec["schedule"]:
         facts["lr_schedule"] = spec["schedule"]["kind"]

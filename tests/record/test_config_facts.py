@@ -37,6 +37,16 @@ def test_mlp_classifier_facts() -> None:
     assert facts["n_inputs"] == 10
     assert facts["batch_size"] == 64
     assert "init" not in facts  # None means unknown, and unknown is not written
+    assert "label_smoothing" not in facts  # plain cross-entropy smooths nothing
+
+
+def test_label_smoothing_is_a_fact() -> None:
+    """Smoothed targets keep the training loss above validation by design: label_noise reads
+    the fact as counter-evidence, so the recorder must say so."""
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    facts = config_facts(model, loss_fn=nn.CrossEntropyLoss(label_smoothing=0.1))
+    assert facts["label_smoothing"] == pytest.approx(0.1)
+    assert facts["loss"] == "cross_entropy"
 
 
 def test_regression_with_output_activation_and_adam() -> None:

@@ -163,6 +163,9 @@ def config_facts(
                 break
         else:
             facts["loss"] = type(loss_fn).__name__.lower()
+        # smoothed targets keep the training loss above validation by design (label_noise)
+        if getattr(loss_fn, "label_smoothing", 0.0):
+            facts["label_smoothing"] = float(loss_fn.label_smoothing)
     elif isinstance(loss_fn, str):
         facts["loss"] = loss_fn
     facts.update({k: v for k, v in known.items() if v is not None})
