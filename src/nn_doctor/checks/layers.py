@@ -104,11 +104,18 @@ def first_last_ratio(
     min: float,
     max: float,
 ) -> Outcome | None:
-    """First layer's median over the last layer's (AUTOTRAINER: < 1e-3 vanishing, > 70 exploding)."""
+    """First layer's median over the last layer's (AUTOTRAINER: < 1e-3 vanishing, > 70 exploding).
+
+    None where the last layer's value is zero: a ratio to nothing says nothing of how the signal
+    changes through the layers (a dead ReLU output gives every layer a zero gradient, which is
+    no gradient at all, not one that vanished on the way to the input).
+    """
     meds = _window_medians(x, window, frac)
     if len(meds) < 2:
         return None
     first, last = meds[0][1], meds[-1][1]
+    if abs(last) <= EPS:
+        return None
     ratio = abs(first) / max_(abs(last), EPS)
     return Outcome(
         min <= ratio <= max,
