@@ -227,3 +227,30 @@ def test_a_qualified_loss_ranks_after_the_plain_one() -> None:
     """Logged side by side, ``loss`` (not ``avg_loss``) is the training loss."""
     assert canonical_name("loss").rank < canonical_name("avg_loss").rank
     assert canonical_name("lr").rank < canonical_name("lr_1").rank < canonical_name("lr_2").rank
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        # `f"grad_norm_{name}"` over named_parameters(): the gradient's norm, not the weight norm
+        # of a layer called `grad_norm_layer1.0.conv1` (the `.weight` suffix used to decide)
+        ("grad_norm_layer1.0.conv1.weight", "grad_norm/layer1.0.conv1"),
+        ("act_zero_frac_conv2.weight", "act_zero_frac/conv2"),
+        # Lightning's grad_norm utility before 1.5 (track_grad_norm=2): "_" before the parameter,
+        # and the norm type written as 2 as well as 2.0
+        ("grad_2.0_norm_encoder.fc1.weight", "grad_norm/encoder.fc1"),
+        ("grad_2_norm_fc1.weight", "grad_norm/fc1"),
+        ("grad_2_norm_total", "grad_norm"),
+        ("grad_norm_2.0_norm_total", "grad_norm"),
+        ("grad_2.0_norm_fc1.bias", "grad_2.0_norm_fc1.bias"),
+        ("grad_inf_norm_total", "grad_inf_norm_total"),  # another norm is another scale
+        # a group, the layer, then a family word other than the group's own statistics
+        ("activations/fc1/frac_dead", "act_zero_frac/fc1"),
+        ("activations/layer1.0.conv1/dead_relu_frac", "act_zero_frac/layer1.0.conv1"),
+        ("gradients/fc1/grad_norm", "grad_norm/fc1"),
+        # a bare parameter path keeps its meaning
+        ("fc1.weight", "weight_norm/fc1"),
+    ],
+)
+def test_per_parameter_statistics_name_the_right_family(raw: str, canonical: str) -> None:
+    assert canonical_name(raw).canonical == canonical

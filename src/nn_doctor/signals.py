@@ -186,6 +186,12 @@ _ACC_BASES = {
 }
 _LAYER_RE = re.compile(r"^(" + "|".join(LAYER_FAMILIES) + r")/(.+)$")
 _HIST_STAT_RE = re.compile(r"^(?P<tag>.+):(?P<stat>mean|std|min|max|norm|zero_frac|count)$")
+# Lightning's grad_norm utility: ``grad_2.0_norm/fc1.weight`` and ``grad_2.0_norm_total``; before
+# 1.5 (track_grad_norm=2) the parameter was joined with "_" and the norm type could be ``2``. Only
+# the L2 norm: an inf- or 1-norm is another scale and keeps its name.
+_LIGHTNING_NORM_RE = re.compile(
+    r"^grad(?:_norm)?_2(?:\.0)?_norm(?:_total|[/_](?P<param>.+))$", re.IGNORECASE
+)
 _LR_OPT_RE = re.compile(r"^lr-[a-z0-9_]+(?:/pg(?P<group>\d+))?$")
 # the rate of one parameter group: lr_0, learning_rate/pg1, lr_group_2, param_group_0_lr
 _LR_GROUP_RE = re.compile(
@@ -311,16 +317,23 @@ def _per_layer(name: str) -> Resolved | None:
     family = layer = None
     if grouped:
         family, layer = grouped
+    elif (
+        len(parts) >= 3
+        and parts[0] in _GROUP_STATS
+        and _FAMILY_WORDS.get(parts[-1]) in _GROUP_STATS[parts[0]].values()
+    ):  # a group, the layer, then a word of the group's family: activations/fc1/frac_dead
+        family, layer = _FAMILY_WORDS[parts[-1]], tag.split("/", 1)[1]
     elif len(parts) >= 2 and parts[0] in _FAMILY_WORDS:
         family, layer = _FAMILY_WORDS[parts[0]], name.strip().split("/", 1)[1]
     elif len(parts) >= 2 and parts[-1] in _FAMILY_WORDS:
         family, layer = _FAMILY_WORDS[parts[-1]], name.strip().rsplit("/", 1)[0]
     else:
         head, dot, last = name.strip().rpartition(".")
-        if dot and head and last.lower() in _FAMILY_WORDS and "/" not in head:
+        # a joined family word names the statistic of a parameter path (``grad_norm_fc1.weight``
+        # is fc1's gradient norm, not the weight norm of a layer called ``grad_norm_fc1``)
+        family, layer = _joined(name.strip()) if "/" not in low else (None, None)
+        if family is None and dot and head and last.lower() in _FAMILY_WORDS and "/" not in head:
             family, layer = _FAMILY_WORDS[last.lower()], head
-        elif "/" not in low:
-            family, layer = _joined(name.strip())
     return _layer_claim(name, family, layer, 25)
 
 
@@ -457,9 +470,12 @@ def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None =
             return Resolved(m.group(1), 30)  # grad_norm/total_norm: the whole model's
         path = _layer_path(m.group(2))
         return Resolved(f"{m.group(1)}/{path}", 0) if path else Resolved(name, 100)
-    if low.startswith("grad_2.0_norm/"):
+    lightning = _LIGHTNING_NORM_RE.match(name.strip())
+    if lightning:
         # Lightning's grad_norm utility: one entry per parameter (fc1.weight, fc1.bias)
-        path = _layer_path(name.strip()[len("grad_2.0_norm/") :])
+        if not lightning["param"]:
+            return Resolved("grad_norm", 20)
+        path = _layer_path(lightning["param"])
         return Resolved(f"grad_norm/{path}", 20) if path else Resolved(name, 100)
     if low in DATA_RANGES:
         return Resolved(low, 0)
