@@ -90,6 +90,19 @@ def test_layers_keep_model_order() -> None:
     ]
 
 
+def test_a_bias_statistic_is_not_a_layer() -> None:
+    """``grad_norm/<name>`` over named_parameters(): each bias keeps its series, but the layer
+    rules see one layer per weight (a tiny bias gradient is no vanishing layer)."""
+    rows = [
+        (i, f"grad_norm/{p}", 0.1)
+        for i in range(3)
+        for p in ("fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias")
+    ]
+    f = build_frame(raw(rows))
+    assert f.layers("grad_norm") == ["grad_norm/fc1", "grad_norm/fc2"]
+    assert f.has("grad_norm/fc1.bias")
+
+
 def test_layers_from_a_sorting_writer_come_back_in_model_order() -> None:
     # Keras' and Lightning's CSV writers sort columns: layers.10 before layers.2, out before rnn
     names = ["layers.0", "layers.10", "layers.2", "out", "rnn"]

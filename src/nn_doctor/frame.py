@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, overload
 import numpy as np
 
 from nn_doctor.layer_order import model_order
-from nn_doctor.signals import LAYER_FAMILIES, canonical_name, objective_split
+from nn_doctor.signals import LAYER_FAMILIES, canonical_name, is_layer_signal, objective_split
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -207,7 +207,8 @@ class RunFrame:
         (:func:`nn_doctor.layer_order.model_order`).
         """
         prefix = family + "/"
-        return model_order([s for s in self._groups if s.startswith(prefix)], prefix)
+        names = [s for s in self._groups if s.startswith(prefix) and is_layer_signal(s)]
+        return model_order(names, prefix)
 
     @property
     def n_steps(self) -> int:

@@ -511,8 +511,12 @@ def canonical_name(name: str, user_aliases: Mapping[str, Iterable[str]] | None =
 
 
 def is_layer_signal(name: str) -> bool:
-    """Whether ``name`` is a per-layer series such as ``act_zero_frac/fc1``."""
-    return bool(_LAYER_RE.match(name))
+    """Whether ``name`` is a per-layer series such as ``act_zero_frac/fc1``.
+
+    A bias's statistic keeps its logged name (``grad_norm/fc1.bias``) but is no layer of its own.
+    """
+    m = _LAYER_RE.match(name)
+    return bool(m) and _layer_path(m.group(2)) is not None
 
 
 def higher_is_better(name: str) -> bool | None:
