@@ -208,3 +208,30 @@ def test_an_optimizer_group_names_the_optimizer() -> None:
     cli = {"optimizer": {"class_path": "torch.optim.SGD", "init_args": {"lr": 0.1}}}
     assert normalize_config(cli)[0] == {"optimizer": "sgd", "lr": 0.1}
     assert normalize_config({"optimizer": {"name": "adam"}})[0] == {"optimizer": "adam"}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # yaml.safe_dump sorts keys: the evaluation group came first and its batch size won
+        {"eval": {"batch_size": 256}, "train": {"batch_size": 32}},
+        {"data": {"val": {"batch_size": 512}, "train": {"batch_size": 32}}},
+        # mmengine's loaders, in sorted order
+        {"test_dataloader": {"batch_size": 1}, "train_dataloader": {"batch_size": 32}},
+    ],
+)
+def test_an_evaluation_group_is_not_the_training_config(raw: dict) -> None:
+    cfg, _ = normalize_config(raw)
+    assert cfg["batch_size"] == 32
+
+
+def test_a_warmup_start_rate_is_not_the_learning_rate() -> None:
+    raw = {"lr_scheduler": {"warmup": {"init_lr": 1e-6}}, "optimizer": {"lr": 1e-3}}
+    assert normalize_config(raw)[0]["lr"] == 1e-3
+
+
+def test_a_list_of_hidden_layers_gives_their_widths() -> None:
+    """``hidden_layers=[256, 128]`` (a hand-written MLP's argument) lists one width per layer."""
+    cfg, notes = normalize_config({"hidden_layers": [256, 128]})
+    assert cfg == {"hidden_units": [256, 128], "depth": 2} and not notes
+    assert normalize_config({"hidden_layers": 3})[0] == {"depth": 3}

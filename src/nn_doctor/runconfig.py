@@ -360,6 +360,9 @@ _HUGE = 2**53
 
 
 _WANDB_ENTRY = {"desc", "value"}
+#: Config groups that describe evaluation, not training (``eval.batch_size``; mmengine's
+#: ``val_dataloader`` / ``test_dataloader``): matched on a group's first ``_`` word.
+_EVAL_GROUPS = {"val", "valid", "validation", "eval", "evaluation", "test", "testing", "dev"}
 
 
 def flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -461,8 +464,17 @@ def normalize_config(
         canonical = _ALIAS_TO_KEY.get(low) or _ALIAS_TO_KEY.get(last)
         if canonical is None:
             continue
+        groups = low.split(".")[:-1]
+        if any(g.split("_")[0] in _EVAL_GROUPS for g in groups):
+            continue  # eval.batch_size, val_dataloader.batch_size: not the training run's
         kind, aliases = KEYS[canonical]
         r = aliases.index(low) if low in aliases else aliases.index(last) + (1 if "." in low else 0)
+        if any("sched" in g or "warmup" in g for g in groups):
+            r += len(aliases)  # warmup.init_lr, scheduler.max_lr: after the optimizer's own rate
+        if canonical == "depth" and isinstance(value, (list, tuple)):
+            # hidden_layers: [256, 128] lists the widths, one per hidden layer (depth follows)
+            canonical, r = "hidden_units", len(KEYS["hidden_units"][1])
+            kind = KEYS[canonical][0]
         if canonical in rank and rank[canonical] <= r:
             continue
         try:
