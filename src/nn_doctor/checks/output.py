@@ -411,3 +411,98 @@ def logits_within_bound(x: Inputs, *, tol: float, frac: float) -> Outcome | None
         value=high,
         measures={"high": high, "low": low, "bound": bound},
     )
+
+
+def calibrated_loss(acc: float, n_classes: int) -> float:
+    """Cross-entropy of a calibrated classifier at accuracy ``acc`` over ``n_classes`` classes:
+    confidence ``acc`` on its answer, the rest spread evenly (Fano's bound: the most a loss at
+    that accuracy needs to be)."""
+    a = min(max(acc, 1e-9), 1 - 1e-9)
+    return -(a * math.log(a) + (1 - a) * math.log((1 - a) / max(n_classes - 1, 1)))
+
+
+@check(
+    "underconfident",
+    kind="series",
+    measures=("ratio", "level", "acc", "n_classes", "calibrated"),
+    defaults={
+        "min_ratio": 2.5,
+        "min_level": 0.3,
+        "max_level": 1.0,
+        "min_acc": 0.8,
+        "acc_cap": 0.99,
+        "frac": 0.2,
+        "slack": 1.35,
+        "max_classes": 1000,
+    },
+    min_ratio=_NUM,
+    min_level=_NUM,
+    max_level=_NUM,
+    min_acc=_NUM,
+    acc_cap=_NUM,
+    frac=_NUM,
+    slack=_NUM,
+    max_classes=int,
+)
+def underconfident(
+    x: Inputs,
+    *,
+    min_ratio: float,
+    min_level: float,
+    max_level: float,
+    min_acc: float,
+    acc_cap: float,
+    frac: float,
+    slack: float,
+    max_classes: int,
+) -> Outcome | None:
+    """Whether the training cross-entropy stays several times what the training accuracy needs.
+
+    A classifier that gets ``acc`` of its training batches right needs a loss of at most
+    :func:`calibrated_loss` (confidence ``acc`` on every answer); one whose loss ends
+    ``min_ratio`` times above that, between ``min_level`` and ``max_level`` of the chance level
+    ``log K``, while its accuracy is ``min_acc`` of the way from chance to perfect, ranks the
+    classes right but cannot grow its logits: they are squashed before the loss (a sigmoid,
+    tanh or a second softmax on the class scores). The loss need not reach the capped floor
+    (dropout and batch noise keep it above; ``logit_cap_floor`` reads the case where it does).
+    Training loss against training accuracy, the same batches: a validation loss rises above
+    the calibrated level when a model overfits, a training loss does not. Accuracy is capped at
+    ``acc_cap`` (a perfect score needs no loss at all). ``K``: the config's class count, else
+    every count whose chance loss is near the first loss (the check must hold for all of them).
+    Unknown without a logged training accuracy or a class count.
+    """
+    loss = _classifier_loss(x)
+    if loss is None or not x.frame.has("train_acc"):
+        return None
+    steps, v, known = loss
+    _, acc_v = finite_prefix(x.frame.series("train_acc"))
+    if len(acc_v) < 3:
+        return None
+    head = float(np.median(v[: max(1, len(v) // 50)]))
+    candidates = list(_class_candidates(head, known, slack, max_classes))
+    if not candidates:
+        return None
+    tail = float(np.median(v[-window_len(len(v), frac) :]))
+    acc = float(np.median(acc_v[-window_len(len(acc_v), frac) :]))
+    outcomes = []
+    for k in candidates:
+        chance = 1.0 / k
+        rel = (acc - chance) / (1.0 - chance)
+        calibrated = calibrated_loss(min(acc, acc_cap), k)
+        ratio = tail / calibrated
+        lvl = tail / math.log(k)
+        hit = ratio >= min_ratio and min_level <= lvl <= max_level and rel >= min_acc
+        outcomes.append((hit, ratio, lvl, k, calibrated))
+    hit, ratio, lvl, k, calibrated = min(outcomes, key=lambda o: (o[0], o[1]))
+    return Outcome(
+        hit,
+        step=int(steps[-window_len(len(v), frac)]),
+        value=ratio,
+        measures={
+            "ratio": ratio,
+            "level": lvl,
+            "acc": acc,
+            "n_classes": k,
+            "calibrated": calibrated,
+        },
+    )
