@@ -183,6 +183,15 @@ def test_label_smoothing_as_each_library_names_it():
         assert config == {"label_smoothing": 0.1} and not notes
 
 
+def test_mixup_as_training_scripts_name_it():
+    from nn_doctor.runconfig import normalize_config
+
+    # timm's train.py (--mixup, --cutmix), mixup_alpha in many configs
+    for key in ("mixup", "mixup_alpha", "cutmix"):
+        config, notes = normalize_config({key: 0.2})
+        assert config == {"mixup": 0.2} and not notes
+
+
 def test_a_label_map_gives_the_class_count() -> None:
     # Hugging Face's config.json: id2label/label2id, no num_labels
     hf = {

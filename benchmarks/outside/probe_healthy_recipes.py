@@ -3,7 +3,8 @@
     python -m benchmarks.outside.probe_healthy_recipes [--families a,b] [--seeds 0,1]
 
 Each recipe is a common way to train a healthy net (textbook dropout 0.5 and 0.3, SGDR warm
-restarts, clipping at 1.0, AdamW at 3e-4, batch 4, label smoothing 0.1); each family's base run
+restarts, clipping at 1.0, AdamW at 3e-4, batch 4, label smoothing 0.1, mixup 0.2, a cyclic
+rate); each family's base run
 is retrained with it, written as a plain CSV with the full
 config at the ``loss`` and ``full`` levels, and diagnosed, if the zoo's own healthy criterion
 (``verify.healthy`` against the base run) accepts it. A healthy run should get no finding. Round eleven found dropout 0.5 read as over-regularized on
@@ -30,6 +31,11 @@ RECIPES: dict[str, tuple[dict[str, Any], int]] = {
     "batch-4": ({"batch_size": 4}, 1),
     # label smoothing 0.1 (timm's and many papers' default): the loss floors well above 0
     "label-smoothing": ({"loss": "ce_label_smoothing"}, 1),
+    # mixup at alpha 0.2 (the paper's ImageNet setting): the training loss is on blended
+    # examples, so it stays above validation by design (noisy labels' and dropout's signature)
+    "mixup-0.2": ({"mixup": 0.2}, 2),
+    # torch's CyclicLR, triangular between a tenth of the rate and the rate, 2 epochs up
+    "cyclic-lr": ({"schedule": {"kind": "cyclic", "half_epochs": 2}}, 2),
 }
 FAMILIES = (
     "iris_mlp", "digits_mlp", "wine_mlp", "friedman_mlp", "diabetes_mlp", "synthcls_mlp",
@@ -60,7 +66,9 @@ def _probe(job: tuple[str, int, list[str], list[str]]) -> list[tuple[str, str, i
         over, mult = RECIPES[recipe]
         if "dropout" in over.get("arch", {}) and base.get("model", "mlp") not in _DROPOUT_MODELS:
             continue
-        if over.get("loss") and (fam.task != "classification" or base.get("loss")):
+        if (over.get("loss") or over.get("mixup")) and (
+            fam.task != "classification" or base.get("loss")
+        ):
             continue  # a classification recipe, for families on plain cross-entropy
         history = train.train(merge(base, {**over, "epochs": int(base["epochs"]) * mult}))
         verdict = verify.healthy(history, twin)

@@ -40,6 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "sort_by_label": False,
     "grad_clip": None,
     "loss": "auto",  # "ce" | "naive_softmax" | "mse" | "huber" | "bce_with_logits" | "naive_bce"
+    "mixup": 0.0,  # mixup's Beta(alpha, alpha) (classification, cross-entropy): 0 = off
     "n_train": None,
     "label_noise": 0.0,
     "raw_inputs": False,
@@ -130,6 +131,12 @@ def lr_at(spec: dict[str, Any], step: int, n_steps: int) -> float:
             return start + (base - start) * 0.5 * (1 - math.cos(math.pi * step / up))
         t = (step - up) / max(1, n_steps - up)
         return end + (base - end) * 0.5 * (1 + math.cos(math.pi * t))
+    if kind == "cyclic":  # torch's CyclicLR, triangular: base/10 up to base and back
+        spe = max(1, n_steps // max(1, int(spec["epochs"])))
+        half = max(1, int(sched.get("half_epochs", 2)) * spe)
+        t = (step % (2 * half)) / half
+        low = base / 10.0
+        return low + (base - low) * (t if t <= 1 else 2 - t)
     if kind == "step":
         factor = 1.0
         for milestone in sched.get("milestones", (0.5, 0.75)):
@@ -312,8 +319,14 @@ def train(spec_in: dict[str, Any]) -> dict[str, Any]:
             # Recorded steps are the last of each logging window (1-based step % every == 0),
             # the step HF and Lightning attach a window's grad_norm and lr to.
             rec.start(step + 1, targets=yb)
-            out = model(xb)
-            loss = loss_fn(out, yb)
+            if spec["mixup"]:  # mixup (Zhang et al. 2018): blend pairs of inputs and their losses
+                lam = float(rng.beta(spec["mixup"], spec["mixup"]))
+                perm = torch.from_numpy(rng.permutation(len(b)))
+                out = model(lam * xb + (1 - lam) * xb[perm])
+                loss = lam * loss_fn(out, yb) + (1 - lam) * loss_fn(out, yb[perm])
+            else:
+                out = model(xb)
+                loss = loss_fn(out, yb)
             opt.zero_grad()
             loss.backward()
             if spec["grad_clip"] is not None:
@@ -399,6 +412,8 @@ def train(spec_in: dict[str, Any]) -> dict[str, Any]:
     )
     if loss_name == "ce_label_smoothing":  # as CrossEntropyLoss(label_smoothing=0.1) reports it
         facts["label_smoothing"] = 0.1
+    if spec["mixup"]:  # as timm's and most training scripts' configs state it
+        facts["mixup"] = float(spec["mixup"])
     facts["lr"] = float(spec["lr"])  # the configured (peak) lr, not where a schedule ended
     if spec["schedule"]:
         facts["lr_schedule"] = spec["schedule"]["kind"]

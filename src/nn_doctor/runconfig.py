@@ -139,6 +139,12 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "labelsmoothing",
         ),
     ),
+    # mixup / cutmix (their Beta alpha): the training loss is on blended examples and labels,
+    # so it stays above an evaluation on clean ones by design, as label smoothing's does
+    "mixup": (
+        "float",
+        ("mixup", "mixup_alpha", "mix_up", "cutmix", "cutmix_alpha", "mixup_cutmix"),
+    ),
     "grad_clip": (
         "float",
         (
