@@ -176,6 +176,9 @@ def predict(out: torch.Tensor) -> torch.Tensor:
     return out.argmax(1) if out.shape[1] > 1 else (out[:, 0] > 0).long()
 
 
+#: Label smoothing of the ``ce_label_smoothing`` loss (timm's and many papers' default).
+LABEL_SMOOTHING = 0.1
+
 #: Softmax temperature of the ``*_t`` losses (logits / τ, as in contrastive losses).
 TEMPERATURE = 0.05
 
@@ -190,7 +193,7 @@ def _loss_fn(spec: dict[str, Any], task: str) -> tuple[str, Any]:
         loss = "ce" if task == "classification" else "mse"
     fns = {
         "ce": F.cross_entropy,
-        "ce_label_smoothing": lambda z, y: F.cross_entropy(z, y, label_smoothing=0.1),
+        "ce_label_smoothing": lambda z, y: F.cross_entropy(z, y, label_smoothing=LABEL_SMOOTHING),
         "naive_softmax": naive_softmax_ce,
         "ce_t": lambda z, y: F.cross_entropy(z / TEMPERATURE, y),
         "naive_softmax_t": lambda z, y: naive_softmax_ce(z / TEMPERATURE, y),
@@ -410,8 +413,8 @@ def train(spec_in: dict[str, Any]) -> dict[str, Any]:
         init=spec["init_name"] or _init_name(arch),
         residual=bool(getattr(model, "residual", False)),
     )
-    if loss_name == "ce_label_smoothing":  # as CrossEntropyLoss(label_smoothing=0.1) reports it
-        facts["label_smoothing"] = 0.1
+    if loss_name == "ce_label_smoothing":  # as CrossEntropyLoss(label_smoothing=…) reports it
+        facts["label_smoothing"] = LABEL_SMOOTHING
     if spec["mixup"]:  # as timm's and most training scripts' configs state it
         facts["mixup"] = float(spec["mixup"])
     facts["lr"] = float(spec["lr"])  # the configured (peak) lr, not where a schedule ended

@@ -59,14 +59,16 @@ def logit_cap_floor(n_classes: int, width: float) -> float:
     return math.log1p((n_classes - 1) * math.exp(-width))
 
 
-def _class_candidates(first_loss: float, known: int | None, slack: float, max_k: int) -> range:
-    """Class counts to try: the config's, else those whose chance loss ``log K`` is near the start.
+def _class_candidates(v: np.ndarray, known: int | None, slack: float, max_k: int) -> range:
+    """Class counts to try: the config's, else those whose chance loss ``log K`` is near the
+    start of the loss ``v`` (the median of its first 2 %).
 
     A freshly initialised classifier starts near ``log K``; init and a first update move it by
     well under ``slack`` (1.35x in K, i.e. ±0.3 nats).
     """
     if known is not None:
         return range(known, known + 1)
+    first_loss = float(np.median(v[: max(1, len(v) // 50)]))
     if not math.isfinite(first_loss) or first_loss <= 0 or first_loss > math.log(max_k) + 1:
         return range(0)
     k = math.exp(first_loss)
@@ -128,11 +130,10 @@ def logit_cap_floor_check(
     if loss is None:
         return None
     steps, v, known = loss
-    head = float(np.median(v[: max(1, len(v) // 50)]))
     lowest = float(np.min(v))
     tail = float(np.median(v[-max(3, len(v) // 4) :]))
     best: tuple[float, int, float] | None = None
-    candidates = _class_candidates(head, known, slack, max_classes)
+    candidates = _class_candidates(v, known, slack, max_classes)
     for k in candidates:
         for width in _CAPS:
             floor = logit_cap_floor(k, width)
@@ -478,8 +479,7 @@ def underconfident(
     _, acc_v = finite_prefix(x.frame.series("train_acc"))
     if len(acc_v) < 3:
         return None
-    head = float(np.median(v[: max(1, len(v) // 50)]))
-    candidates = list(_class_candidates(head, known, slack, max_classes))
+    candidates = list(_class_candidates(v, known, slack, max_classes))
     if not candidates:
         return None
     tail = float(np.median(v[-window_len(len(v), frac) :]))
