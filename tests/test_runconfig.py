@@ -244,3 +244,42 @@ def test_a_list_of_hidden_layers_gives_their_widths() -> None:
     cfg, notes = normalize_config({"hidden_layers": [256, 128]})
     assert cfg == {"hidden_units": [256, 128], "depth": 2} and not notes
     assert normalize_config({"hidden_layers": 3})[0] == {"depth": 3}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"weight_init": {"type": "kaiming_normal", "mode": "fan_in"}}, {"init": "kaiming_normal"}),
+        (
+            {"model": {"activation": {"name": "LeakyReLU", "negative_slope": 0.1}}},
+            {"hidden_activation": "leaky_relu"},
+        ),
+        ({"criterion": {"_target_": "torch.nn.CrossEntropyLoss"}}, {"loss": "cross_entropy"}),
+        ({"norm": {"type": "BatchNorm1d"}}, {"norm_layers": True}),
+        # a numeric key's group is not a choice: the rate's schedule type is no rate
+        ({"lr": {"type": "cosine", "base": 0.1}}, {}),
+    ],
+)
+def test_a_group_names_its_choice_in_a_name_or_type_field(raw: dict, expected: dict) -> None:
+    """mmcv-style ``dict(type=...)``, Hydra's ``_target_``: the group's name is the config key."""
+    cfg, notes = normalize_config(raw)
+    assert cfg == expected and not notes
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"no_shuffle": True}, {"shuffle": False}),
+        ({"no_shuffle": False}, {"shuffle": True}),
+        ({"disable_batchnorm": "yes"}, {"norm_layers": False}),
+        ({"no_cuda": True, "no_log": True}, {}),  # negations of keys we do not read
+    ],
+)
+def test_a_negated_flag_is_read_inverted(raw: dict, expected: dict) -> None:
+    """argparse's opt-out switches (``--no_shuffle``) are written as ``no_shuffle: true``."""
+    assert normalize_config(raw)[0] == expected
+
+
+def test_a_non_positive_count_is_a_sentinel() -> None:
+    """Lightning's ``max_epochs: -1`` trains until stopped; it is not an epoch count."""
+    assert normalize_config({"max_epochs": -1, "batch_size": 0, "depth": 0})[0] == {"depth": 0}

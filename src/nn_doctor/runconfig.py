@@ -88,13 +88,6 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "optimizer_name",
             "optimizer_type",
             "optimizer_class",
-            # an optimizer group: Hydra's _target_, LightningCLI's class_path, name/type fields
-            "optimizer._target_",
-            "optimizer.class_path",
-            "optimizer.name",
-            "optimizer.type",
-            "optim._target_",
-            "optim.name",
         ),
     ),
     "momentum": ("float", ("momentum", "solver.momentum", "beta1", "adam_beta1")),
@@ -369,6 +362,15 @@ _WANDB_ENTRY = {"desc", "value"}
 #: Config groups that describe evaluation, not training (``eval.batch_size``; mmengine's
 #: ``val_dataloader`` / ``test_dataloader``): matched on a group's first ``_`` word.
 _EVAL_GROUPS = {"val", "valid", "validation", "eval", "evaluation", "test", "testing", "dev"}
+#: Fields that name a group's choice: ``optimizer: {_target_: torch.optim.AdamW, lr: …}``
+#: (Hydra), ``class_path`` (LightningCLI), ``weight_init: {type: kaiming}``,
+#: ``activation: {name: relu}`` (mmcv, timm-style configs). The group's name is the key.
+_CHOICE_FIELDS = {"_target_", "class_path", "class_name", "name", "type", "kind", "method"}
+#: Prefixes that negate a flag: ``no_shuffle: true`` (argparse's store_true for an opt-out).
+_NEGATIONS = ("no_", "disable_", "dont_", "without_")
+#: Counts where a non-positive value is a sentinel, not a size: Lightning's ``max_epochs: -1``
+#: (train until stopped), ``batch_size: -1`` or ``0`` (tools' "auto" / "whole set").
+_POSITIVE_COUNTS = {"batch_size", "epochs", "n_train", "n_val", "n_classes", "n_inputs"}
 
 
 def flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -466,8 +468,21 @@ def normalize_config(
             continue
         # batch-size, "Batch Size", batchSize
         low = re.sub(r"[-\s]+", "_", snake_case(key.strip()))
+        parts = low.split(".")
+        group = _ALIAS_TO_KEY.get(parts[-2]) if len(parts) > 1 else None
+        if parts[-1] in _CHOICE_FIELDS and group and KEYS[group][0] in ("str", "bool"):
+            # the group is the key, its name/type field the value: weight_init.type -> init
+            low = ".".join(parts[:-1])
         last = low.rsplit(".", 1)[-1]
         canonical = _ALIAS_TO_KEY.get(low) or _ALIAS_TO_KEY.get(last)
+        negated = False
+        if canonical is None and last.startswith(_NEGATIONS):
+            bare = last.split("_", 1)[1].removeprefix("use_")
+            canonical = _ALIAS_TO_KEY.get(bare)
+            negated = canonical is not None and KEYS[canonical][0] == "bool"
+            if not negated:
+                continue
+            last = low = bare
         if canonical is None:
             continue
         groups = low.split(".")[:-1]
@@ -484,7 +499,10 @@ def normalize_config(
         if canonical in rank and rank[canonical] <= r:
             continue
         try:
-            config[canonical] = canonical_value(canonical, _coerce(kind, value))
+            coerced = _coerce(kind, value)
+            if canonical in _POSITIVE_COUNTS and coerced <= 0:
+                continue  # max_epochs: -1 is "until stopped", not a count
+            config[canonical] = canonical_value(canonical, not coerced if negated else coerced)
             rank[canonical] = r
         except (TypeError, ValueError):
             notes.append(f"config '{key}' = {value!r} is not a usable {canonical}; ignored")
