@@ -19,12 +19,12 @@ CLASSIFICATION = {"iris", "wine", "breast_cancer", "digits", "synth_cls", "moons
                   "blobs12", "waveforms", "seq_halves", "tokens_major",
                   "gauss_quantiles", "hastie", "shapes12", "spirals3", "blobs8",
                   "trends", "digits16", "topics", "letters7", "textures10", "glyphs40",
-                  "churn"}  # fmt: skip
+                  "churn", "chars29", "scenes20_src", "scenes5_ft"}  # fmt: skip
 REGRESSION = {"diabetes", "friedman", "synth_reg", "seq_sum", "friedman2", "sine_mix", "friedman3",
               "prices", "signals32", "meters"}  # fmt: skip
 #: Datasets whose inputs are token ids: never standardized (an id is a name, not a quantity),
 #: and a config says nothing about their normalization.
-TOKEN_IDS = {"topics"}
+TOKEN_IDS = {"topics", "chars29"}
 
 
 @dataclass
@@ -367,6 +367,54 @@ def _raw_study_d(name: str) -> tuple[np.ndarray, np.ndarray] | None:
             + 0.05 * hum - 0.02 * sun + rng.normal(0, 8, n)
         )  # fmt: skip
         return np.column_stack([temp, hum, hour, day, people, area, sun]), kwh
+    return _raw_study_e(name)
+
+
+#: The character set of ``chars29``: 26 letters, space, full stop, newline.
+CHARS = "abcdefghijklmnopqrstuvwxyz .\n"
+
+
+def _raw_study_e(name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The fifth group of study datasets (round thirteen): text, as language models read it."""
+    if name == "chars29":
+        # nanoGPT's shakespeare_char, small: a text of 150 made-up words (Zipf frequencies,
+        # sentences of 3-12 words ending in ". " and now and then a newline) read as
+        # characters; each sample is a window of 16 character ids and the next character.
+        # Within a word the next letter is nearly determined; at a word's start it is not.
+        rng = np.random.default_rng(241)
+        letters = np.array(list(CHARS[:26]))
+        words = ["".join(rng.choice(letters, size=rng.integers(2, 8))) for _ in range(150)]
+        words[:26] = [c + w for c, w in zip(CHARS[:26], words[:26], strict=True)]  # every letter
+        freq = 1.0 / np.arange(1, len(words) + 1) ** 1.1
+        parts: list[str] = []
+        while sum(map(len, parts)) < 60_000:
+            n_words = int(rng.integers(3, 13))
+            sentence = " ".join(
+                words[i] for i in rng.choice(len(words), n_words, p=freq / freq.sum())
+            )
+            parts.append(sentence + (".\n" if rng.random() < 0.2 else ". "))
+        ids = np.array([CHARS.index(c) for c in "".join(parts)])
+        n, t = 4000, 16
+        start = rng.choice(len(ids) - t - 1, size=n, replace=False)
+        windows = ids[start[:, None] + np.arange(t + 1)]
+        return windows[:, :t].astype(np.float64), windows[:, t]
+    if name in ("scenes20_src", "scenes5_ft"):
+        # Fine-tuning, small: a backbone pretrained on twenty scene classes (6000 samples) is
+        # fine-tuned on 1500 other samples of five of them (3 % of their labels wrong), as a
+        # checkpoint is fine-tuned on a narrower task: the features carry over, the head is new.
+        x, y = skd.make_classification(
+            n_samples=12000, n_features=32, n_informative=20, n_redundant=6, n_classes=20,
+            n_clusters_per_class=1, class_sep=1.6, flip_y=0.0, random_state=251,
+        )  # fmt: skip
+        if name == "scenes20_src":
+            return x[:6000], y[:6000]
+        x, y = x[6000:], y[6000:]
+        keep = np.flatnonzero(y < 5)[:1500]
+        rng = np.random.default_rng(251)
+        y5 = y[keep].copy()
+        flip = rng.random(len(y5)) < 0.03
+        y5[flip] = rng.integers(0, 5, size=int(flip.sum()))
+        return x[keep], y5
     return None
 
 

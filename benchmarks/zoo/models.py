@@ -355,9 +355,48 @@ class SmallResNet(nn.Module):
         return self.out_act(y) if self.out_act is not None else y
 
 
+class CharGPT(nn.Module):
+    """nanoGPT, small: character and position embeddings, pre-norm causal self-attention blocks
+    (GELU MLP 4x wide, dropout), a final LayerNorm and a head on the last position. Inputs are
+    (N, T) character ids; the head predicts the next character (``n_out`` = vocabulary)."""
+
+    def __init__(self, n_in: int, n_out: int, arch: dict[str, Any]) -> None:
+        super().__init__()
+        d = int(arch.get("d_model", 48))
+        self.wte = nn.Embedding(n_out, d)
+        self.wpe = nn.Embedding(n_in, d)
+        layer = nn.TransformerEncoderLayer(
+            d,
+            int(arch.get("nhead", 4)),
+            dim_feedforward=int(arch.get("ff", 4 * d)),
+            dropout=float(arch.get("dropout", 0.0)),
+            activation=activation(arch.get("act", "gelu")),
+            batch_first=True,
+            norm_first=bool(arch.get("norm_first", True)),
+        )
+        self.blocks = nn.TransformerEncoder(
+            layer, int(arch.get("num_layers", 2)), enable_nested_tensor=False
+        )
+        self.ln_f = nn.LayerNorm(d) if arch.get("norm", True) else nn.Identity()
+        self.head = nn.Linear(d, n_out)
+        self.out_act = activation(arch["out_act"]) if arch.get("out_act") else None
+        for emb in (self.wte, self.wpe):  # nanoGPT's init; init_weights may override it
+            nn.init.normal_(emb.weight, std=0.02)
+            emb.zoo_init = True  # type: ignore[attr-defined]
+        self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(n_in))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ids = x.long().clamp(0, self.wte.num_embeddings - 1)
+        t = ids.shape[1]
+        h = self.wte(ids) + self.wpe.weight[:t]
+        h = self.blocks(h, mask=self.mask[:t, :t], is_causal=True)
+        y = self.head(self.ln_f(h[:, -1]))
+        return self.out_act(y) if self.out_act is not None else y
+
+
 def build(kind: str, n_in: int, n_out: int, arch: dict[str, Any]) -> nn.Module:
     """Build a model of ``kind`` (``mlp``, ``cnn``, ``rnn``; fresh: ``resmlp``, ``cnn1d``,
-    ``gru``, ``transformer``; study: ``lstm``, ``cnn2d_bn``, ``embbag``, ``resnet``) and apply its init
+    ``gru``, ``transformer``; study: ``lstm``, ``cnn2d_bn``, ``embbag``, ``resnet``, ``gpt``) and apply its init
     settings."""
     if kind == "mlp":
         model = mlp(n_in, n_out, arch)
@@ -381,6 +420,8 @@ def build(kind: str, n_in: int, n_out: int, arch: dict[str, Any]) -> nn.Module:
         model = BagOfEmbeddings(n_in, n_out, arch)
     elif kind == "resnet":
         model = SmallResNet(n_in, n_out, arch)
+    elif kind == "gpt":
+        model = CharGPT(n_in, n_out, arch)
     else:
         raise ValueError(f"unknown model kind {kind!r}")
     init_weights(model, arch)
@@ -415,11 +456,14 @@ def init_weights(model: nn.Module, arch: dict[str, Any]) -> None:
             if bias_init is not None and not is_out:
                 nn.init.constant_(m.bias, float(bias_init))
         for m in model.modules():
-            if isinstance(m, nn.EmbeddingBag) and scheme == "zeros":
+            # an EmbeddingBag, or an embedding a model marks (older models' position tables
+            # keep their own init, so their runs stay what they were)
+            embedding = isinstance(m, nn.EmbeddingBag) or getattr(m, "zoo_init", False)
+            if embedding and scheme == "zeros":
                 nn.init.zeros_(m.weight)
-            elif isinstance(m, nn.EmbeddingBag) and scheme.startswith("constant:"):
+            elif embedding and scheme.startswith("constant:"):
                 nn.init.constant_(m.weight, float(scheme.split(":")[1]))
-            elif isinstance(m, nn.EmbeddingBag) and scheme.startswith("normal:"):
+            elif embedding and scheme.startswith("normal:"):
                 nn.init.normal_(m.weight, std=float(scheme.split(":")[1]))
             if isinstance(m, nn.RNN):
                 for name, p in m.named_parameters():

@@ -367,6 +367,29 @@ FAMILIES: dict[str, Family] = {
                 "batch_size": 32, "epochs": 30, "log_every": 5,
                 "schedule": {"kind": "step", "milestones": (0.6, 0.85), "gamma": 0.1},
                 "log_names": "study"}),
+        # ---- study families, fifth group (round thirteen): a language model and a fine-tune.
+        # nanoGPT's shakespeare_char, small: a two-block pre-norm causal transformer on
+        # character ids (GELU, dropout 0.1) predicting the next of 29 characters; AdamW with
+        # weight decay 0.1, warm-up + cosine to a tenth, the gradient clipped at 1.0.
+        F("chars_gpt", "study", task="classification", n_classes=29, relu=False,
+          deep_ok=False, small_n_train=200, healthy_per_seed=7,
+          base={"dataset": "chars29", "model": "gpt",
+                "arch": {"d_model": 32, "nhead": 4, "num_layers": 2, "dropout": 0.1},
+                "optimizer": "adamw", "lr": 2e-3, "weight_decay": 0.1, "grad_clip": 1.0,
+                "batch_size": 64, "epochs": 12, "log_every": 10,
+                "schedule": {"kind": "warmup_cosine", "warmup": 0.05, "floor": 0.1},
+                "log_names": "study"}),
+        # A fine-tune: a GELU MLP pretrained on twenty classes, a new head for five of them,
+        # AdamW 5e-4 with a linear warm-up and decay over five epochs (the Trainer's shape).
+        # The checkpoint's weights replace any init, so init faults do not apply.
+        F("scenes_finetune", "study", task="classification", n_classes=5, relu=False,
+          deep_ok=False, small_n_train=60, healthy_per_seed=7,
+          skip=B({"bad_init", "exploding_gradients"}),
+          base={"dataset": "scenes5_ft", "arch": {"hidden": [128, 128], "act": "gelu",
+                "dropout": 0.1}, "pretrain": {"dataset": "scenes20_src", "epochs": 8},
+                "optimizer": "adamw", "lr": 5e-4, "weight_decay": 0.01, "batch_size": 32,
+                "epochs": 5, "log_every": 5, "schedule": {"kind": "linear", "warmup": 0.1},
+                "log_names": "study"}),
     ]
 }  # fmt: skip
 
@@ -505,6 +528,19 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
             {"arch": {"num_layers": 2, "norm_first": True, "init": "normal:2.0"}},
             accepts=("bad_init",),
         )
+    if model == "gpt":  # a large init, the base's clipping off (pre-norm keeps the residuals)
+        add(
+            "exploding_gradients",
+            "init-std2-no-clip",
+            {"arch": {"init": "normal:2.0"}, "grad_clip": None},
+            accepts=("bad_init",),
+        )
+        add(
+            "exploding_gradients",
+            "no-final-norm-init-std1-no-clip",
+            {"arch": {"init": "normal:1.0", "norm": False}, "grad_clip": None},
+            accepts=("bad_init",),
+        )
     if model == "lstm":  # a large init and the base's clipping switched off
         add(
             "exploding_gradients",
@@ -638,6 +674,7 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
         "cnn2d_bn": ({"channels": [2, 2], "fc": 2}, {"channels": [1], "fc": 1}),
         "embbag": ({"embed_dim": 2}, {"embed_dim": 1}),
         "resnet": ({"channels": [2, 2]}, {"channels": [1, 1]}),
+        "gpt": ({"d_model": 2, "nhead": 1, "ff": 2}, {"d_model": 1, "nhead": 1, "ff": 1}),
     }
     if model in narrow:
         add("too_few_hidden_units", "width-2", {"arch": narrow[model][0]})
@@ -652,6 +689,7 @@ def injections(fam: Family) -> dict[str, list[Injection]]:
             "cnn2d_bn": {"channels": [64, 64], "fc": 256},
             "embbag": {"embed_dim": 256},
             "resnet": {"channels": [64, 128]},
+            "gpt": {"d_model": 64, "ff": 256},
         }.get(model, {"hidden": [256, 256]})
         for variant, n in (("small-set-big-model", fam.small_n_train), ("tiny-set-big-model", 40)):
             add(

@@ -52,6 +52,9 @@ DEFAULTS: dict[str, Any] = {
     "seed": 0,
     "init_name": None,  # what the config says about init, when the scenario knows it
     "log_names": None,  # "fresh" / "study": the writers' naming habits of those families
+    # {"dataset": …, "epochs": …}: pretrain the model on that dataset first (Adam 1e-3, not
+    # logged) and fine-tune it with a new head, as a fine-tuning script loads a checkpoint
+    "pretrain": None,
 }
 
 # After the loss first goes non-finite the run is kept going to the end of the next epoch (the
@@ -278,6 +281,8 @@ def train(spec_in: dict[str, Any]) -> dict[str, Any]:
     loss_name, loss_fn = _loss_fn(spec, data.task)
     n_out = 1 if loss_name in _BINARY_LOSSES else data.n_outputs  # one logit for a binary loss
     model = build(spec["model"], int(data.x_train.shape[-1]), n_out, arch)
+    if spec["pretrain"]:
+        _load_pretrained(model, spec, arch, seed)
     opt = make_optimizer(spec, model.parameters())
     every = int(spec["log_every"])
     rec = TorchRecorder(model, every=every, optimizer=opt, grad_clip=spec["grad_clip"])
@@ -441,6 +446,27 @@ def train(spec_in: dict[str, Any]) -> dict[str, Any]:
         "t0": t0,
         "seconds": time.time() - t0,
     }
+
+
+def _load_pretrained(
+    model: nn.Module, spec: dict[str, Any], arch: dict[str, Any], seed: int
+) -> None:
+    """Pretrain a copy of the model on ``spec["pretrain"]``'s dataset and load every weight but
+    the head's (its shape is the source task's) into ``model``: a checkpoint and a new head."""
+    pre = spec["pretrain"]
+    src = zdata.load(pre["dataset"], seed)
+    x, y = torch.from_numpy(src.x_train), torch.from_numpy(src.y_train)
+    source = build(spec["model"], int(x.shape[-1]), src.n_outputs, {**arch, "out_act": None})
+    opt = torch.optim.Adam(source.parameters(), lr=float(pre.get("lr", 1e-3)))
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(int(pre["epochs"])):
+        for b in torch.randperm(len(y), generator=gen).split(64):
+            opt.zero_grad()
+            F.cross_entropy(source(x[b]), y[b]).backward()
+            opt.step()
+    own = model.state_dict()
+    own.update({k: v for k, v in source.state_dict().items() if own[k].shape == v.shape})
+    model.load_state_dict(own)
 
 
 def _init_name(arch: dict[str, Any]) -> str | None:

@@ -1,4 +1,4 @@
-"""The "study" split of the fault zoo: seventeen more families, open for reading run by run.
+"""The "study" split of the fault zoo: nineteen more families, open for reading run by run.
 
 Checks the catalogue only (no training beyond one tiny forward/backward per new architecture):
 the study families exist, are new architectures/data/optimizers against every other split, have
@@ -40,12 +40,14 @@ STUDY_C = ["digits16_mnistnet", "topics_embbag", "letters7_sigmoid_mlp", "signal
 # the fourth group (round twelve): what today's papers and tutorials train (a ResNet on colour
 # images, forty classes, an imbalanced binary target, a Huber regression)
 STUDY_D = ["textures_resnet", "glyphs40_mlp", "churn_elu_mlp", "meters_huber_tanh"]
+# the fifth group (round thirteen): a character-level language model and a fine-tune
+STUDY_E = ["chars_gpt", "scenes_finetune"]
 NAMED_WRITERS = (csv_plain, jsonl, keras_csv, lightning, tensorboard)
 
 
 def test_study_families_exist_with_split_study() -> None:
     study = [name for name, fam in FAMILIES.items() if fam.split == "study"]
-    assert study == STUDY + STUDY_B + STUDY_C + STUDY_D == list(STUDY_FAMILIES)
+    assert study == STUDY + STUDY_B + STUDY_C + STUDY_D + STUDY_E == list(STUDY_FAMILIES)
     others = [fam for fam in FAMILIES.values() if fam.split != "study"]  # calib, holdout, fresh
     old_data = {fam.base["dataset"] for fam in others}
     old_models = {fam.base.get("model", "mlp") for fam in others}
@@ -113,6 +115,45 @@ def test_fourth_study_group_brings_residual_convs_many_classes_imbalance_and_hub
     assert dead == ["adam-lr0.1"]
 
 
+def test_fifth_study_group_brings_a_language_model_and_a_fine_tune() -> None:
+    earlier = [fam for name, fam in FAMILIES.items() if name not in STUDY_E]
+    for name in STUDY_E:
+        base = FAMILIES[name].base
+        assert base["dataset"] not in {f.base["dataset"] for f in earlier}
+        assert base["log_names"] == "study"
+    assert "gpt" not in {f.base.get("model", "mlp") for f in earlier}
+    assert not any(f.base.get("pretrain") for f in earlier)
+    scs = scenarios((0, 1), STUDY_E)
+    assert_split_scenarios(scs, "study", STUDY_E)
+    # a checkpoint's weights replace any init: no init fault is injected into the fine-tune
+    tried = set(injections(FAMILIES["scenes_finetune"]))
+    assert not tried & {"bad_init", "exploding_gradients", "dead_relu"}
+
+
+def test_the_language_model_predicts_the_next_character_of_its_window() -> None:
+    from benchmarks.zoo import data as zdata
+
+    d = zdata.load("chars29", 0)
+    assert d.normalized_inputs is None and d.n_classes == len(zdata.CHARS) == 29
+    x, y = d.x_train.astype(int), d.y_train
+    # windows overlap in the text: a window's last 15 characters and its next one are another
+    # window's first 16 somewhere in the set, as a strided LM dataset's are
+    starts = {tuple(row) for row in x}
+    shifted = sum((*row[1:], nxt) in starts for row, nxt in zip(x, y, strict=True))
+    assert shifted > len(x) // 10
+
+
+def test_fine_tuning_starts_from_the_pretrained_backbone() -> None:
+    """The fine-tune's new head sits on features that already separate the classes: after its
+    first epoch the validation loss is far below the same recipe's from scratch."""
+    from benchmarks.zoo.train import train
+
+    base = {**FAMILIES["scenes_finetune"].base, "seed": 0}
+    tuned = train(base)["epochs"][0]["val_loss"]
+    scratch = train({**base, "pretrain": None})["epochs"][0]["val_loss"]
+    assert tuned < 0.75 * scratch
+
+
 def test_churn_is_imbalanced_and_colour_textures_are_images() -> None:
     from benchmarks.zoo import data as zdata
 
@@ -171,7 +212,7 @@ def test_study_families_try_every_cause_that_applies() -> None:
         assert every - tried[name] == missing, name
 
 
-@pytest.mark.parametrize("name", STUDY + STUDY_B + STUDY_C + STUDY_D)
+@pytest.mark.parametrize("name", STUDY + STUDY_B + STUDY_C + STUDY_D + STUDY_E)
 def test_study_models_give_per_layer_statistics(name: str) -> None:
     import torch
     from benchmarks.zoo import data as zdata
