@@ -84,6 +84,17 @@ def test_tail_trend(run_check):
     assert run_check("tail_trend", {"train_loss": [2.0, 1.0, math.nan, 1.0, 1.0, 1.0]}) is None
 
 
+def test_levelled_off(run_check):
+    """Fell and then flattened: converged. Still falling, never fell, or too few points: not."""
+    fine_tune = [1.6 * math.exp(-i / 6) + 0.3 for i in range(40)]  # a fine-tune's quick drop
+    out = run_check("levelled_off", {"train_loss": _noisy(fine_tune, 0.02)})
+    assert out.matched and out.measures["share"] < 0.03 and out.measures["drop"] > 0.5
+    straight = [2.3 - 0.015 * i for i in range(100)]
+    assert not run_check("levelled_off", {"train_loss": _noisy(straight, 0.1)}).matched
+    assert not run_check("levelled_off", {"train_loss": _noisy([1.0] * 100, 0.05)}).matched
+    assert run_check("levelled_off", {"train_loss": fine_tune[::5]}) is None  # 8 points: tail 2
+
+
 def test_steady_decline(run_check):
     slow = _noisy([2.3 - 0.001 * i for i in range(200)], 0.03)
     out = run_check("steady_decline", {"train_loss": slow})

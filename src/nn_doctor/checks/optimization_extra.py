@@ -123,6 +123,20 @@ def tail_trend(
     that window, as a share of the curve's total drop (start level to its smoothed best); ``tau``
     (Kendall, on the tail) says how steady it is; ``drop`` is the total drop relative to the start.
     """
+    measured = _tail_share(x, tail)
+    if measured is None:
+        return None
+    share, tau, drop, onset = measured
+    return Outcome(
+        share >= min_share and tau <= max_tau and drop >= min_total_drop,
+        step=onset,
+        value=share,
+        measures={"share": share, "tau": tau, "drop": drop},
+    )
+
+
+def _tail_share(x: Inputs, tail: float) -> tuple[float, float, float, int] | None:
+    """(share, tau, drop, first step of the tail) of :func:`tail_trend`; None if unreadable."""
     assert x.series is not None
     steps, v = finite_prefix(x.series)
     if len(v) < 6 or len(v) < len(x.series):
@@ -133,17 +147,50 @@ def tail_trend(
     start = float(np.median(v[: max(1, min(3, len(v) // 10 or 1))]))
     total = start - float(np.min(sm))
     if total <= EPS * scale(start):
-        return Outcome(False, measures={"share": 0.0, "tau": 0.0, "drop": 0.0})
+        return 0.0, 0.0, 0.0, int(steps[-w])
     xs = np.arange(w, dtype=float)  # positions: cadence-free within a uniformly logged tail
     slope = theil_sen(xs, v[-w:])
     share = float(-slope * (w - 1) / total)
-    tau = kendall_tau(v[-w:])
-    drop = float(total / scale(start, float(np.min(sm))))
+    return (
+        share,
+        kendall_tau(v[-w:]),
+        float(total / scale(start, float(np.min(sm)))),
+        int(steps[-w]),
+    )
+
+
+@check(
+    "levelled_off",
+    kind="series",
+    measures=("share", "drop"),
+    defaults={"tail": 0.3, "max_share": 0.03, "min_total_drop": 0.3, "min_tail_points": 8},
+    tail=_NUM,
+    max_share=_NUM,
+    min_total_drop=_NUM,
+    min_tail_points=int,
+)
+def levelled_off(
+    x: Inputs, *, tail: float, max_share: float, min_total_drop: float, min_tail_points: int
+) -> Outcome | None:
+    """The curve fell a good part of its start and then levelled: converged, by its own reading.
+
+    The reverse of :func:`tail_trend`: the Theil–Sen line over the last ``tail`` of the points
+    implies at most ``max_share`` of the curve's total drop (flat or rising), after a fall of
+    ``min_total_drop`` of the start level, read on ``min_tail_points`` or more points (a
+    handful of noisy points says nothing either way).
+    """
+    assert x.series is not None
+    if round(len(x.series) * tail) < min_tail_points:
+        return None
+    measured = _tail_share(x, tail)
+    if measured is None:
+        return None
+    share, _, drop, onset = measured
     return Outcome(
-        share >= min_share and tau <= max_tau and drop >= min_total_drop,
-        step=int(steps[-w]),
+        share <= max_share and drop >= min_total_drop,
+        step=onset,
         value=share,
-        measures={"share": share, "tau": tau, "drop": drop},
+        measures={"share": share, "drop": drop},
     )
 
 
