@@ -26,6 +26,23 @@ def test_config_is(run_check):
     assert run_check("config_is", LOSS, key="hidden_activation", values=["relu"]) is None
 
 
+@pytest.mark.parametrize(
+    ("config", "matched"),
+    [
+        ({"weight_decay": 0.1, "optimizer": "sgd"}, True),  # 200x SGD's usual L2 penalty
+        ({"weight_decay": 0.1, "optimizer": "adamw_torch"}, False),  # GPT-2's, nanoGPT's
+        ({"weight_decay": 0.5, "optimizer": "paged_adamw_8bit"}, True),
+        ({"weight_decay": 0.1}, None),  # SGD's 200x or AdamW's usual: unknown
+        ({"weight_decay": 0.5}, True),  # strong for every optimizer
+        ({"weight_decay": 0.01}, False),
+        ({"optimizer": "adamw"}, None),
+    ],
+)
+def test_weight_decay_strong_reads_decoupled_decay_on_its_own_bar(run_check, config, matched):
+    out = run_check("weight_decay_strong", LOSS, config=config, min=0.1, decoupled_min=0.3)
+    assert (None if out is None else out.matched) is matched
+
+
 def test_config_range(run_check):
     out = run_check("config_range", LOSS, config={"dropout": 0.8}, key="dropout", min=0.5)
     assert out.matched and out.value == pytest.approx(0.8)

@@ -67,6 +67,43 @@ def config_range(x: Inputs, *, key: str, min: float, max: float) -> Outcome | No
     return Outcome(min <= float(v) <= max, value=float(v), measures={"value": v, "key": key})
 
 
+#: Optimizers whose weight decay is decoupled from the gradient (Loshchilov & Hutter 2019):
+#: the weights shrink by lr x decay per step, so the usual values are far larger than an L2
+#: penalty's (GPT-2/3, LLaMA and nanoGPT train AdamW at 0.1; SGD's L2 is 5e-4). Matched as a
+#: substring of the optimizer's name (adamw_torch, paged_adamw_8bit, FusedLAMB).
+DECOUPLED_DECAY = ("adamw", "lion", "lamb", "adafactor", "sgdw")
+
+
+@check(
+    "weight_decay_strong",
+    kind="config",
+    measures=("value", "bar", "optimizer", "key"),
+    defaults={"min": 0.1, "decoupled_min": 0.3},
+    min=_NUM,
+    decoupled_min=_NUM,
+)
+def weight_decay_strong(x: Inputs, *, min: float, decoupled_min: float) -> Outcome | None:
+    """Weight decay at or above the bar for its kind: ``min`` for an L2 penalty (SGD, Adam),
+    ``decoupled_min`` for decoupled decay (AdamW and kin, :data:`DECOUPLED_DECAY`).
+
+    With no optimizer named, a value between the two bars is unknown (AdamW's 0.1 for a
+    transformer is the usual setting, SGD's 0.1 is 200x its usual one), as lr_vs_typical
+    answers only where every optimizer agrees.
+    """
+    v = x.config.get("weight_decay")
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return None
+    opt = str(x.config.get("optimizer", "")).lower()
+    if not opt and min <= float(v) < decoupled_min:
+        return None
+    bar = decoupled_min if any(k in opt for k in DECOUPLED_DECAY) else min
+    return Outcome(
+        float(v) >= bar,
+        value=float(v),
+        measures={"value": v, "bar": bar, "optimizer": opt or "unknown", "key": "weight_decay"},
+    )
+
+
 _PICKS = ("min", "last", "first")
 
 
