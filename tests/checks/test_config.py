@@ -113,6 +113,17 @@ def test_clipped_at_high_lr_needs_both_the_clip_and_the_rate(run_check):
     assert clipped(grad_clip=1.0) is None  # no rate to read
 
 
+def test_clipped_at_high_lr_reads_the_logged_norm_where_there_is_one(run_check):
+    config = {"grad_clip": 0.1, "lr": 5.0, "optimizer": "sgd"}  # torchtext's tutorial
+    under = {**LOSS, "grad_norm": [0.03, 0.05, 0.2, 0.04, 0.06, 0.02, 0.05, 0.03]}
+    over = {**LOSS, "grad_norm": [0.3, 0.5, 0.2, 0.04, 0.6, 0.2, 0.5, 0.3]}
+    args = {"config": config, "min_factor": 10.0, "min_acting": 0.3}
+    out = run_check("clipped_at_high_lr", under, **args)
+    assert not out.matched and out.measures["acting"] == pytest.approx(1 / 8)
+    assert run_check("clipped_at_high_lr", over, **args).matched
+    assert run_check("clipped_at_high_lr", LOSS, **args).matched  # no norm: the config says it
+
+
 def test_lr_vs_typical_without_optimizer_only_claims_what_holds_for_all(run_check):
     typical = {"adam": 0.001, "sgd": 0.05, "default": 0.01}
 
@@ -175,6 +186,10 @@ def test_clip_pinned(run_check):
     rare = {"grad_norm": [0.5, 0.6, 0.4, 7.0, 0.5]}
     assert not run_check("clip_pinned", rare, config={"grad_clip": 1.0}).matched
     assert run_check("clip_pinned", pinned) is None
+    # max_frac alone reads the reverse: a clip that seldom acts
+    seldom = {"min_frac": 0.0, "max_frac": 0.3}
+    assert run_check("clip_pinned", rare, config={"grad_clip": 1.0}, **seldom).matched
+    assert not run_check("clip_pinned", pinned, config={"grad_clip": 1.0}, **seldom).matched
 
 
 def test_config_match_is_an_and_of_facts(run_check):

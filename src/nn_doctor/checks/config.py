@@ -223,13 +223,14 @@ def lr_vs_typical(
 @check(
     "clipped_at_high_lr",
     kind="config",
-    measures=("clip", "factor", "lr", "typical", "optimizer"),
-    defaults={"typical": USUAL_LR, "min_factor": 10.0},
+    measures=("clip", "factor", "lr", "typical", "optimizer", "acting"),
+    defaults={"typical": USUAL_LR, "min_factor": 10.0, "min_acting": 0.0},
     typical=dict,
     min_factor=_NUM,
+    min_acting=_NUM,
 )
 def clipped_at_high_lr(
-    x: Inputs, *, typical: dict[str, float], min_factor: float
+    x: Inputs, *, typical: dict[str, float], min_factor: float, min_acting: float
 ) -> Outcome | None:
     """Gradient clipping configured with a rate ``min_factor`` x the usual one or more.
 
@@ -237,6 +238,10 @@ def clipped_at_high_lr(
     guard every RNN practitioner sets, and a large rate alone is lr_too_high's question. Not
     matched when the config turns clipping off; unknown when it gives no clip or no readable
     rate (the rate is read as in :func:`lr_vs_typical`).
+
+    Where the pre-clip gradient norm is logged, the clip must also reach it on ``min_acting``
+    of the steps: the run's own numbers answer what the config only suggests (a clip the norm
+    seldom reaches masks nothing, whatever the rate).
     """
     clip = x.config.get("grad_clip")
     if not isinstance(clip, (int, float)) or isinstance(clip, bool):
@@ -246,7 +251,17 @@ def clipped_at_high_lr(
     rate = lr_vs_typical(x, typical=typical, min_factor=min_factor, max_factor=math.inf)
     if rate is None:
         return None
-    return Outcome(rate.matched, value=rate.value, measures={"clip": float(clip), **rate.measures})
+    measures = {"clip": float(clip), **rate.measures}
+    if min_acting > 0 and x.frame.has("grad_norm"):
+        import numpy as np
+
+        norms = x.frame.series("grad_norm").to_numpy(dtype=float)
+        norms = norms[np.isfinite(norms)]
+        if len(norms) >= 3:
+            measures["acting"] = float(np.mean(norms >= clip))
+            if measures["acting"] < min_acting:
+                return Outcome(False, value=rate.value, measures=measures)
+    return Outcome(rate.matched, value=rate.value, measures=measures)
 
 
 @check(
@@ -424,12 +439,17 @@ def steps_per_epoch(x: Inputs, *, min: float, max: float) -> Outcome | None:
     "clip_pinned",
     kind="series",
     measures=("frac", "clip", "median_ratio"),
-    defaults={"min_frac": 0.5, "tolerance": 0.0},
+    defaults={"min_frac": 0.5, "max_frac": 1.0, "tolerance": 0.0},
     min_frac=_NUM,
+    max_frac=_NUM,
     tolerance=_NUM,
 )
-def clip_pinned(x: Inputs, *, min_frac: float, tolerance: float) -> Outcome | None:
-    """Fraction of steps whose pre-clip gradient norm is at or above the configured clip value."""
+def clip_pinned(x: Inputs, *, min_frac: float, max_frac: float, tolerance: float) -> Outcome | None:
+    """Fraction of steps whose pre-clip gradient norm is at or above the configured clip value.
+
+    Matched when it lies in [``min_frac``, ``max_frac``]: the default reads "clipping acts on
+    most steps"; ``max_frac`` alone reads the reverse, a clip that seldom acts (an outlier guard).
+    """
     import numpy as np
 
     clip = x.config.get("grad_clip")
@@ -441,7 +461,7 @@ def clip_pinned(x: Inputs, *, min_frac: float, tolerance: float) -> Outcome | No
     frac = float(np.mean(v >= clip * (1 - tolerance)))
     ratio = float(np.median(v) / clip)
     return Outcome(
-        frac >= min_frac,
+        min_frac <= frac <= max_frac,
         step=int(x.series.index[0]),
         value=frac,
         measures={"frac": frac, "clip": clip, "median_ratio": ratio},
