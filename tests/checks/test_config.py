@@ -339,3 +339,11 @@ def test_few_usual_steps(run_check):
     assert not run_check(
         "few_usual_steps", {"train_loss": (steps, noisy)}, config=tiny, typical=TYPICAL
     ).matched
+
+
+def test_optimizer_kind_matches_a_family_by_name(run_check):
+    kinds = {"kinds": ["adam", "rmsprop"]}
+    assert run_check("optimizer_kind", LOSS, config={"optimizer": "adamw_torch"}, **kinds).matched
+    assert run_check("optimizer_kind", LOSS, config={"optimizer": "NAdam"}, **kinds).matched
+    assert not run_check("optimizer_kind", LOSS, config={"optimizer": "sgd"}, **kinds).matched
+    assert run_check("optimizer_kind", LOSS, **kinds) is None

@@ -104,6 +104,22 @@ def weight_decay_strong(x: Inputs, *, min: float, decoupled_min: float) -> Outco
     )
 
 
+@check(
+    "optimizer_kind",
+    kind="config",
+    measures=("optimizer",),
+    defaults={},
+    kinds=list,
+)
+def optimizer_kind(x: Inputs, *, kinds: list[str]) -> Outcome | None:
+    """Whether the config's optimizer is of one of ``kinds``, matched as a substring of its
+    name (``adam`` covers AdamW, NAdam, ``adamw_torch``); unknown when no optimizer is named."""
+    opt = str(x.config.get("optimizer", "")).lower()
+    if not opt:
+        return None
+    return Outcome(any(str(k).lower() in opt for k in kinds), measures={"optimizer": opt})
+
+
 _PICKS = ("min", "last", "first")
 
 
