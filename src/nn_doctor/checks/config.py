@@ -269,15 +269,19 @@ def clipped_at_high_lr(
         return None
     measures = {"clip": float(clip), **rate.measures}
     if min_acting > 0 and x.frame.has("grad_norm"):
-        import numpy as np
-
-        norms = x.frame.series("grad_norm").to_numpy(dtype=float)
-        norms = norms[np.isfinite(norms)]
-        if len(norms) >= 3:
-            measures["acting"] = float(np.mean(norms >= clip))
-            if measures["acting"] < min_acting:
+        acting = _share_at_clip(x.frame.series("grad_norm"), clip)
+        if acting is not None:
+            measures["acting"] = acting
+            if acting < min_acting:
                 return Outcome(False, value=rate.value, measures=measures)
     return Outcome(rate.matched, value=rate.value, measures=measures)
+
+
+def _share_at_clip(norms: Any, clip: float, tolerance: float = 0.0) -> float | None:
+    """Share of the logged (finite) pre-clip norms at or above the clip; None under 3 of them."""
+    v = np.asarray(norms, dtype=float)
+    v = v[np.isfinite(v)]
+    return float(np.mean(v >= clip * (1 - tolerance))) if len(v) >= 3 else None
 
 
 @check(
@@ -466,16 +470,15 @@ def clip_pinned(x: Inputs, *, min_frac: float, max_frac: float, tolerance: float
     Matched when it lies in [``min_frac``, ``max_frac``]: the default reads "clipping acts on
     most steps"; ``max_frac`` alone reads the reverse, a clip that seldom acts (an outlier guard).
     """
-    import numpy as np
-
     clip = x.config.get("grad_clip")
     assert x.series is not None
-    v = x.series.to_numpy(dtype=float)
-    v = v[np.isfinite(v)]
-    if not isinstance(clip, (int, float)) or clip <= 0 or len(v) < 3:
+    if not isinstance(clip, (int, float)) or clip <= 0:
         return None
-    frac = float(np.mean(v >= clip * (1 - tolerance)))
-    ratio = float(np.median(v) / clip)
+    frac = _share_at_clip(x.series, clip, tolerance)
+    if frac is None:
+        return None
+    v = x.series.to_numpy(dtype=float)
+    ratio = float(np.median(v[np.isfinite(v)]) / clip)
     return Outcome(
         min_frac <= frac <= max_frac,
         step=int(x.series.index[0]),
