@@ -207,6 +207,26 @@ class GatedRNN(nn.Module):
         return self.out_act(y) if self.out_act is not None else y
 
 
+def encoder_stack(
+    d: int, arch: dict[str, Any], *, ff: int, act: str, norm_first: bool, layers: int
+) -> nn.TransformerEncoder:
+    """``nn.TransformerEncoder`` layers of width ``d`` from ``arch`` (``nhead``, ``ff``,
+    ``dropout``, ``act``, ``norm_first``, ``num_layers``); the keyword arguments are a model's
+    defaults (``ff`` as a multiple of ``d``)."""
+    layer = nn.TransformerEncoderLayer(
+        d,
+        int(arch.get("nhead", 4)),
+        dim_feedforward=int(arch.get("ff", ff * d)),
+        dropout=float(arch.get("dropout", 0.0)),
+        activation=activation(arch.get("act", act)),
+        batch_first=True,
+        norm_first=bool(arch.get("norm_first", norm_first)),
+    )
+    return nn.TransformerEncoder(
+        layer, int(arch.get("num_layers", layers)), enable_nested_tensor=False
+    )
+
+
 class TinyTransformer(nn.Module):
     """Token projection + learned positions, a 1–2 layer ``nn.TransformerEncoder``, mean pooling
     and a linear head. Inputs are (N, T, V) one-hot tokens (a linear projection of a one-hot is
@@ -218,18 +238,7 @@ class TinyTransformer(nn.Module):
         self.embed = nn.Linear(n_in, d)
         self.pos = nn.Embedding(int(arch.get("max_len", 64)), d)
         nn.init.normal_(self.pos.weight, std=0.02)
-        layer = nn.TransformerEncoderLayer(
-            d,
-            int(arch.get("nhead", 4)),
-            dim_feedforward=int(arch.get("ff", 2 * d)),
-            dropout=float(arch.get("dropout", 0.0)),
-            activation=activation(arch.get("act", "relu")),
-            batch_first=True,
-            norm_first=bool(arch.get("norm_first", False)),
-        )
-        self.encoder = nn.TransformerEncoder(
-            layer, int(arch.get("num_layers", 1)), enable_nested_tensor=False
-        )
+        self.encoder = encoder_stack(d, arch, ff=2, act="relu", norm_first=False, layers=1)
         self.out = nn.Linear(d, n_out)
         self.out_act = activation(arch["out_act"]) if arch.get("out_act") else None
 
@@ -365,18 +374,7 @@ class CharGPT(nn.Module):
         d = int(arch.get("d_model", 48))
         self.wte = nn.Embedding(n_out, d)
         self.wpe = nn.Embedding(n_in, d)
-        layer = nn.TransformerEncoderLayer(
-            d,
-            int(arch.get("nhead", 4)),
-            dim_feedforward=int(arch.get("ff", 4 * d)),
-            dropout=float(arch.get("dropout", 0.0)),
-            activation=activation(arch.get("act", "gelu")),
-            batch_first=True,
-            norm_first=bool(arch.get("norm_first", True)),
-        )
-        self.blocks = nn.TransformerEncoder(
-            layer, int(arch.get("num_layers", 2)), enable_nested_tensor=False
-        )
+        self.blocks = encoder_stack(d, arch, ff=4, act="gelu", norm_first=True, layers=2)
         self.ln_f = nn.LayerNorm(d) if arch.get("norm", True) else nn.Identity()
         self.head = nn.Linear(d, n_out)
         self.out_act = activation(arch["out_act"]) if arch.get("out_act") else None
