@@ -13,6 +13,7 @@ from nn_doctor.checks._util import (
     finite_prefix,
     finite_values,
     head_level,
+    improvement,
     memoized,
     scale,
     smooth,
@@ -187,19 +188,33 @@ def gap(
 @check(
     "train_flat_val_falls",
     kind="pair",
-    measures=("train_improvement", "val_improvement"),
-    defaults={"max_train_improvement": 0.05, "min_val_improvement": 0.1},
+    measures=("train_improvement", "val_improvement", "total_improvement"),
+    defaults={
+        "max_train_improvement": 0.05,
+        "min_val_improvement": 0.1,
+        "max_total_improvement": math.inf,
+    },
     max_train_improvement=_NUM,
     min_val_improvement=_NUM,
+    max_total_improvement=_NUM,
 )
 def train_flat_val_falls(
-    x: Inputs, *, max_train_improvement: float, min_val_improvement: float
+    x: Inputs,
+    *,
+    max_train_improvement: float,
+    min_val_improvement: float,
+    max_total_improvement: float,
 ) -> Outcome | None:
     """Train loss flat while validation loss falls: the CATALOG's 'data set problem' reading.
 
     Validation's fall is counted from no higher than training's level at the first evaluation:
     a validation loss that starts above it (a model knocked off by its first updates) and comes
     back down has recovered, not learned what the training labels hide.
+
+    ``max_total_improvement`` bounds the training loss's drop over its whole log (its own first
+    tenth to its last), not only from the first evaluation on: a loss that fell most of the way
+    before the first evaluation (a fine-tune converges within its first epoch) and then only
+    wanders by mini-batch noise has not "stayed high".
     """
     al = _aligned(x)
     if al is None or len(al[0]) < 3:
@@ -208,11 +223,15 @@ def train_flat_val_falls(
     ti = (head_level(train) - tail_level(train)) / scale(head_level(train), tail_level(train))
     v0 = min(head_level(val), head_level(train))
     vi = (v0 - tail_level(val)) / scale(v0, tail_level(val))
+    assert x.series is not None
+    total = improvement(finite_prefix(x.series)[1])
     return Outcome(
-        ti <= max_train_improvement and vi >= min_val_improvement,
+        ti <= max_train_improvement
+        and vi >= min_val_improvement
+        and total <= max_total_improvement,
         step=int(steps[0]),
         value=ti,
-        measures={"train_improvement": ti, "val_improvement": vi},
+        measures={"train_improvement": ti, "val_improvement": vi, "total_improvement": total},
     )
 
 
