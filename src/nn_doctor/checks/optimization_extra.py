@@ -195,6 +195,45 @@ def levelled_off(
 
 
 @check(
+    "last_step_share",
+    kind="series",
+    measures=("share", "drop", "points"),
+    defaults={"max_share": 0.02, "min_total_drop": 0.1, "min_points": 4, "max_points": 12},
+    max_share=_NUM,
+    min_total_drop=_NUM,
+    min_points=int,
+    max_points=int,
+)
+def last_step_share(
+    x: Inputs, *, max_share: float, min_total_drop: float, min_points: int, max_points: int
+) -> Outcome | None:
+    """The last point-to-point step of a short log bought at most ``max_share`` of its drop.
+
+    For a log of ``min_points``-``max_points`` points, each one an evaluation on a fixed
+    held-out set or an epoch's mean (no mini-batch noise to smooth away, and too few points
+    for a trend over a tail): the step from the second-to-last point to the last, as a share of
+    the fall from the first point to the lowest. A rise at the end reads as a negative share.
+    The curve must have fallen ``min_total_drop`` of its first level at all. Longer logs are
+    for the trend checks (:func:`levelled_off`, ``plateau``): there the last step is noise.
+    """
+    assert x.series is not None
+    steps, v = finite_prefix(x.series)
+    if not min_points <= len(v) <= max_points or len(v) < len(x.series):
+        return None
+    total = float(v[0] - np.min(v))
+    drop = total / scale(float(v[0]))
+    if drop < min_total_drop:
+        return Outcome(False, step=int(steps[-1]), value=None, measures={"drop": drop})
+    share = float(v[-2] - v[-1]) / total
+    return Outcome(
+        share <= max_share,
+        step=int(steps[-2]),
+        value=share,
+        measures={"share": share, "drop": drop, "points": len(v)},
+    )
+
+
+@check(
     "steady_decline",
     kind="series",
     measures=("linearity", "tau", "improvement"),
