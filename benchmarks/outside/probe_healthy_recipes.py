@@ -8,7 +8,10 @@ rate); each family's base run
 is retrained with it, written as a plain CSV with the full
 config at the ``loss`` and ``full`` levels, and diagnosed, if the zoo's own healthy criterion
 (``verify.healthy`` against the base run) accepts it. A healthy run should get no finding. Round eleven found dropout 0.5 read as over-regularized on
-11 of 12 families (fixed: 0.5 is the textbook setting); SGDR read clean. Trains with torch on
+11 of 12 families (fixed: 0.5 is the textbook setting); SGDR read clean. Round fourteen
+added the habitual fast rates (Adam at 1e-2, SGD 0.1 with momentum): a digits CNN that
+learned read as dead ReLUs (fixed), a memorized set's Adam spikes read as exploding
+gradients (left: see the README), and mild late overfitting (left). Trains with torch on
 CPU: about 2 minutes for the default families on two workers.
 """
 
@@ -36,6 +39,10 @@ RECIPES: dict[str, tuple[dict[str, Any], int]] = {
     "mixup-0.2": ({"mixup": 0.2}, 2),
     # torch's CyclicLR, triangular between a tenth of the rate and the rate, 2 epochs up
     "cyclic-lr": ({"schedule": {"kind": "cyclic", "half_epochs": 2}}, 2),
+    # the "fast" rates people set by habit: Adam at 1e-2 on a small net (10x its default) and
+    # CIFAR's SGD 0.1 with momentum 0.9 (twice the table's usual SGD rate)
+    "adam-1e-2": ({"optimizer": "adam", "lr": 1e-2}, 1),
+    "sgd-momentum-0.1": ({"optimizer": "momentum", "lr": 0.1, "momentum": 0.9}, 1),
 }
 FAMILIES = (
     "iris_mlp", "digits_mlp", "wine_mlp", "friedman_mlp", "diabetes_mlp", "synthcls_mlp",
