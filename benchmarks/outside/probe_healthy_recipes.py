@@ -12,7 +12,7 @@ config at the ``loss`` and ``full`` levels, and diagnosed, if the zoo's own heal
 added the habitual fast rates (Adam at 1e-2, SGD 0.1 with momentum): a digits CNN that
 learned read as dead ReLUs (fixed), a memorized set's Adam spikes read as exploding
 gradients (left: see the README), and mild late overfitting (left). Trains with torch on
-CPU: about 2 minutes for the default families on two workers.
+CPU: about 20 minutes for the default families and recipes on two workers.
 """
 
 from __future__ import annotations

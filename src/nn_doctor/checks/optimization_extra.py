@@ -222,12 +222,12 @@ def last_step_share(
         return None
     total = float(v[0] - np.min(v))
     drop = total / scale(float(v[0]))
-    if drop < min_total_drop:
+    if total <= 0 or drop < min_total_drop:
         return Outcome(False, step=int(steps[-1]), value=None, measures={"drop": drop})
     share = float(v[-2] - v[-1]) / total
     return Outcome(
         share <= max_share,
-        step=int(steps[-2]),
+        step=int(steps[-1]),  # the last point: the step that bought (or lost) the share
         value=share,
         measures={"share": share, "drop": drop, "points": len(v)},
     )
