@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nn_doctor.layer_order import model_order, output_side
+from nn_doctor.layer_order import embedding_table, model_order, output_side
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,22 @@ def test_an_order_that_is_not_alphabetical_is_the_logs_and_is_kept() -> None:
 )
 def test_output_side_names_the_networks_output_end(layer, expected) -> None:
     assert output_side(layer) is expected
+
+
+@pytest.mark.parametrize(
+    ("layer", "expected"),
+    [
+        ("wte", True),
+        ("transformer.wpe", True),
+        ("pos", True),
+        ("position_embeddings", True),
+        ("tok_emb", True),
+        ("model.embed_tokens", True),
+        ("bert.embeddings.word_embeddings", True),
+        ("encoder.layer.0", False),
+        ("member_fc", False),
+        ("dense_1", False),
+    ],
+)
+def test_embedding_table_names_lookup_tables(layer, expected) -> None:
+    assert embedding_table(layer) is expected

@@ -26,6 +26,7 @@ _OUTPUT_SIDE = frozenset({
     "out", "output", "outputs", "head", "heads", "classifier", "cls", "logits", "logit", "final",
     "last", "pred", "preds", "predictor", "readout", "score", "lm_head", "fc_out",
 })  # fmt: skip
+_TABLES = frozenset({"wte", "wpe", "pos", "position", "positions", "positional"})
 _TOKEN = re.compile(r"\d+|[^\W\d_]+")
 
 
@@ -65,6 +66,14 @@ def output_side(layer: str) -> bool:
     while len(parts) > 1 and parts[0] in _CONTAINERS:
         parts = parts[1:]
     return bool(parts) and _rank(parts[0]) == 2
+
+
+def embedding_table(layer: str) -> bool:
+    """Whether ``layer``'s name marks a lookup table (``wte``, ``tok_emb``, ``embed_tokens``,
+    ``word_embeddings``, a learned position table ``pos``): its rows are looked up, not
+    multiplied, so its size and init scale say nothing of a layer's width."""
+    parts = [p for p in re.split(r"[^a-z0-9]+", layer.lower()) if p]
+    return any(p.startswith("emb") or p in _TABLES for p in parts)
 
 
 def model_order(names: list[str], prefix: str = "") -> list[str]:

@@ -42,3 +42,40 @@ def test_layer_count(run_check):
     assert out.matched and out.measures["count"] == 12
     shallow = {f"grad_norm/fc{i}": [0.1] * 5 for i in range(3)}
     assert not run_check("layer_count", shallow, signals=["grad_norm/*"], min=10).matched
+
+
+def test_narrow_at_start_reads_the_first_norm_of_hidden_layers(run_check):
+    # fc1 starts at 0.55 (one unit under PyTorch's default init) and grows as it trains: the
+    # first value counts, not a later one
+    data = {
+        "weight_norm/fc1": [0.55, 0.9, 1.6, 2.0],
+        "weight_norm/fc2": [4.6] * 4,
+        "weight_norm/out": [0.5] * 4,
+    }
+    out = run_check("narrow_at_start", data, signals=["weight_norm/*"])
+    assert out.matched and out.measures["layer"] == "fc1"
+    assert out.measures["units"] == pytest.approx(3 * 0.55**2)
+    wide = {**data, "weight_norm/fc1": [4.6] * 4}
+    assert not run_check("narrow_at_start", wide, signals=["weight_norm/*"]).matched
+
+
+def test_narrow_at_start_leaves_out_output_embeddings_and_zero_inits(run_check):
+    # the last layer is the output even unnamed (Keras' dense_2); wte is a lookup table; a
+    # zero init is no width
+    keras = {"weight_norm/dense": [6.5] * 3, "weight_norm/dense_1": [0.58] * 3}
+    out = run_check("narrow_at_start", keras, signals=["weight_norm/*"])
+    assert not out.matched and out.measures["layer"] == "dense"
+    gpt = {
+        "weight_norm/wte": [0.6] * 3,
+        "weight_norm/block": [6.9] * 3,
+        "weight_norm/head": [3.0] * 3,
+    }
+    out = run_check("narrow_at_start", gpt, signals=["weight_norm/*"])
+    assert not out.matched and out.measures["layer"] == "block"
+    zeros = {
+        "weight_norm/fc1": [0.0] * 3,
+        "weight_norm/fc2": [4.0] * 3,
+        "weight_norm/out": [1.0] * 3,
+    }
+    out = run_check("narrow_at_start", zeros, signals=["weight_norm/*"])
+    assert not out.matched and out.measures["layer"] == "fc2"

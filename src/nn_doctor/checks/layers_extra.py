@@ -8,6 +8,7 @@ import numpy as np
 
 from nn_doctor.checks import Inputs, Outcome, check
 from nn_doctor.checks._util import EPS, finite_values, window_len
+from nn_doctor.layer_order import embedding_table, output_side
 
 _NUM = (int, float)
 
@@ -61,3 +62,45 @@ def layer_count(x: Inputs, *, min: float, max: float) -> Outcome | None:
     if n == 0:
         return None
     return Outcome(min <= n <= max, value=float(n), measures={"count": n})
+
+
+@check(
+    "narrow_at_start",
+    kind="layers",
+    measures=("norm", "layer", "units", "layers"),
+    defaults={"min_norm": 0.05, "max_norm": 1.2},
+    min_norm=_NUM,
+    max_norm=_NUM,
+)
+def narrow_at_start(x: Inputs, *, min_norm: float, max_norm: float) -> Outcome | None:
+    """The narrowest hidden layer, read from its weight norm at the first logged point.
+
+    A freshly initialised layer with ``k`` output units has a weight norm of about
+    ``sqrt(k / 3)`` under PyTorch's default init and ``sqrt(2k)`` under He or Glorot, whatever
+    its fan-in (the fan-in scaling cancels the number of inputs); a norm layer's scale starts at
+    ones, ``sqrt(k)`` exactly. So the first weight norm counts a layer's units when no config
+    states its width. Matched when the smallest lies within [``min_norm``, ``max_norm``]:
+    below ``min_norm`` is an all-zero init (bad_init's reading, not a width).
+
+    Left out: the output layer, by name or as the last in model order (its width is the task's:
+    one unit for a regression), and embedding tables (looked up, with a fixed init scale such
+    as GPT's 0.02). ``units`` is the width the norm implies under PyTorch's default init.
+    """
+    firsts = []
+    for s in x.layers[:-1]:
+        name = str(s.name).split("/", 1)[-1]
+        if output_side(name) or embedding_table(name):
+            continue
+        steps, v = finite_values(s)
+        if len(v):
+            firsts.append((float(v[0]), name, int(steps[0])))
+    firsts = [f for f in firsts if f[0] >= min_norm]
+    if not firsts:
+        return None
+    norm, layer, step = min(firsts)
+    return Outcome(
+        norm <= max_norm,
+        step=step,
+        value=norm,
+        measures={"norm": norm, "layer": layer, "units": 3 * norm**2, "layers": len(firsts)},
+    )
