@@ -79,3 +79,16 @@ def test_narrow_at_start_leaves_out_output_embeddings_and_zero_inits(run_check):
     }
     out = run_check("narrow_at_start", zeros, signals=["weight_norm/*"])
     assert not out.matched and out.measures["layer"] == "fc2"
+
+
+def test_narrow_at_start_ignores_recurrent_and_bias_parameters(run_check):
+    # a univariate LSTM logged per parameter: torch starts weight_ih at U(+-1/sqrt(hidden)), so
+    # its norm is 1.15 at any width, and its biases are no layer; the 64-unit weight_hh counts
+    lstm = {
+        "weight_norm/rnn.weight_ih_l0": [1.15] * 3,
+        "weight_norm/rnn.bias_ih_l0": [1.15] * 3,
+        "weight_norm/proj": [4.6] * 3,
+        "weight_norm/out": [0.58] * 3,
+    }
+    out = run_check("narrow_at_start", lstm, signals=["weight_norm/*"])
+    assert not out.matched and out.measures["layer"] == "proj"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -64,6 +65,13 @@ def layer_count(x: Inputs, *, min: float, max: float) -> Outcome | None:
     return Outcome(min <= n <= max, value=float(n), measures={"count": n})
 
 
+#: parameters whose starting norm does not count a layer's units: biases (``rnn.bias_ih_l0``;
+#: a plain ``.bias`` never reaches a check) and recurrent weights (``weight_ih_l0``,
+#: ``weight_hh_l0``), which torch starts at U(±1/sqrt(hidden)) whatever the fan-in, so a
+#: univariate LSTM's input weights have a norm of 1.15 at any width.
+_NOT_A_WIDTH = re.compile(r"(^|[./])(bias\w*|weight_[ih]h\w*)$")
+
+
 @check(
     "narrow_at_start",
     kind="layers",
@@ -83,13 +91,13 @@ def narrow_at_start(x: Inputs, *, min_norm: float, max_norm: float) -> Outcome |
     below ``min_norm`` is an all-zero init (bad_init's reading, not a width).
 
     Left out: the output layer, by name or as the last in model order (its width is the task's:
-    one unit for a regression), and embedding tables (looked up, with a fixed init scale such
-    as GPT's 0.02). ``units`` is the width the norm implies under PyTorch's default init.
+    one unit for a regression), embedding tables (looked up, with a fixed init scale such as
+    GPT's 0.02), and biases and recurrent weights logged as parameters of their own. ``units`` is the width the norm implies under PyTorch's default init.
     """
     firsts = []
     for s in x.layers[:-1]:
         name = str(s.name).split("/", 1)[-1]
-        if output_side(name) or embedding_table(name):
+        if output_side(name) or embedding_table(name) or _NOT_A_WIDTH.search(name.lower()):
             continue
         steps, v = finite_values(s)
         if len(v):
