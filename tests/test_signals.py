@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nn_doctor.signals import canonical_name, higher_is_better
+from nn_doctor.signals import canonical_name, higher_is_better, is_layer_signal
 
 
 @pytest.mark.parametrize(
@@ -254,3 +254,19 @@ def test_a_qualified_loss_ranks_after_the_plain_one() -> None:
 )
 def test_per_parameter_statistics_name_the_right_family(raw: str, canonical: str) -> None:
     assert canonical_name(raw).canonical == canonical
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("grad_norm/fc1", True),
+        ("grad_norm/rnn.weight_ih_l0", True),
+        # biases are no layers: a linear layer's and a recurrent layer's (torch's bias_ih_l0)
+        ("grad_norm/fc1.bias", False),
+        ("weight_norm/rnn.bias_ih_l0", False),
+        ("weight_norm/lstm.bias_hh_l1_reverse", False),
+        ("grad_norm/biasnet", True),
+    ],
+)
+def test_is_layer_signal_leaves_biases_out(name: str, expected: bool) -> None:
+    assert is_layer_signal(name) is expected

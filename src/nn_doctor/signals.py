@@ -297,13 +297,19 @@ _QUALIFIERS = {
 _JOINED_FAMILY_WORDS = sorted((w for w in _FAMILY_WORDS if "_" in w), key=len, reverse=True)
 
 
+_BIAS = re.compile(
+    r"bias(_[a-z]{2}_l\d+(_reverse)?)?"
+)  # torch's RNN biases: bias_ih_l0, bias_hh_l1_reverse
+
+
 def _layer_path(path: str) -> str | None:
-    """The layer a parameter path names: ``fc1.weight`` → ``fc1``; None for a bias."""
+    """The layer a parameter path names: ``fc1.weight`` → ``fc1``; None for a bias
+    (``fc1.bias``, and a recurrent layer's ``rnn.bias_ih_l0``)."""
     for sep in (".", "/"):
         head, _, last = path.rpartition(sep)
         if head and last in ("weight", "kernel"):
             return head
-        if head and last == "bias":
+        if head and _BIAS.fullmatch(last):
             return None  # a bias's statistics would pose as a layer of their own
     return path
 
