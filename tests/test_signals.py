@@ -103,6 +103,10 @@ def test_names_real_tools_write(raw: str, canonical: str) -> None:
         ("activations/fc1/zero_frac", "act_zero_frac/fc1"),
         ("activations/fc1/mean", "act_mean/fc1"),
         ("gradients/fc1.weight/norm", "grad_norm/fc1"),
+        # a statistic the group's family is not: the weights' spread, the gradients' mean
+        ("weights/fc1/std", "weights/fc1/std"),
+        ("gradients/fc1/mean", "gradients/fc1/mean"),
+        ("weights/fc1/max", "weights/fc1/max"),
         # a parameter path with the statistic last
         ("fc1.weight.grad_norm", "grad_norm/fc1"),
         # the canonical spelling with a parameter suffix, and Lightning's per-parameter norms

@@ -292,6 +292,10 @@ _QUALIFIERS = {
     *_LOSS_QUALIFIERS, "clip", "clipped", "unclipped", "pre_clip", "post_clip", "before_clip",
     "after_clip", "max", "min", "std", "median", "sum", "raw", "l2", "l1", "inf",
 }  # fmt: skip
+# A statistic a group's family is not (``weights/fc1/std``, ``gradients/fc1/mean``): the
+# weights' spread or the gradients' mean is no norm, so such a name is no layer of the family.
+_OTHER_STATS = {*_QUALIFIERS, "var", "variance", "stddev", "hist", "histogram", "abs_mean",
+                "mean_abs", "rms", "mean_norm", "sparsity"}  # fmt: skip
 # The family words that are unambiguous joined to a layer name by "_" (``grad_norm_fc1``,
 # ``fc1_zero_frac``); one-word ones (``grad``, ``weights``) would claim too much. Longest first.
 _JOINED_FAMILY_WORDS = sorted((w for w in _FAMILY_WORDS if "_" in w), key=len, reverse=True)
@@ -329,7 +333,7 @@ def _per_layer(name: str) -> Resolved | None:
         and _FAMILY_WORDS.get(parts[-1]) in _GROUP_STATS[parts[0]].values()
     ):  # a group, the layer, then a word of the group's family: activations/fc1/frac_dead
         family, layer = _FAMILY_WORDS[parts[-1]], tag.split("/", 1)[1]
-    elif len(parts) >= 2 and parts[0] in _FAMILY_WORDS:
+    elif len(parts) >= 2 and parts[0] in _FAMILY_WORDS and parts[-1] not in _OTHER_STATS:
         family, layer = _FAMILY_WORDS[parts[0]], name.strip().split("/", 1)[1]
     elif len(parts) >= 2 and parts[-1] in _FAMILY_WORDS:
         family, layer = _FAMILY_WORDS[parts[-1]], name.strip().rsplit("/", 1)[0]
