@@ -44,30 +44,45 @@ def test_layer_count(run_check):
     assert not run_check("layer_count", shallow, signals=["grad_norm/*"], min=10).matched
 
 
-def test_narrow_at_start_reads_the_first_norm_of_hidden_layers(run_check):
-    # fc1 starts at 0.55 (one unit under PyTorch's default init) and grows as it trains: the
-    # first value counts, not a later one
+def test_narrow_at_start_reads_the_first_norms_of_hidden_layers(run_check):
+    # fc1 and fc2 start at one unit under PyTorch's default init and grow as they train: the
+    # first values count, not later ones
     data = {
         "weight_norm/fc1": [0.55, 0.9, 1.6, 2.0],
-        "weight_norm/fc2": [4.6] * 4,
+        "weight_norm/fc2": [0.45, 0.9, 1.6, 2.0],
         "weight_norm/out": [0.5] * 4,
     }
     out = run_check("narrow_at_start", data, signals=["weight_norm/*"])
-    assert out.matched and out.measures["layer"] == "fc1"
-    assert out.measures["units"] == pytest.approx(3 * 0.55**2)
-    wide = {**data, "weight_norm/fc1": [4.6] * 4}
+    assert out.matched and out.measures["layer"] == "fc2"
+    assert out.measures["norm"] == pytest.approx(0.5)
+    assert out.measures["units"] == pytest.approx(3 * 0.5**2)
+    wide = {**data, "weight_norm/fc1": [4.6] * 4, "weight_norm/fc2": [4.6] * 4}
     assert not run_check("narrow_at_start", wide, signals=["weight_norm/*"]).matched
+
+
+def test_narrow_at_start_one_narrow_layer_in_a_wide_net_is_a_design(run_check):
+    # a squeeze-excitation block's 2-unit squeeze between 64-channel convs: the median is wide
+    data = {
+        "weight_norm/conv1": [4.6] * 3,
+        "weight_norm/se.squeeze": [0.8] * 3,
+        "weight_norm/conv2": [4.6] * 3,
+        "weight_norm/fc": [1.8] * 3,
+    }
+    out = run_check("narrow_at_start", data, signals=["weight_norm/*"])
+    assert not out.matched and out.measures["layer"] == "se.squeeze"
+    assert out.measures["narrowest"] == pytest.approx(0.8)
 
 
 def test_narrow_at_start_leaves_out_output_embeddings_and_zero_inits(run_check):
     # the last layer is the output even unnamed (Keras' dense_2); wte is a lookup table; a
-    # zero init is no width
+    # zero init is no width; a LoRA adapter is narrow by design
     keras = {"weight_norm/dense": [6.5] * 3, "weight_norm/dense_1": [0.58] * 3}
     out = run_check("narrow_at_start", keras, signals=["weight_norm/*"])
     assert not out.matched and out.measures["layer"] == "dense"
     gpt = {
         "weight_norm/wte": [0.6] * 3,
         "weight_norm/block": [6.9] * 3,
+        "weight_norm/block.lora_A": [0.9] * 3,
         "weight_norm/head": [3.0] * 3,
     }
     out = run_check("narrow_at_start", gpt, signals=["weight_norm/*"])
@@ -83,7 +98,7 @@ def test_narrow_at_start_leaves_out_output_embeddings_and_zero_inits(run_check):
 
 def test_narrow_at_start_ignores_recurrent_and_bias_parameters(run_check):
     # a univariate LSTM logged per parameter: torch starts weight_ih at U(+-1/sqrt(hidden)), so
-    # its norm is 1.15 at any width, and its biases are no layer; the 64-unit weight_hh counts
+    # its norm is 1.15 at any width, and its biases are no layer; the 64-unit projection counts
     lstm = {
         "weight_norm/rnn.weight_ih_l0": [1.15] * 3,
         "weight_norm/rnn.bias_ih_l0": [1.15] * 3,

@@ -66,33 +66,37 @@ def layer_count(x: Inputs, *, min: float, max: float) -> Outcome | None:
 
 
 #: parameters whose starting norm does not count a layer's units: biases (``rnn.bias_ih_l0``;
-#: a plain ``.bias`` never reaches a check) and recurrent weights (``weight_ih_l0``,
-#: ``weight_hh_l0``), which torch starts at U(±1/sqrt(hidden)) whatever the fan-in, so a
-#: univariate LSTM's input weights have a norm of 1.15 at any width.
-_NOT_A_WIDTH = re.compile(r"(^|[./])(bias\w*|weight_[ih]h\w*)$")
+#: a plain ``.bias`` never reaches a check), recurrent weights (``weight_ih_l0``,
+#: ``weight_hh_l0``), which torch starts at U(±1/sqrt(hidden)) whatever the fan-in (a
+#: univariate LSTM's input weights have a norm of 1.15 at any width), and low-rank adapters
+#: (``lora_A``), narrow by design.
+_NOT_A_WIDTH = re.compile(r"(^|[./])(bias\w*|weight_[ih]h\w*)$|lora")
 
 
 @check(
     "narrow_at_start",
     kind="layers",
-    measures=("norm", "layer", "units", "layers"),
+    measures=("norm", "units", "layer", "narrowest", "layers"),
     defaults={"min_norm": 0.05, "max_norm": 1.2},
     min_norm=_NUM,
     max_norm=_NUM,
 )
 def narrow_at_start(x: Inputs, *, min_norm: float, max_norm: float) -> Outcome | None:
-    """The narrowest hidden layer, read from its weight norm at the first logged point.
+    """How wide the hidden layers are, read from their weight norms at the first logged point.
 
     A freshly initialised layer with ``k`` output units has a weight norm of about
     ``sqrt(k / 3)`` under PyTorch's default init and ``sqrt(2k)`` under He or Glorot, whatever
     its fan-in (the fan-in scaling cancels the number of inputs); a norm layer's scale starts at
-    ones, ``sqrt(k)`` exactly. So the first weight norm counts a layer's units when no config
-    states its width. Matched when the smallest lies within [``min_norm``, ``max_norm``]:
-    below ``min_norm`` is an all-zero init (bad_init's reading, not a width).
+    ones, ``sqrt(k)`` exactly. So the first weight norms count the units when no config states
+    the widths. Matched when the median hidden layer's lies within [``min_norm``,
+    ``max_norm``]. The median, not the narrowest: a squeeze-excitation block or an attention
+    gate is one narrow layer inside a wide net by design. Norms under ``min_norm`` are all-zero
+    inits (bad_init's reading, not a width).
 
     Left out: the output layer, by name or as the last in model order (its width is the task's:
     one unit for a regression), embedding tables (looked up, with a fixed init scale such as
-    GPT's 0.02), and biases and recurrent weights logged as parameters of their own. ``units`` is the width the norm implies under PyTorch's default init.
+    GPT's 0.02), and biases, recurrent weights and adapters logged as parameters of their own.
+    ``units`` is the width the median norm implies under PyTorch's default init.
     """
     firsts = []
     for s in x.layers[:-1]:
@@ -100,15 +104,21 @@ def narrow_at_start(x: Inputs, *, min_norm: float, max_norm: float) -> Outcome |
         if output_side(name) or embedding_table(name) or _NOT_A_WIDTH.search(name.lower()):
             continue
         steps, v = finite_values(s)
-        if len(v):
+        if len(v) and v[0] >= min_norm:
             firsts.append((float(v[0]), name, int(steps[0])))
-    firsts = [f for f in firsts if f[0] >= min_norm]
     if not firsts:
         return None
-    norm, layer, step = min(firsts)
+    norm = float(np.median([f[0] for f in firsts]))
+    narrowest, layer, step = min(firsts)
     return Outcome(
         norm <= max_norm,
         step=step,
         value=norm,
-        measures={"norm": norm, "layer": layer, "units": 3 * norm**2, "layers": len(firsts)},
+        measures={
+            "norm": norm,
+            "units": 3 * norm**2,
+            "layer": layer,
+            "narrowest": narrowest,
+            "layers": len(firsts),
+        },
     )
