@@ -73,6 +73,8 @@ def test_output_side_names_the_networks_output_end(layer, expected) -> None:
         ("encoder.layer.0", False),
         ("member_fc", False),
         ("dense_1", False),
+        # a transformer's position-wise feed-forward layer is a layer
+        ("position_wise_ff", False),
     ],
 )
 def test_embedding_table_names_lookup_tables(layer, expected) -> None:

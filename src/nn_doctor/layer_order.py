@@ -26,7 +26,7 @@ _OUTPUT_SIDE = frozenset({
     "out", "output", "outputs", "head", "heads", "classifier", "cls", "logits", "logit", "final",
     "last", "pred", "preds", "predictor", "readout", "score", "lm_head", "fc_out",
 })  # fmt: skip
-_TABLES = frozenset({"wte", "wpe", "pos", "position", "positions", "positional"})
+_TABLES = frozenset({"wte", "wpe", "pos", "positional"})  # position_embeddings: by "emb"
 _TOKEN = re.compile(r"\d+|[^\W\d_]+")
 
 

@@ -292,8 +292,9 @@ _QUALIFIERS = {
     *_LOSS_QUALIFIERS, "clip", "clipped", "unclipped", "pre_clip", "post_clip", "before_clip",
     "after_clip", "max", "min", "std", "median", "sum", "raw", "l2", "l1", "inf",
 }  # fmt: skip
-# A statistic a group's family is not (``weights/fc1/std``, ``gradients/fc1/mean``): the
-# weights' spread or the gradients' mean is no norm, so such a name is no layer of the family.
+# A statistic a group's family is not, after the layer (``weights/fc1/std``,
+# ``gradients/fc1/mean``): the weights' spread or the gradients' mean is no norm, so such a
+# name is no layer of the family (``weights/mean`` alone may still be a layer called "mean").
 _OTHER_STATS = {*_QUALIFIERS, "var", "variance", "stddev", "hist", "histogram", "abs_mean",
                 "mean_abs", "rms", "mean_norm", "sparsity"}  # fmt: skip
 # The family words that are unambiguous joined to a layer name by "_" (``grad_norm_fc1``,
@@ -301,9 +302,8 @@ _OTHER_STATS = {*_QUALIFIERS, "var", "variance", "stddev", "hist", "histogram", 
 _JOINED_FAMILY_WORDS = sorted((w for w in _FAMILY_WORDS if "_" in w), key=len, reverse=True)
 
 
-_BIAS = re.compile(
-    r"bias(_[a-z]{2}_l\d+(_reverse)?)?"
-)  # torch's RNN biases: bias_ih_l0, bias_hh_l1_reverse
+# A bias parameter: a layer's ``bias``, and torch's recurrent ``bias_ih_l0``, ``bias_hh_l1_reverse``
+_BIAS = re.compile(r"bias(_[a-z]{2}_l\d+(_reverse)?)?")
 
 
 def _layer_path(path: str) -> str | None:
@@ -333,7 +333,11 @@ def _per_layer(name: str) -> Resolved | None:
         and _FAMILY_WORDS.get(parts[-1]) in _GROUP_STATS[parts[0]].values()
     ):  # a group, the layer, then a word of the group's family: activations/fc1/frac_dead
         family, layer = _FAMILY_WORDS[parts[-1]], tag.split("/", 1)[1]
-    elif len(parts) >= 2 and parts[0] in _FAMILY_WORDS and parts[-1] not in _OTHER_STATS:
+    elif (
+        len(parts) >= 2
+        and parts[0] in _FAMILY_WORDS
+        and not (len(parts) >= 3 and parts[-1] in _OTHER_STATS)
+    ):
         family, layer = _FAMILY_WORDS[parts[0]], name.strip().split("/", 1)[1]
     elif len(parts) >= 2 and parts[-1] in _FAMILY_WORDS:
         family, layer = _FAMILY_WORDS[parts[-1]], name.strip().rsplit("/", 1)[0]
