@@ -65,12 +65,12 @@ def layer_count(x: Inputs, *, min: float, max: float) -> Outcome | None:
     return Outcome(min <= n <= max, value=float(n), measures={"count": n})
 
 
-#: parameters whose starting norm does not count a layer's units: biases (``rnn.bias_ih_l0``;
-#: a plain ``.bias`` never reaches a check), recurrent weights (``weight_ih_l0``,
-#: ``weight_hh_l0``), which torch starts at U(±1/sqrt(hidden)) whatever the fan-in (a
-#: univariate LSTM's input weights have a norm of 1.15 at any width), and low-rank adapters
-#: (``lora_A``), narrow by design.
-_NOT_A_WIDTH = re.compile(r"(^|[./])(bias\w*|weight_[ih]h\w*)$|lora")
+#: parameters whose starting norm does not count a layer's units: recurrent weights
+#: (``weight_ih_l0``, ``weight_hh_l0``), which torch starts at U(±1/sqrt(hidden)) whatever the
+#: fan-in (a univariate LSTM's input weights have a norm of 1.15 at any width), and low-rank
+#: adapters (``lora_A``), narrow by design. Biases never reach a check: the name resolver
+#: (``signals._layer_path``) takes no bias for a layer.
+_NOT_A_WIDTH = re.compile(r"(^|[./])weight_[ih]h\w*$|lora")
 
 
 @check(
@@ -95,7 +95,7 @@ def narrow_at_start(x: Inputs, *, min_norm: float, max_norm: float) -> Outcome |
 
     Left out: the output layer, by name or as the last in model order (its width is the task's:
     one unit for a regression), embedding tables (looked up, with a fixed init scale such as
-    GPT's 0.02), and biases, recurrent weights and adapters logged as parameters of their own.
+    GPT's 0.02), and recurrent weights and adapters logged as parameters of their own.
     ``units`` is the width the median norm implies under PyTorch's default init.
     """
     firsts = []
