@@ -37,6 +37,21 @@ def test_aliases_and_types() -> None:
     assert notes == []
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("output_act", "sigmoid", {"output_activation": "sigmoid"}),
+        ("head_activation", "tanh", {"output_activation": "tanh"}),
+        ("final_act", "softmax", {"output_activation": "softmax"}),
+        ("weight_decay_rate", 0.1, {"weight_decay": 0.1}),
+        ("data_shuffle", False, {"shuffle": False}),
+    ],
+)
+def test_more_spellings_people_use(key: str, value: object, expected: dict) -> None:
+    """Keys seen in scripts and in Hugging Face's TF optimizer (weight_decay_rate)."""
+    assert normalize_config({key: value})[0] == expected
+
+
 def test_canonical_key_beats_alias() -> None:
     cfg, _ = normalize_config({"learning_rate": 0.1, "lr": 0.001})
     assert cfg["lr"] == 0.001

@@ -104,6 +104,7 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "l2_penalty",
             "lambda_l2",
             "l2_weight",
+            "weight_decay_rate",  # Hugging Face's TF AdamWeightDecay
         ),
     ),
     "dropout": (
@@ -158,7 +159,14 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "shuffle": (
         "bool",
-        ("shuffle", "shuffle_data", "shuffle_train", "shuffle_dataset", "shuffle_train_data"),
+        (
+            "shuffle",
+            "shuffle_data",
+            "shuffle_train",
+            "shuffle_dataset",
+            "shuffle_train_data",
+            "data_shuffle",
+        ),
     ),
     "normalize_inputs": (
         "bool",
@@ -238,7 +246,18 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "output_activation": (
         "str",
-        ("output_activation", "final_activation", "out_activation", "out_act", "last_activation"),
+        (
+            "output_activation",
+            "final_activation",
+            "out_activation",
+            "out_act",
+            "last_activation",
+            "output_act",
+            "final_act",
+            "head_activation",
+            "output_nonlinearity",
+            "last_layer_activation",
+        ),
     ),
     "loss": ("str", ("loss", "loss_fn", "criterion", "loss_function")),
     "init": (
