@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nn_doctor.errors import ConfigError
-from nn_doctor.runconfig import normalize_config, parse_set
+from nn_doctor.runconfig import init_spread, normalize_config, parse_set
 
 
 def test_aliases_and_types() -> None:
@@ -298,3 +298,35 @@ def test_a_negated_flag_is_read_inverted(raw: dict, expected: dict) -> None:
 def test_a_non_positive_count_is_a_sentinel() -> None:
     """Lightning's ``max_epochs: -1`` trains until stopped; it is not an epoch count."""
     assert normalize_config({"max_epochs": -1, "batch_size": 0, "depth": 0})[0] == {"depth": 0}
+
+
+@pytest.mark.parametrize(
+    ("value", "std"),
+    [
+        ("normal_0.5", 0.5),  # the zoo's and many scripts' scheme_arg
+        ("normal:0.3", 0.3),
+        ("nn.init.normal_(mean=0.0, std=1e-4)", 1e-4),
+        ("normal(0, 0.5)", 0.5),  # mean, std
+        ("RandomNormal(stddev=0.05)", 0.05),  # Keras
+        ("trunc_normal_(std=0.02)", 0.02),  # timm
+        ("uniform(-0.1, 0.1)", 0.2 / 12**0.5),
+        ("uniform(a=-0.1, b=0.1)", 0.2 / 12**0.5),
+        ("uniform:0.1", 0.2 / 12**0.5),  # a bound
+        ("RandomUniform(minval=-0.05, maxval=0.05)", 0.1 / 12**0.5),
+        ("normal", None),  # a scheme alone states no spread
+        ("kaiming_normal", None),
+        ("constant_0.1", None),  # a constant has no spread: bad_init's symmetric_init
+        ("normal(mean=0)", None),
+        (0.5, None),
+    ],
+)
+def test_init_spread(value: object, std: float | None) -> None:
+    assert init_spread(value) == (pytest.approx(std) if std is not None else None)
+
+
+def test_init_std_from_the_init_or_its_own_key() -> None:
+    """The init's argument becomes init_std; a key of its own (initializer_range) wins."""
+    assert normalize_config({"init": "normal_0.5"})[0] == {"init": "normal", "init_std": 0.5}
+    cfg = normalize_config({"init": "normal_0.5", "initializer_range": 0.02})[0]
+    assert cfg["init_std"] == 0.02
+    assert normalize_config({}, {"init": "normal:1.0"})[0]["init_std"] == 1.0

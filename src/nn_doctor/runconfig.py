@@ -277,6 +277,21 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "w_init",
         ),
     ),
+    # the spread of a random init (a normal's std), stated on its own (HF's initializer_range)
+    # or read from the init's argument (normal_0.5, normal(std=0.5), uniform(-a, a)): see
+    # init_spread
+    "init_std": (
+        "float",
+        (
+            "init_std",
+            "weight_init_std",
+            "initializer_range",
+            "init_stddev",
+            "std_init",
+            "initializer_std",
+            "init_sigma",
+        ),
+    ),
     "residual": (
         "bool",
         (
@@ -470,6 +485,50 @@ def canonical_value(key: str, value: Any) -> Any:
     return table.get(re.sub(r"[-_\s.]", "", value.lower()), value)
 
 
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?"
+_NORMAL_SCHEMES = ("normal", "gaussian", "truncnormal", "truncatednormal", "randomnormal")
+_UNIFORM_SCHEMES = ("uniform", "randomuniform")
+
+
+def init_spread(value: Any) -> float | None:
+    """The standard deviation an init's argument states, or None when it states none.
+
+    ``normal_0.5``, ``normal:0.5``, ``normal(std=0.5)``, ``normal(0, 0.5)`` (mean, std),
+    ``RandomNormal(stddev=0.05)``, ``trunc_normal_(std=0.02)`` give their std;
+    ``uniform:0.1`` (a bound), ``uniform(-0.1, 0.1)`` and ``uniform(a=-0.1, b=0.1)`` the std of
+    that interval, (b - a) / sqrt(12). Rules read the init's *scale* from it: a scheme name
+    alone ("normal") says nothing about whether std 1e-4 or 1.0 was drawn.
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lower()
+    if "(" in text:
+        name, args = text.split("(", 1)
+        args = args.rsplit(")", 1)[0]
+    elif m := re.match(rf"^(.*?)[\s:_=]+({_NUMBER})$", text):
+        name, args = m.group(1), m.group(2)
+    else:
+        return None
+    scheme = re.sub(r"[-_\s]", "", name.rsplit(".", 1)[-1])
+    named = {k: float(v) for k, v in re.findall(rf"(\w+)\s*=\s*({_NUMBER})", args)}
+    positional = [float(n) for n in re.findall(_NUMBER, re.sub(r"\w+\s*=\s*\S+", "", args))]
+    if scheme in _NORMAL_SCHEMES:
+        for key in ("std", "stddev", "sigma"):
+            if key in named:
+                return abs(named[key])
+        return abs(positional[-1]) if positional and len(positional) <= 2 else None
+    if scheme in _UNIFORM_SCHEMES:
+        low = named.get("a", named.get("minval"))
+        high = named.get("b", named.get("maxval", named.get("limit")))
+        if high is not None:
+            return abs(high - (low if low is not None else -high)) / math.sqrt(12)
+        if len(positional) == 2:
+            return abs(positional[1] - positional[0]) / math.sqrt(12)
+        if len(positional) == 1:
+            return 2 * abs(positional[0]) / math.sqrt(12)
+    return None
+
+
 def normalize_config(
     raw: Mapping[str, Any], overrides: Mapping[str, Any] | None = None
 ) -> tuple[dict[str, Any], list[str]]:
@@ -479,6 +538,7 @@ def normalize_config(
     ``--hparams``) win over everything.
     """
     flat = flatten(raw)
+    stated_init: Any = None  # the init as written, with its argument (normal_0.5)
     config: dict[str, Any] = {}
     rank: dict[str, int] = {}
     notes: list[str] = []
@@ -523,6 +583,8 @@ def normalize_config(
                 continue  # max_epochs: -1 is "until stopped", not a count
             config[canonical] = canonical_value(canonical, not coerced if negated else coerced)
             rank[canonical] = r
+            if canonical == "init":
+                stated_init = coerced
         except (TypeError, ValueError):
             notes.append(f"config '{key}' = {value!r} is not a usable {canonical}; ignored")
     for key, value in (overrides or {}).items():
@@ -537,7 +599,11 @@ def normalize_config(
             from nn_doctor.errors import ConfigError
 
             raise ConfigError(f"config '{key}' = {value!r}: {exc}") from exc
+        if key == "init":
+            stated_init = value
     _derive(config, raw)
+    if "init_std" not in config and (std := init_spread(stated_init)) is not None:
+        config["init_std"] = std
     return config, notes
 
 

@@ -347,3 +347,38 @@ def test_optimizer_kind_matches_a_family_by_name(run_check):
     assert run_check("optimizer_kind", LOSS, config={"optimizer": "NAdam"}, **kinds).matched
     assert not run_check("optimizer_kind", LOSS, config={"optimizer": "sgd"}, **kinds).matched
     assert run_check("optimizer_kind", LOSS, **kinds) is None
+
+
+@pytest.mark.parametrize(
+    ("config", "side", "matched"),
+    [
+        # std 1e-4 on 64-unit layers: 0.0008x LeCun's 1/sqrt(64)
+        ({"init": "normal_0.0001", "hidden_units": [64, 64]}, "tiny", True),
+        ({"init": "normal_0.0001", "hidden_units": [64, 64]}, "large", False),
+        # HF's initializer_range 0.02 at width 768 (0.55x LeCun's): neither
+        ({"initializer_range": 0.02, "hidden_size": 768}, "tiny", False),
+        ({"initializer_range": 0.02, "hidden_size": 768}, "large", False),
+        # std 0.5 on 48-unit layers: 3.5x LeCun's
+        ({"init": "normal(std=0.5)", "hidden_units": [48] * 4}, "large", True),
+        # no width stated: the absolute bars (1e-3 tiny, 0.3 large)
+        ({"init": "normal:1.0"}, "large", True),
+        ({"init": "normal:0.1"}, "large", False),
+        ({"init": "normal:0.0005"}, "tiny", True),
+        # no std stated: large falls back to the scheme's name, tiny is unknown
+        ({"init": "normal"}, "large", True),
+        ({"init": "kaiming_normal"}, "large", False),
+        ({"init": "normal"}, "tiny", None),
+        ({}, "large", None),
+    ],
+)
+def test_init_scale(run_check, config, side, matched):
+    out = run_check(
+        "init_scale",
+        LOSS,
+        config=config,
+        side=side,
+        factor=2.0 if side == "large" else 0.1,
+        absolute=0.3 if side == "large" else 0.001,
+        schemes=["normal", "ones", "constant", "uniform"],
+    )
+    assert (out.matched if out is not None else None) is matched

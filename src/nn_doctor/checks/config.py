@@ -67,6 +67,51 @@ def config_range(x: Inputs, *, key: str, min: float, max: float) -> Outcome | No
     return Outcome(min <= float(v) <= max, value=float(v), measures={"value": v, "key": key})
 
 
+@check(
+    "init_scale",
+    kind="config",
+    measures=("value", "std", "bar", "width"),
+    defaults={"schemes": []},
+    side=str,
+    factor=_NUM,
+    absolute=_NUM,
+    schemes=list,
+)
+def init_scale(
+    x: Inputs, *, side: str, factor: float, absolute: float, schemes: list[str]
+) -> Outcome | None:
+    """Whether a random init's stated spread is ``large`` or ``tiny`` for the layers' width.
+
+    A layer of fan-in n keeps its signal's scale when its weights have std about 1/sqrt(n)
+    (LeCun; He's sqrt(2/n) for ReLU): ``factor`` times that is the bar, with n the config's
+    median hidden width, and ``absolute`` the bar when the config states no width. With no
+    spread stated (``init: normal``), ``side: large`` falls back to the scheme's name being one
+    of ``schemes`` (an unscaled normal or uniform draws std 1 by default) and ``side: tiny`` is
+    unknown.
+    """
+    if side not in ("large", "tiny"):
+        raise ValueError(f"init_scale: side must be 'large' or 'tiny', got {side!r}")
+    std = x.config.get("init_std")
+    scheme = x.config.get("init")
+    if not isinstance(std, (int, float)) or isinstance(std, bool) or not math.isfinite(std):
+        if side == "large" and scheme is not None and schemes:
+            named = str(scheme).lower() in {s.lower() for s in schemes}
+            return Outcome(named, measures={"value": scheme, "std": math.nan, "bar": math.nan,
+                                            "width": 0})  # fmt: skip
+        return None
+    units = x.config.get("hidden_units")
+    widths = units if isinstance(units, list) else [units]
+    widths = [
+        int(w) for w in widths if isinstance(w, (int, float)) and not isinstance(w, bool) and w > 0
+    ]
+    width = int(np.median(widths)) if widths else 0
+    bar = factor / math.sqrt(width) if width else absolute
+    matched = std >= bar if side == "large" else std <= bar
+    desc = f"{scheme or 'random'} with std {std:.3g}"
+    return Outcome(matched, value=float(std),
+                   measures={"value": desc, "std": float(std), "bar": bar, "width": width})  # fmt: skip
+
+
 #: Optimizers whose weight decay is decoupled from the gradient (Loshchilov & Hutter 2019):
 #: the weights shrink by lr x decay per step, so the usual values are far larger than an L2
 #: penalty's (GPT-2/3, LLaMA and nanoGPT train AdamW at 0.1; SGD's L2 is 5e-4). Matched as a
