@@ -236,7 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="benchmarks/accuracy.py", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     ap.add_argument("directory", type=Path, help="a folder with labels.csv (e.g. the zoo)")
-    ap.add_argument("--split", choices=("holdout", "calib", "fresh", "study", "all"), default="all")
+    ap.add_argument(
+        "--split", choices=("holdout", "calib", "fresh", "study", "recipes", "all"), default="all"
+    )
     ap.add_argument("--json", type=Path, default=None, help="also write the numbers as JSON")
     ap.add_argument("--jobs", type=int, default=2, help="diagnosis worker processes")
     args = ap.parse_args(argv)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch import nn
 
-_ACTS: dict[str, type[nn.Module]] = {
+_ACTS: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
     "tanh": nn.Tanh,
     "sigmoid": nn.Sigmoid,
@@ -26,6 +27,8 @@ _ACTS: dict[str, type[nn.Module]] = {
     "elu": nn.ELU,
     "gelu": nn.GELU,
     "silu": nn.SiLU,
+    # over the last axis: the bug of a softmax before CrossEntropyLoss (which applies its own)
+    "softmax": lambda: nn.Softmax(dim=-1),
 }
 
 

@@ -46,6 +46,9 @@ DEFAULTS: dict[str, Any] = {
     "raw_inputs": False,
     "raw_targets": False,
     "val_shift": None,
+    # one input feature in other units than the rest (x this factor, training and validation
+    # alike): a second no_normalization recipe, for the fault probe
+    "feature_scale": None,
     "early_stop": None,  # patience in epochs
     "stop_after": None,  # epochs actually run of the planned ``epochs`` (a killed job)
     "log_every": 5,
@@ -209,10 +212,10 @@ def _loss_fn(spec: dict[str, Any], task: str) -> tuple[str, Any]:
 
 
 def batch_size(spec: dict[str, Any], n: int) -> int:
-    """The spec's batch size on ``n`` samples (``"half"`` = half the set; capped at ``n``)."""
+    """The spec's batch size on ``n`` samples (``"half"``/``"quarter"`` of the set; capped at ``n``)."""
     bs = spec["batch_size"]
-    if bs == "half":
-        return math.ceil(n / 2)
+    if bs in ("half", "quarter"):
+        return math.ceil(n / (2 if bs == "half" else 4))
     return min(int(bs), n)
 
 
@@ -276,6 +279,9 @@ def train(spec_in: dict[str, Any]) -> dict[str, Any]:
         label_noise=spec["label_noise"],
         val_shift=spec["val_shift"],
     )
+    if spec["feature_scale"]:
+        for x in (data.x_train, data.x_val):
+            x[..., 0] *= float(spec["feature_scale"])
     arch = dict(spec["arch"])
     # Features per sample (MLP, CNN) or per time step (RNN on (N, T, F) sequences).
     loss_name, loss_fn = _loss_fn(spec, data.task)
