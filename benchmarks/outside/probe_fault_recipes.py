@@ -20,7 +20,6 @@ About 15 minutes on two cores for the default families.
 from __future__ import annotations
 
 import argparse
-import csv
 import pickle
 import shutil
 import tempfile
@@ -235,7 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--jobs", type=int, default=2)
     a = ap.parse_args(argv)
+    from benchmarks.zoo.generate import write_labels
     from benchmarks.zoo.writers import FORMATS, WRITERS
+    from benchmarks.zoo.writers.common import CONFIG_MODES
 
     out = Path(a.out)
     if out.exists():
@@ -246,14 +247,14 @@ def main(argv: list[str] | None = None) -> int:
     with ProcessPoolExecutor(a.jobs) as pool:
         for found in pool.map(_probe, jobs):
             rows.extend(found)
-    modes = ("present", "partial", "absent")
     labels = []
     kept = [r for r in rows if r["ok"]]
     for i, r in enumerate(sorted(kept, key=lambda r: (r["cause"], r["family"], r["variant"]))):
         with open(r["history"], "rb") as fh:
             h = pickle.load(fh)
         Path(r["history"]).unlink()
-        fmt, mode = FORMATS[i % len(FORMATS)], modes[(i + i // len(FORMATS)) % len(modes)]
+        fmt = FORMATS[i % len(FORMATS)]
+        mode = CONFIG_MODES[(i + i // len(FORMATS)) % len(CONFIG_MODES)]
         run_id = f"{r['family'].replace('_', '-')}-{r['cause'].replace('_', '-')}-{r['variant']}-s{r['seed']}"
         for level in ("loss", "basic", "full"):
             path = WRITERS[fmt](h, out / level / run_id, level, mode, run_id)
@@ -263,10 +264,7 @@ def main(argv: list[str] | None = None) -> int:
                            "accepted": ";".join(r["accepted"]), "split": "recipes",
                            "scenario": f"{r['family']}/{r['cause']}/{r['variant']}",
                            "seed": r["seed"], "verified_metric": r["metric"]})  # fmt: skip
-    with open(out / "labels.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(labels[0]) if labels else ["run_id"])
-        w.writeheader()
-        w.writerows(labels)
+    write_labels(out / "labels.csv", labels)
     dropped = [r for r in rows if not r["ok"]]
     print(f"{len(kept)} runs kept, {len(dropped)} dropped (their recipe did not show the cause):")
     for r in sorted(dropped, key=lambda r: (r["cause"], r["variant"], r["family"])):

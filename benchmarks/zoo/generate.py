@@ -218,7 +218,7 @@ def generate(
             fmt, config = assignment[run_id]
             labels.append(_label(o, level, rel, fmt, config))
     labels.sort(key=lambda r: (r["run_id"], LEVELS.index(r["level"])))
-    _write_labels(out / "labels.csv", labels)
+    write_labels(out / "labels.csv", labels)
     if not keep_cache:
         shutil.rmtree(cache, ignore_errors=True)
     summary = _summary(outcomes, kept, labels, assignment, t_start, t_trained, train_seconds)
@@ -244,7 +244,8 @@ def _label(o: Outcome, level: str, rel: str, fmt: str, config: str) -> dict[str,
     }
 
 
-def _write_labels(path: Path, labels: list[dict[str, Any]]) -> None:
+def write_labels(path: Path, labels: list[dict[str, Any]]) -> None:
+    """The corpus's labels.csv (LABEL_COLUMNS; the fault probe writes its corpus with it too)."""
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=LABEL_COLUMNS)
         writer.writeheader()
