@@ -107,3 +107,20 @@ def test_narrow_at_start_ignores_recurrent_and_bias_parameters(run_check):
     }
     out = run_check("narrow_at_start", lstm, signals=["weight_norm/*"])
     assert not out.matched and out.measures["layer"] == "proj"
+
+
+def test_narrow_at_start_gives_no_reading_where_norms_do_not_count_units(run_check):
+    # the same 1-unit norms: a stated init std (a fixed-std init measures fan_in * fan_out, not
+    # units), stated widths (the config's count beats the estimate) and attention layers (fixed
+    # std by convention) each leave the reading unknown
+    data = {
+        "weight_norm/fc1": [0.55] * 3,
+        "weight_norm/fc2": [0.45] * 3,
+        "weight_norm/out": [0.5] * 3,
+    }
+    assert run_check("narrow_at_start", data, signals=["weight_norm/*"]).matched
+    for config in ({"init_std": 0.02}, {"hidden_units": [32, 32]}):
+        assert run_check("narrow_at_start", data, signals=["weight_norm/*"], config=config) is None
+    for name in ("encoder.layer.0.attention.self.query", "h.0.attn.c_attn", "layers.0.q_proj"):
+        bert = {**data, f"weight_norm/{name}": [0.64] * 3}
+        assert run_check("narrow_at_start", bert, signals=["weight_norm/*"]) is None

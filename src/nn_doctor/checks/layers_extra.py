@@ -72,6 +72,12 @@ def layer_count(x: Inputs, *, min: float, max: float) -> Outcome | None:
 #: (``signals._layer_path``) takes no bias for a layer.
 _NOT_A_WIDTH = re.compile(r"(^|[./])weight_[ih]h\w*$|lora")
 
+#: attention projections (BERT's ``attention.self.query``, GPT-2's ``attn.c_attn``, LLaMA's
+#: ``self_attn.q_proj``, torch's ``self_attn.in_proj``): attention stacks are conventionally
+#: initialised at a fixed std (normal(0, 0.02) in BERT, GPT-2, LLaMA), under which a layer's
+#: starting norm is std * sqrt(fan_in * fan_out), a product of shapes, not a count of units.
+_ATTENTION = re.compile(r"attn|attention|(^|[./_])(query|q_proj|qkv|in_proj)")
+
 
 @check(
     "narrow_at_start",
@@ -97,7 +103,15 @@ def narrow_at_start(x: Inputs, *, min_norm: float, max_norm: float) -> Outcome |
     one unit for a regression), embedding tables (looked up, with a fixed init scale such as
     GPT's 0.02), and recurrent weights and adapters logged as parameters of their own.
     ``units`` is the width the median norm implies under PyTorch's default init.
+
+    No reading (None) where the norms do not count units or need not: a config that states the
+    hidden widths (the config items read those exactly) or an init's std (a fixed-std init, whose
+    norms measure fan_in * fan_out), and a net with attention layers (fixed-std by convention).
     """
+    if "hidden_units" in x.config or "init_std" in x.config:
+        return None
+    if any(_ATTENTION.search(str(s.name).lower()) for s in x.layers):
+        return None
     firsts = []
     for s in x.layers[:-1]:
         name = str(s.name).split("/", 1)[-1]
