@@ -124,3 +124,6 @@ def test_narrow_at_start_gives_no_reading_where_norms_do_not_count_units(run_che
     for name in ("encoder.layer.0.attention.self.query", "h.0.attn.c_attn", "layers.0.q_proj"):
         bert = {**data, f"weight_norm/{name}": [0.64] * 3}
         assert run_check("narrow_at_start", bert, signals=["weight_norm/*"]) is None
+    # torch's own attention scales by fan-in like any default layer: its norms still count
+    torch_native = {**data, "weight_norm/layers.0.self_attn.in_proj": [0.64] * 3}
+    assert run_check("narrow_at_start", torch_native, signals=["weight_norm/*"]).matched

@@ -72,11 +72,14 @@ def layer_count(x: Inputs, *, min: float, max: float) -> Outcome | None:
 #: (``signals._layer_path``) takes no bias for a layer.
 _NOT_A_WIDTH = re.compile(r"(^|[./])weight_[ih]h\w*$|lora")
 
-#: attention projections (BERT's ``attention.self.query``, GPT-2's ``attn.c_attn``, LLaMA's
-#: ``self_attn.q_proj``, torch's ``self_attn.in_proj``): attention stacks are conventionally
-#: initialised at a fixed std (normal(0, 0.02) in BERT, GPT-2, LLaMA), under which a layer's
-#: starting norm is std * sqrt(fan_in * fan_out), a product of shapes, not a count of units.
-_ATTENTION = re.compile(r"attn|attention|(^|[./_])(query|q_proj|qkv|in_proj)")
+#: attention projections named as Hugging Face's and GPT-2-style code names them (BERT's
+#: ``attention.self.query``, GPT-2's and nanoGPT's ``attn.c_attn``, LLaMA's and OPT's
+#: ``self_attn.q_proj``, GPT-NeoX's ``query_key_value``): that code initialises every linear
+#: layer at a fixed std (``initializer_range``, 0.02), under which a starting norm is
+#: std * sqrt(fan_in * fan_out), a product of shapes, not a count of units. torch's own
+#: ``nn.MultiheadAttention`` (``self_attn.in_proj``, ``out_proj``) scales by fan-in like any
+#: default layer, and its norms still count units.
+_FIXED_STD_ATTENTION = re.compile(r"c_attn|attention\.self\.|(^|[./_])[qkv]_proj|query_key_value")
 
 
 @check(
@@ -106,11 +109,12 @@ def narrow_at_start(x: Inputs, *, min_norm: float, max_norm: float) -> Outcome |
 
     No reading (None) where the norms do not count units or need not: a config that states the
     hidden widths (the config items read those exactly) or an init's std (a fixed-std init, whose
-    norms measure fan_in * fan_out), and a net with attention layers (fixed-std by convention).
+    norms measure fan_in * fan_out), and a net whose attention layers are named as the code
+    that initialises at a fixed std names them.
     """
     if "hidden_units" in x.config or "init_std" in x.config:
         return None
-    if any(_ATTENTION.search(str(s.name).lower()) for s in x.layers):
+    if any(_FIXED_STD_ATTENTION.search(str(s.name).lower()) for s in x.layers):
         return None
     firsts = []
     for s in x.layers[:-1]:
