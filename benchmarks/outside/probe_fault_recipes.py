@@ -14,7 +14,8 @@ config modes assigned round-robin as the generator does; each family's healthy t
 as a healthy run. ``benchmarks/accuracy.py`` scores it.
 
 A recipe that does not produce its cause on a family is dropped and counted, never relabeled.
-About 15 minutes on two cores for the default families.
+About 40 minutes per seed on two cores for the default families; `--causes` limits a run to
+some causes' recipes (with every family's twin, as healthy runs).
 """
 
 from __future__ import annotations
@@ -84,6 +85,15 @@ RECIPES: dict[str, list[Recipe]] = {
                                 "optimizer": "momentum", "momentum": 0.9, "lr": 0.02,
                                 "weight_decay": 0.0, "epochs": 200, "batch_size": 16,
                                 "schedule": None}, _MLP, ()),
+        # the family's own model and optimizer on its small training set, trained 8x as long:
+        # the way most runs overfit (no bigger model, no change of optimizer)
+        ("own-model-small-set-8x", {"n_train": "small", "arch": {"dropout": 0.0},
+                                    "weight_decay": 0.0, "epochs_mult": 8}, None, ()),
+        # AdamW's default decay and a warm-up cosine schedule do not prevent it
+        ("small-set-adamw-cosine", {"n_train": "small", "arch": {"dropout": 0.0},
+                                    "optimizer": "adamw", "lr": 1e-3, "weight_decay": 0.01,
+                                    "schedule": {"kind": "warmup_cosine", "warmup": 0.05},
+                                    "epochs_mult": 6}, None, ()),
     ],
     "over_regularization": [
         ("dropout-0.8", {"arch": {"dropout": 0.8}}, None, ()),
@@ -138,12 +148,22 @@ _REGRESSION_VARIANTS = {"tanh-output"}
 _CLASSIFIER_VARIANTS = {"softmax-before-ce", "relu-before-ce"}
 
 
-def _spec(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """The base recipe with a fault recipe's overrides (fractions of the base's epochs resolved)."""
+def _spec(
+    base: dict[str, Any], over: dict[str, Any], small_n_train: int | None = None
+) -> dict[str, Any] | None:
+    """The base recipe with a fault recipe's overrides: fractions and multiples of the base's
+    epochs resolved, ``n_train: "small"`` as the family's own small training set (None: the
+    family has none, so the recipe does not apply)."""
     from benchmarks.zoo.scenarios import merge
 
     over = dict(over)
     epochs = int(base["epochs"])
+    if over.get("n_train") == "small":
+        if small_n_train is None:
+            return None
+        over["n_train"] = small_n_train
+    if "epochs_mult" in over:
+        over["epochs"] = epochs * int(over.pop("epochs_mult"))
     if "epochs_frac" in over:
         over["epochs"] = max(2, round(epochs * over.pop("epochs_frac")))
     if "stop_after_frac" in over:
@@ -167,10 +187,13 @@ def _applies(fam: Any, cause: str, variant: str, models: frozenset[str] | None) 
     return fam.deep_ok or cause not in ("too_deep", "vanishing_gradients", "too_few_hidden_units")
 
 
-def recipes_for(family: str, seed: int) -> list[tuple[str, str, dict[str, Any], tuple[str, ...]]]:
+def recipes_for(
+    family: str, seed: int, causes: set[str] | None = None
+) -> list[tuple[str, str, dict[str, Any], tuple[str, ...]]]:
     """(cause, variant, spec, accepted) for every recipe that applies to ``family``, less any
     that resolves to a spec the zoo itself injects for that cause (a tenth-of-ten-epochs stop is
-    the zoo's own two-epoch run): the probe measures other injections only."""
+    the zoo's own two-epoch run): the probe measures other injections only. ``causes``
+    limits the recipes to those causes."""
     from benchmarks.zoo.scenarios import FAMILIES as ZOO
     from benchmarks.zoo.scenarios import injections, merge
 
@@ -181,24 +204,28 @@ def recipes_for(family: str, seed: int) -> list[tuple[str, str, dict[str, Any], 
     }
     out = []
     for cause, recipes in RECIPES.items():
+        if causes is not None and cause not in causes:
+            continue
         for variant, over, models, accepts in recipes:
-            spec = _spec(base, over)
-            if _applies(fam, cause, variant, models) and spec not in zoo.get(cause, []):
+            spec = _spec(base, over, fam.small_n_train)
+            if spec is None or not _applies(fam, cause, variant, models):
+                continue
+            if spec not in zoo.get(cause, []):
                 out.append((cause, variant, spec, accepts))
     return out
 
 
-def _probe(job: tuple[str, int]) -> list[dict[str, Any]]:
+def _probe(job: tuple[str, int, frozenset[str] | None]) -> list[dict[str, Any]]:
     """Train one family's twin (kept as a healthy run) and every recipe that applies; return
     each run's verdict, with the verified runs' histories."""
     from benchmarks.zoo import train, verify
     from benchmarks.zoo.scenarios import FAMILIES as ZOO
 
-    family, seed = job
+    family, seed, causes = job
     base = {**ZOO[family].base, "seed": seed}
     twin = train.train(base)
     out = [_kept(family, "healthy", "base", seed, twin, "twin", [])]
-    for cause, variant, spec, accepts in recipes_for(family, seed):
+    for cause, variant, spec, accepts in recipes_for(family, seed, causes and set(causes)):
         try:
             h = train.train(spec)
         except (RuntimeError, ValueError) as exc:  # a recipe the architecture cannot take
@@ -232,8 +259,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", required=True, help="output folder (created; replaced if present)")
     ap.add_argument("--families", default=",".join(FAMILIES))
     ap.add_argument("--seeds", default="0")
+    ap.add_argument("--causes", default="", help="only these causes' recipes (default: all)")
     ap.add_argument("--jobs", type=int, default=2)
     a = ap.parse_args(argv)
+    causes = frozenset(a.causes.split(",")) if a.causes else None
+    if causes and (unknown := causes - set(RECIPES)):
+        ap.error(f"unknown cause(s): {', '.join(sorted(unknown))}")
     from benchmarks.zoo.generate import write_labels
     from benchmarks.zoo.writers import FORMATS, WRITERS
     from benchmarks.zoo.writers.common import CONFIG_MODES
@@ -242,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    jobs = [(f, int(s)) for f in a.families.split(",") for s in a.seeds.split(",")]
+    jobs = [(f, int(s), causes) for f in a.families.split(",") for s in a.seeds.split(",")]
     rows: list[dict[str, Any]] = []
     with ProcessPoolExecutor(a.jobs) as pool:
         for found in pool.map(_probe, jobs):

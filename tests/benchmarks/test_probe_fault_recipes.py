@@ -49,6 +49,24 @@ def test_fractional_epochs_resolve_against_the_base() -> None:
     assert _spec(base, {"stop_after_frac": 1 / 3})["stop_after"] == 13
 
 
+def test_small_training_set_and_epoch_multiples_resolve_per_family() -> None:
+    # "small" is the family's own small training set; a family without one takes no such recipe
+    base = {**ZOO["iris_mlp"].base, "seed": 0}  # 40 epochs, small set of 50
+    spec = _spec(base, {"n_train": "small", "epochs_mult": 8}, small_n_train=50)
+    assert spec is not None and spec["n_train"] == 50 and spec["epochs"] == 320
+    assert _spec(base, {"n_train": "small"}, small_n_train=None) is None
+    wine = {v for c, v, _, _ in recipes_for("wine_mlp", 0) if c == "overfitting"}
+    assert ZOO["wine_mlp"].small_n_train is None and "own-model-small-set-8x" not in wine
+    lstm = {v for c, v, _, _ in recipes_for("trends_lstm", 0) if c == "overfitting"}
+    assert "own-model-small-set-8x" in lstm  # not an MLP-only recipe
+
+
+def test_causes_limit_the_recipes() -> None:
+    only = recipes_for("iris_mlp", 0, {"overfitting"})
+    assert only and {c for c, _, _, _ in only} == {"overfitting"}
+    assert len(recipes_for("iris_mlp", 0)) > len(only)
+
+
 def test_quarter_batch_and_softmax_head() -> None:
     import torch
 
