@@ -136,6 +136,24 @@ def test_start_beyond_chance_separates_a_large_init_from_a_default_one(run_check
     assert not run_check("start_beyond_chance", {"train_loss": default}, config=config).matched
 
 
+def test_start_beyond_chance_band_tells_raw_features_from_a_large_init(run_check):
+    # real first steps: blobs in units 10x too wide (and offset) under the default init start a
+    # few nats above ln 3; a large init blows the logits past 10
+    torch = pytest.importorskip("torch")
+    g = torch.Generator().manual_seed(0)
+    y = torch.randint(0, 3, (300,), generator=g)
+    x = (torch.randn(3, 8, generator=g)[y] * 2 + torch.randn(300, 8, generator=g)) * 10 + 40
+    net, opt = _relu_mlp([8, 32, 32, 3], None)
+    raw = minibatch_losses(net, opt, x, y, 40, g)
+    band = {"min_nats": 3.0, "max_nats": 10.0, "first_point": True}
+    config = {"task": "classification", "n_classes": 3}
+    out = run_check("start_beyond_chance", {"train_loss": raw}, config=config, **band)
+    assert out.matched and 3 <= out.measures["excess"] < 10
+    blown = _first_losses(0.5)
+    out = run_check("start_beyond_chance", {"train_loss": blown}, config=config, **band)
+    assert not out.matched and out.measures["excess"] >= 10
+
+
 def test_start_beyond_chance_first_point_reads_a_start_the_median_hides(run_check):
     # raw pixels: the first logits blown wide, the units they kill put the loss back at ln 10
     killed = [18.1] + [2.31] * 179

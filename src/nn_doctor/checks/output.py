@@ -305,12 +305,14 @@ def huge_start_collapses(
     measures=("n_classes", "classes", "chance", "head", "excess"),
     defaults={
         "min_nats": 10.0,
+        "max_nats": math.inf,
         "max_classes": 1000,
         "before_updates": False,
         "min_finite": 8,
         "first_point": False,
     },
     min_nats=_NUM,
+    max_nats=_NUM,
     max_classes=int,
     before_updates=bool,
     min_finite=int,
@@ -320,12 +322,14 @@ def start_beyond_chance(
     x: Inputs,
     *,
     min_nats: float,
+    max_nats: float,
     max_classes: int,
     before_updates: bool,
     min_finite: int,
     first_point: bool,
 ) -> Outcome | None:
-    """A classifier's cross-entropy starts ``min_nats`` or more above chance (``log K``).
+    """A classifier's cross-entropy starts ``min_nats`` or more above chance (``log K``), and
+    under ``max_nats`` (a band: how far the logits are blown says what blew them).
 
     A freshly initialised classifier outputs near-uniform probabilities, so its first loss sits
     at ``log K`` give or take a fraction of a nat. Ten nats above means the true class gets
@@ -355,7 +359,7 @@ def start_beyond_chance(
     head = float(v[0] if before_updates or first_point else np.median(v[: max(1, len(v) // 50)]))
     excess = head - chance
     return Outcome(
-        excess >= min_nats,
+        min_nats <= excess < max_nats,
         step=int(steps[0]),
         value=head,
         measures={
