@@ -229,7 +229,8 @@ def _batches(
     # A last batch of a handful of samples gives one wild loss per epoch, a period that has
     # nothing to do with the data order; fold it into the batch before it.
     if len(batches) > 1 and len(batches[-1]) < bs // 2:
-        batches[-2] = np.concatenate([batches[-2], batches.pop()])
+        last = batches.pop()  # popped first: ``batches[-2] = ...(batches.pop())`` would assign
+        batches[-1] = np.concatenate([batches[-1], last])  # past the shortened list's end
     return batches
 
 
