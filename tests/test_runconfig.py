@@ -330,3 +330,16 @@ def test_init_std_from_the_init_or_its_own_key() -> None:
     cfg = normalize_config({"init": "normal_0.5", "initializer_range": 0.02})[0]
     assert cfg["init_std"] == 0.02
     assert normalize_config({}, {"init": "normal:1.0"})[0]["init_std"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("raw", "rate"),
+    [
+        ({"noise_rate": 0.4}, 0.4),  # Co-teaching's flag
+        ({"noise_rate": 40}, 0.4),  # a percentage
+        ({"data": {"label_noise": 0.2}}, 0.2),
+        ({"label_flip_rate": 1}, 1),  # every label flipped: a fraction of 1, not 1 %
+    ],
+)
+def test_a_stated_label_noise_rate_is_a_fraction(raw: dict, rate: float) -> None:
+    assert normalize_config(raw)[0]["label_noise"] == pytest.approx(rate)

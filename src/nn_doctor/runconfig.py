@@ -133,6 +133,23 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "labelsmoothing",
         ),
     ),
+    # the share of training labels known to be wrong: noisy-label research states it (Co-teaching's
+    # and JoCoR's noise_rate, "symmetric noise 0.4"), and so does a pipeline that corrupts labels
+    # on purpose; a fraction, or a percentage over 1
+    "label_noise": (
+        "float",
+        (
+            "label_noise",
+            "label_noise_rate",
+            "noise_rate",
+            "noisy_label_rate",
+            "label_noise_ratio",
+            "label_corruption",
+            "corruption_rate",
+            "label_flip_rate",
+            "flip_rate",
+        ),
+    ),
     # mixup / cutmix (their Beta alpha): the training loss is on blended examples and labels,
     # so it stays above an evaluation on clean ones by design, as label smoothing's does
     "mixup": (
@@ -479,6 +496,8 @@ def canonical_value(key: str, value: Any) -> Any:
         value = re.sub(r"\s*[:_(=]\s*[-+0-9.e]+\)?$", "", value)
     if code:  # then the module path and torch's in-place "_": nn.init.zeros_, keras...Zeros
         value = value.rsplit(".", 1)[-1].rstrip("_") or value
+    if key == "label_noise" and isinstance(value, (int, float)) and 1 < value <= 100:
+        return value / 100  # a percentage: noise_rate 40
     table = _VALUE_ALIASES.get(key)
     if not table or not isinstance(value, str):
         return value
