@@ -145,9 +145,7 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "noisy_label_rate",
             "label_noise_ratio",
             "label_corruption",
-            "corruption_rate",
-            "label_flip_rate",
-            "flip_rate",
+            "label_flip_rate",  # not a bare flip_rate: an augmentation's flip probability
         ),
     ),
     # mixup / cutmix (their Beta alpha): the training loss is on blended examples and labels,
