@@ -382,3 +382,44 @@ def test_init_scale(run_check, config, side, matched):
         schemes=["normal", "ones", "constant", "uniform"],
     )
     assert (out.matched if out is not None else None) is matched
+
+
+def _forward_gain(std: float | None, depth: int = 12, width: int = 48) -> float:
+    """RMS of a ReLU MLP's last hidden layer over its first's, on its first forward pass."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    h = torch.randn(2000, width)
+    rms = []
+    with torch.no_grad():
+        for _ in range(depth):
+            layer = torch.nn.Linear(width, width)
+            if std is not None:
+                torch.nn.init.normal_(layer.weight, std=std)
+                torch.nn.init.zeros_(layer.bias)
+            h = torch.relu(layer(h))
+            rms.append(float(h.pow(2).mean().sqrt()))
+    return rms[-1] / rms[0]
+
+
+def test_init_gain_reads_what_a_forward_pass_measures(run_check):
+    config = {"init_std": 0.3, "hidden_units": [48] * 12, "hidden_activation": "relu"}
+    out = run_check("init_gain", LOSS, config=config)
+    measured = _forward_gain(0.3)
+    assert out.matched and measured >= 10
+    assert measured / 3 <= out.measures["gain"] <= measured * 3  # the same order of magnitude
+    # He's std keeps the scale: neither the estimate nor the network grows it tenfold
+    he = {**config, "init_std": (2 / 48) ** 0.5}
+    assert (
+        not run_check("init_gain", LOSS, config=he).matched and _forward_gain(he["init_std"]) < 10
+    )
+    # the same std over two layers is harmless
+    shallow = {**config, "hidden_units": [48, 48]}
+    assert not run_check("init_gain", LOSS, config=shallow).matched
+
+
+def test_init_gain_needs_std_widths_and_a_growing_activation(run_check):
+    config = {"init_std": 0.3, "hidden_units": 48, "depth": 12}
+    assert run_check("init_gain", LOSS, config=config).matched  # ReLU unless stated
+    assert run_check("init_gain", LOSS, config={**config, "hidden_activation": "tanh"}) is None
+    assert run_check("init_gain", LOSS, config={"init_std": 0.3, "hidden_units": 48}) is None
+    assert run_check("init_gain", LOSS, config={"hidden_units": [48] * 12}) is None

@@ -99,17 +99,88 @@ def init_scale(
             return Outcome(named, measures={"value": scheme, "std": math.nan, "bar": math.nan,
                                             "width": 0})  # fmt: skip
         return None
-    units = x.config.get("hidden_units")
-    widths = units if isinstance(units, list) else [units]
-    widths = [
-        int(w) for w in widths if isinstance(w, (int, float)) and not isinstance(w, bool) and w > 0
-    ]
+    widths = _widths(x.config)
     width = int(np.median(widths)) if widths else 0
     bar = factor / math.sqrt(width) if width else absolute
     matched = std >= bar if side == "large" else std <= bar
     desc = f"{scheme or 'random'} with std {std:.3g}"
     return Outcome(matched, value=float(std),
                    measures={"value": desc, "std": float(std), "bar": bar, "width": width})  # fmt: skip
+
+
+#: Hidden activations that pass about half of a layer's variance (a ReLU zeroes half its
+#: inputs; its smooth kin nearly so): a layer keeps its signal's scale at He's std sqrt(2/n)
+#: after them, at LeCun's 1/sqrt(n) after the rest (tanh, SELU, linear).
+HALVING_ACTIVATIONS = (
+    "relu",
+    "relu6",
+    "leaky_relu",
+    "prelu",
+    "elu",
+    "gelu",
+    "silu",
+    "swish",
+    "mish",
+)  # fmt: skip
+#: Bounded activations: a too-wide init saturates them (tanh(3) is 0.995) instead of growing the
+#: signal, which starves the gradients (vanishing_gradients' reading), so no gain is read.
+SATURATING_ACTIVATIONS = ("tanh", "sigmoid", "hardtanh", "softsign", "hardsigmoid")
+
+
+def _widths(config: dict[str, Any]) -> list[int]:
+    units = config.get("hidden_units")
+    widths = units if isinstance(units, list) else [units]
+    return [
+        int(w) for w in widths if isinstance(w, (int, float)) and not isinstance(w, bool) and w > 0
+    ]
+
+
+@check(
+    "init_gain",
+    kind="config",
+    measures=("gain", "per_layer", "depth", "std", "keep", "width"),
+    defaults={"min_gain": 10.0},
+    min_gain=_NUM,
+)
+def init_gain(x: Inputs, *, min_gain: float) -> Outcome | None:
+    """How many times a stated init scales the signal up through the hidden stack at step 0.
+
+    Each hidden layer multiplies the scale of what passes through it by ``std / keep``, where
+    ``keep`` is the std that holds it constant: He's sqrt(2/n) after a ReLU-family activation,
+    LeCun's 1/sqrt(n) after the others, n the median hidden width (Glorot & Bengio 2010; He et
+    al. 2015). Over ``depth`` layers the output starts ``(std / keep) ** depth`` times the
+    input's scale, and the gradients grow the same way backwards: an init 1.5x too wide is
+    harmless in two layers and a hundredfold in twelve. Matched at ``min_gain`` or more.
+    Unknown unless the config states the init's std, the widths and the depth (or the widths as
+    a list), and for a saturating activation (tanh, sigmoid: a wide init saturates them, it does
+    not grow the signal). An unstated activation is taken as ReLU, the default of most code.
+    Widths read as units: a conv layer's fan-in is channels x kernel area, so its gain is
+    underestimated, never overstated. A 12-layer ReLU MLP of width 48 at std 0.3 reads 101x;
+    measured on its first forward pass, 150x.
+    """
+    std = x.config.get("init_std")
+    widths = _widths(x.config)
+    depth = x.config.get("depth")
+    if not isinstance(depth, int) or isinstance(depth, bool):
+        depth = len(widths) if isinstance(x.config.get("hidden_units"), list) else None
+    if not isinstance(std, (int, float)) or not math.isfinite(std) or std <= 0:
+        return None
+    if not widths or not depth or depth < 1:
+        return None
+    width = int(np.median(widths))
+    act = str(x.config.get("hidden_activation", "relu")).lower()
+    if any(act.startswith(a) for a in SATURATING_ACTIVATIONS):
+        return None
+    halving = any(a == act or act.startswith(a) for a in HALVING_ACTIVATIONS)
+    keep = math.sqrt((2.0 if halving else 1.0) / width)
+    per_layer = float(std) / keep
+    gain = per_layer**depth
+    return Outcome(
+        gain >= min_gain,
+        value=gain,
+        measures={"gain": gain, "per_layer": per_layer, "depth": depth, "std": float(std),
+                  "keep": keep, "width": width},
+    )  # fmt: skip
 
 
 #: Optimizers whose weight decay is decoupled from the gradient (Loshchilov & Hutter 2019):
