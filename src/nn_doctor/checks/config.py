@@ -67,6 +67,15 @@ def config_range(x: Inputs, *, key: str, min: float, max: float) -> Outcome | No
     return Outcome(min <= float(v) <= max, value=float(v), measures={"value": v, "key": key})
 
 
+def _widths(config: dict[str, Any]) -> list[int]:
+    """The config's hidden widths (one stated width, or a list), positive counts only."""
+    units = config.get("hidden_units")
+    widths = units if isinstance(units, list) else [units]
+    return [
+        int(w) for w in widths if isinstance(w, (int, float)) and not isinstance(w, bool) and w > 0
+    ]
+
+
 @check(
     "init_scale",
     kind="config",
@@ -127,14 +136,6 @@ HALVING_ACTIVATIONS = (
 SATURATING_ACTIVATIONS = ("tanh", "sigmoid", "hardtanh", "softsign", "hardsigmoid")
 
 
-def _widths(config: dict[str, Any]) -> list[int]:
-    units = config.get("hidden_units")
-    widths = units if isinstance(units, list) else [units]
-    return [
-        int(w) for w in widths if isinstance(w, (int, float)) and not isinstance(w, bool) and w > 0
-    ]
-
-
 @check(
     "init_gain",
     kind="config",
@@ -171,7 +172,7 @@ def init_gain(x: Inputs, *, min_gain: float) -> Outcome | None:
     act = str(x.config.get("hidden_activation", "relu")).lower()
     if any(act.startswith(a) for a in SATURATING_ACTIVATIONS):
         return None
-    halving = any(a == act or act.startswith(a) for a in HALVING_ACTIVATIONS)
+    halving = any(act.startswith(a) for a in HALVING_ACTIVATIONS)
     keep = math.sqrt((2.0 if halving else 1.0) / width)
     per_layer = float(std) / keep
     gain = per_layer**depth
