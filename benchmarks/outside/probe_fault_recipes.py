@@ -24,6 +24,7 @@ import argparse
 import pickle
 import shutil
 import tempfile
+from collections.abc import Set as AbstractSet
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -188,7 +189,7 @@ def _applies(fam: Any, cause: str, variant: str, models: frozenset[str] | None) 
 
 
 def recipes_for(
-    family: str, seed: int, causes: set[str] | None = None
+    family: str, seed: int, causes: AbstractSet[str] | None = None
 ) -> list[tuple[str, str, dict[str, Any], tuple[str, ...]]]:
     """(cause, variant, spec, accepted) for every recipe that applies to ``family``, less any
     that resolves to a spec the zoo itself injects for that cause (a tenth-of-ten-epochs stop is
@@ -225,7 +226,7 @@ def _probe(job: tuple[str, int, frozenset[str] | None]) -> list[dict[str, Any]]:
     base = {**ZOO[family].base, "seed": seed}
     twin = train.train(base)
     out = [_kept(family, "healthy", "base", seed, twin, "twin", [])]
-    for cause, variant, spec, accepts in recipes_for(family, seed, causes and set(causes)):
+    for cause, variant, spec, accepts in recipes_for(family, seed, causes):
         try:
             h = train.train(spec)
         except (RuntimeError, ValueError) as exc:  # a recipe the architecture cannot take

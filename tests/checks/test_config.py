@@ -402,7 +402,7 @@ def _forward_gain(std: float | None, depth: int = 12, width: int = 48) -> float:
 
 
 def test_init_gain_reads_what_a_forward_pass_measures(run_check):
-    config = {"init_std": 0.3, "hidden_units": [48] * 12, "hidden_activation": "relu"}
+    config = {"init_std": 0.3, "hidden_units": [48] * 12, "depth": 12, "hidden_activation": "relu"}
     out = run_check("init_gain", LOSS, config=config)
     measured = _forward_gain(0.3)
     assert out.matched and measured >= 10
@@ -413,7 +413,7 @@ def test_init_gain_reads_what_a_forward_pass_measures(run_check):
         not run_check("init_gain", LOSS, config=he).matched and _forward_gain(he["init_std"]) < 10
     )
     # the same std over two layers is harmless
-    shallow = {**config, "hidden_units": [48, 48]}
+    shallow = {**config, "hidden_units": [48, 48], "depth": 2}
     assert not run_check("init_gain", LOSS, config=shallow).matched
 
 

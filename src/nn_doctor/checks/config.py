@@ -152,8 +152,8 @@ def init_gain(x: Inputs, *, min_gain: float) -> Outcome | None:
     al. 2015). Over ``depth`` layers the output starts ``(std / keep) ** depth`` times the
     input's scale, and the gradients grow the same way backwards: an init 1.5x too wide is
     harmless in two layers and a hundredfold in twelve. Matched at ``min_gain`` or more.
-    Unknown unless the config states the init's std, the widths and the depth (or the widths as
-    a list), and for a saturating activation (tanh, sigmoid: a wide init saturates them, it does
+    Unknown unless the config states the init's std, the widths and the depth (derived from a
+    list of widths when read), and for a saturating activation (tanh, sigmoid: a wide init saturates them, it does
     not grow the signal). An unstated activation is taken as ReLU, the default of most code.
     Widths read as units: a conv layer's fan-in is channels x kernel area, so its gain is
     underestimated, never overstated. A 12-layer ReLU MLP of width 48 at std 0.3 reads 101x;
@@ -161,12 +161,10 @@ def init_gain(x: Inputs, *, min_gain: float) -> Outcome | None:
     """
     std = x.config.get("init_std")
     widths = _widths(x.config)
-    depth = x.config.get("depth")
-    if not isinstance(depth, int) or isinstance(depth, bool):
-        depth = len(widths) if isinstance(x.config.get("hidden_units"), list) else None
+    depth = x.config.get("depth")  # runconfig derives it from a list of widths
     if not isinstance(std, (int, float)) or not math.isfinite(std) or std <= 0:
         return None
-    if not widths or not depth or depth < 1:
+    if not widths or not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
         return None
     width = int(np.median(widths))
     act = str(x.config.get("hidden_activation", "relu")).lower()
