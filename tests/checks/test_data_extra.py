@@ -48,6 +48,20 @@ def test_train_learns_val_never(run_check):
     assert not out.matched
 
 
+def test_a_long_run_starts_at_its_first_evaluations(run_check):
+    # 300 epochs on a small set: validation learns in its first ~20 evaluations and then slowly
+    # gives some back. A window of 10 % of the evaluations (30) would take the start from the
+    # learned level, so validation would seem never to have improved (a distribution shift).
+    steps = list(range(0, 3000, 10))
+    val = (steps, [0.55 + 0.3 * math.exp(-i / 6) + 0.0005 * i for i in range(300)])
+    train = [1.0 * math.exp(-i / 400) + 0.1 for i in range(3000)]
+    out = run_check("best_improvement", {"val_loss": val})
+    assert out.measures["improvement"] > 0.25
+    out = run_check("train_learns_val_never", {"train_loss": train, "val_loss": val})
+    assert not out.matched and out.measures["val_improvement"] > 0.25
+    assert run_check("give_back", {"val_loss": val}).measures["give_back"] < 1.0
+
+
 def test_metric_improving_at_end(run_check):
     val = (EVAL_STEPS, [2.2, 1.5, 1.1, 0.9, 0.85, 0.9, 1.0, 1.15, 1.3, 1.5])
     rising = (EVAL_STEPS, [0.3, 0.5, 0.6, 0.65, 0.7, 0.72, 0.74, 0.76, 0.78, 0.8])

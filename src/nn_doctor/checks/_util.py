@@ -374,6 +374,18 @@ def head_level(v: np.ndarray, frac: float = 0.1, floor: int = 1) -> float:
     return float(median(v[: window_len(len(v), frac, floor)]))
 
 
+def first_evaluations(v: np.ndarray, frac: float = 0.1) -> float:
+    """Level of a validation curve's first evaluations: ``head_level`` over at most 3 of them.
+
+    Each evaluation already averages a whole held-out set, so a validation curve has little
+    point-to-point noise to smooth; what a wide window does is reach into the learning itself. A
+    300-epoch run on a small set learns in its first 30 epochs, exactly the 10 % a fractional
+    window takes, and its "start" would then be its best. The median of 3 still outvotes a single
+    odd evaluation.
+    """
+    return float(median(v[: min(window_len(len(v), frac, 1), 3)]))
+
+
 def tail_level(v: np.ndarray, frac: float = 0.1, floor: int = 1) -> float:
     """Robust level of the last ``frac`` of the points."""
     return float(median(v[-window_len(len(v), frac, floor) :]))

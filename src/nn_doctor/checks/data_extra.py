@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nn_doctor.checks import Inputs, Outcome, check
-from nn_doctor.checks._util import EPS, finite_prefix, head_level, scale, window_len
+from nn_doctor.checks._util import (
+    EPS,
+    finite_prefix,
+    first_evaluations,
+    head_level,
+    scale,
+    window_len,
+)
 from nn_doctor.checks._util import smooth as _smooth
 
 if TYPE_CHECKING:
@@ -44,7 +51,7 @@ def best_improvement(
         return None
     sm = _smooth(v, smooth) if smooth > 0 else v
     i = int(np.argmin(sm))
-    start, best = head_level(v, frac), float(sm[i])
+    start, best = first_evaluations(v, frac), float(sm[i])
     imp = (start - best) / scale(start, best)
     return Outcome(
         min <= imp <= max,
@@ -386,7 +393,7 @@ def train_learns_val_never(
         return None
     t0, t1 = head_level(tv, 0.1), float(np.median(tv[-window_len(len(tv), 0.1, 1) :]))
     ti = (t0 - t1) / scale(t0, t1)
-    v0 = head_level(vv, 0.1)
+    v0 = first_evaluations(vv, 0.1)
     vbest = float(np.min(_smooth(vv, 0.1)))
     vi = (v0 - vbest) / scale(v0, vbest)
     return Outcome(
@@ -421,7 +428,7 @@ def give_back(x: Inputs, *, frac: float, tail: float, min: float, max: float) ->
         return None
     sm = _smooth(v, 0.1)
     i = int(np.argmin(sm))
-    start, best = head_level(v, frac), float(sm[i])
+    start, best = first_evaluations(v, frac), float(sm[i])
     end = float(np.median(v[-window_len(len(v), tail, 1) :]))
     gain = start - best
     rise = end - best
