@@ -134,10 +134,6 @@ RECIPES: dict[str, list[Recipe]] = {
     ],
 }  # fmt: skip
 
-#: Causes a run of ``cause`` may show as well, accepted when the zoo's own criterion for them
-#: holds on the run: a constant 0.5 init blows the gradients up 100x past the twin's as surely
-#: as the zoo's exploding recipes (a large init, which accept bad_init the other way round).
-CO_VERIFIED: dict[str, tuple[str, ...]] = {"bad_init": ("exploding_gradients",)}
 
 FAMILIES = (
     "iris_mlp", "digits_mlp", "wine_mlp", "synthcls_mlp", "friedman_mlp", "diabetes_mlp",
@@ -234,10 +230,9 @@ def _probe(job: tuple[str, int, frozenset[str] | None]) -> list[dict[str, Any]]:
                         "ok": False, "metric": f"error={type(exc).__name__}"})  # fmt: skip
             continue
         v = verify.verify(cause, h, twin)
-        also = {c for c in CO_VERIFIED.get(cause, ()) if v.ok and verify.verify(c, h, twin).ok}
         row = {"family": family, "cause": cause, "variant": variant, "seed": seed,
                "ok": v.ok, "metric": v.metric,
-               "accepted": sorted((set(accepts) | set(v.also_accept) | also) - {cause})}  # fmt: skip
+               "accepted": sorted((set(accepts) | set(v.also_accept)) - {cause})}  # fmt: skip
         if v.ok:
             row = _kept(family, cause, variant, seed, h, v.metric, row["accepted"])
         out.append(row)

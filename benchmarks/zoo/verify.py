@@ -174,6 +174,11 @@ def bad_init(h: History, twin: History) -> Verdict:
     also = []
     if h["spec"]["arch"].get("act", "relu") == "relu" and m.max_zero_frac(h) >= 0.9:
         also.append("dead_relu")
+    # a constant 0.5 init can blow the gradients up 100x past the twin's as surely as the
+    # exploding recipes do (a large init, which accept bad_init the other way round): where the
+    # run meets exploding's own criterion, an expert naming the explosion first is right too
+    if exploding_gradients(h, twin).ok:
+        also.append("exploding_gradients")
     return Verdict(
         ok, _fmt(reduction=r, twin_reduction=tr, end=end, twin_end=tend), also_accept=also
     )

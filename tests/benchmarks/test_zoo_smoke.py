@@ -49,6 +49,19 @@ def test_verification_tells_the_fault_from_its_twin(histories: dict[str, dict]) 
     assert not verify("healthy", bad, healthy).ok
 
 
+def test_a_constant_init_that_explodes_accepts_exploding_gradients() -> None:
+    # constant weights over three 32-wide ReLU layers: 0.5 compounds to a 1000x gradient (the
+    # exploding criterion holds, so an expert naming it first is right), 0.1 to no explosion
+    base = {**BASE, "arch": {"hidden": [32, 32, 32], "act": "relu"}}
+    twin = train(base)
+    for value, explodes in ((0.5, True), (0.1, False)):
+        run = train(merge(base, {"arch": {"init": f"constant:{value}"}}))
+        verdict = verify("bad_init", run, twin)
+        assert verdict.ok
+        assert verify("exploding_gradients", run, twin).ok is explodes
+        assert ("exploding_gradients" in verdict.also_accept) is explodes
+
+
 def test_generate_writes_every_level_and_labels(tmp_path: Path) -> None:
     scs = [
         Scenario("iris_mlp", "healthy", "base", 0, BASE, BASE, FAM.split),
