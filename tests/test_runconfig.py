@@ -264,6 +264,21 @@ def test_a_list_of_hidden_layers_gives_their_widths() -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
+        ({"d_model": 2, "nhead": 1, "num_layers": 2}, {"hidden_units": 2, "depth": 2}),
+        ({"n_embd": 384, "n_layer": 6}, {"hidden_units": 384, "depth": 6}),
+        ({"num_filters": [2, 2], "kernel_size": 3}, {"hidden_units": [2, 2], "depth": 2}),
+        # an image's channel count is the input's, not a width; a stated hidden size beats d_model
+        ({"channels": 3, "filters": 32}, {"hidden_units": 32}),
+        ({"hidden_size": 256, "d_model": 2}, {"hidden_units": 256}),
+    ],
+)
+def test_a_transformer_or_cnn_states_its_width_by_its_own_name(raw: dict, expected: dict) -> None:
+    assert normalize_config(raw)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
         ({"weight_init": {"type": "kaiming_normal", "mode": "fan_in"}}, {"init": "kaiming_normal"}),
         (
             {"model": {"activation": {"name": "LeakyReLU", "negative_slope": 0.1}}},

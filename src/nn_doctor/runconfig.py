@@ -243,6 +243,16 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "num_units",
             "n_units",
             "neurons",
+            # a transformer's width (its residual stream), by the names its code states it:
+            # PyTorch and T5/Whisper configs say d_model, GPT-2's n_embd
+            "d_model",
+            "n_embd",
+            "model_dim",
+            # a CNN's filter counts (Keras' Conv2D(filters=...)); not "channels", which as often
+            # means the input's (3 for RGB) as the layers' own
+            "filters",
+            "num_filters",
+            "n_filters",
         ),
     ),
     "hidden_activation": (
