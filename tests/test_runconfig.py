@@ -264,6 +264,22 @@ def test_a_list_of_hidden_layers_gives_their_widths() -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
+        ({"keep_prob": 0.3}, {"dropout": 0.7}),
+        ({"model": {"dropout_keep_prob": 0.5}}, {"dropout": 0.5}),
+        ({"keep_prob": 0.3, "dropout": 0.1}, {"dropout": 0.1}),  # a stated dropout wins
+        ({"keep_prob": "all"}, {}),
+        ({"lr_init": 0.4, "normalize_data": False}, {"lr": 0.4, "normalize_inputs": False}),
+        ({"num_hidden_layers": 10, "units_per_layer": 3}, {"depth": 10, "hidden_units": 3}),
+    ],
+)
+def test_older_and_hand_written_spellings(raw: dict, expected: dict) -> None:
+    """TF1's keep probability is dropout's complement; a script's own names for the rest."""
+    assert normalize_config(raw)[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
         ({"d_model": 2, "nhead": 1, "num_layers": 2}, {"hidden_units": 2, "depth": 2}),
         ({"n_embd": 384, "n_layer": 6}, {"hidden_units": 384, "depth": 6}),
         ({"num_filters": [2, 2], "kernel_size": 3}, {"hidden_units": [2, 2], "depth": 2}),

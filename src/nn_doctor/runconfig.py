@@ -31,6 +31,7 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "max_lr",
             "learningrate",
             "learning_rate_init",  # scikit-learn's MLP
+            "lr_init",
         ),
     ),
     "batch_size": (
@@ -193,6 +194,11 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "input_normalization",
             "normalize_input",
             "scale_inputs",
+            "standardize_inputs",
+            "normalize_data",
+            "standardize_data",
+            "normalize_features",
+            "standardize_features",
         ),
     ),
     "normalize_targets": ("bool", ("normalize_targets", "normalize_target", "scale_targets")),
@@ -245,6 +251,9 @@ KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
             "neurons",
             # a transformer's width (its residual stream), by the names its code states it:
             # PyTorch and T5/Whisper configs say d_model, GPT-2's n_embd
+            "hidden_units_per_layer",
+            "units_per_layer",
+            "neurons_per_layer",
             "d_model",
             "n_embd",
             "model_dim",
@@ -661,6 +670,28 @@ def _derive(config: dict[str, Any], raw: Mapping[str, Any] | None = None) -> Non
         count = _label_count(raw)
         if count is not None:
             config["n_classes"] = count
+    if "dropout" not in config and raw is not None:
+        keep = _keep_probability(raw)
+        if keep is not None:
+            config["dropout"] = round(1.0 - keep, 6)
+
+
+#: TensorFlow 1's dropout argument: the probability of *keeping* a unit (tf.nn.dropout(x, keep_prob)).
+_KEEP_KEYS = frozenset({"keep_prob", "keep_probability", "dropout_keep_prob", "keep_rate"})
+
+
+def _keep_probability(raw: Mapping[str, Any]) -> float | None:
+    """A stated keep probability in (0, 1]: dropout is its complement (0.3 kept = 0.7 dropped)."""
+    for key, value in flatten(raw).items():
+        if snake_case(key.strip()).rsplit(".", 1)[-1] not in _KEEP_KEYS:
+            continue
+        try:
+            keep = float(value)
+        except (TypeError, ValueError):
+            continue
+        if 0.0 < keep <= 1.0:
+            return keep
+    return None
 
 
 def parse_set(items: list[str]) -> dict[str, Any]:
