@@ -8,8 +8,10 @@ For every row of ``DIR/labels.csv`` the run at ``DIR/<path>`` is diagnosed and s
   also accept (``accepted``);
 * **top-3 recall**: the primary cause is among the first three findings;
 * **false-alarm rate** (healthy runs): a healthy run with *any* finding is a false alarm;
-* per-class recall (top-1; for ``healthy``: no finding), the same per richness level and per
-  format, and a confusion list (primary → what came first).
+* per-class recall (top-1; for ``healthy``: no finding), the same per richness level, per
+  format and per level and config mode (the config present, partial or absent: what a log
+  states about its run decides as much as what it logs), and a confusion list (primary → what
+  came first).
 
 A run whose diagnosis fails counts as "no finding" (a miss, or a clean healthy run) and is
 listed under errors. The diagnose function is injectable (``evaluate(..., diagnose=fn)``) so that
@@ -129,6 +131,7 @@ class Report:
     per_format: dict[str, dict[str, Any]]
     confusion: list[tuple[str, str, int]]
     errors: list[tuple[str, str]] = field(default_factory=list)
+    per_level_config: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -136,6 +139,7 @@ class Report:
             "per_class": self.per_class,
             "per_level": self.per_level,
             "per_format": self.per_format,
+            "per_level_config": self.per_level_config,
             "confusion": [{"primary": p, "got": g, "count": n} for p, g, n in self.confusion],
             "errors": [{"path": p, "error": e} for p, e in self.errors],
         }
@@ -146,6 +150,7 @@ def compute(rows: list[Row], results: dict[str, Result]) -> Report:
     overall = Tally()
     by_level: dict[str, Tally] = defaultdict(Tally)
     by_format: dict[str, Tally] = defaultdict(Tally)
+    by_level_config: dict[str, Tally] = defaultdict(Tally)
     per_class: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # correct, total
     confusion: Counter[tuple[str, str]] = Counter()
     errors: list[tuple[str, str]] = []
@@ -154,7 +159,13 @@ def compute(rows: list[Row], results: dict[str, Result]) -> Report:
         if error:
             errors.append((row.path, error))
         ids = [i for i, _ in findings]
-        for tally in (overall, by_level[row.level], by_format[row.format]):
+        level_config = f"{row.level}, config {row.config or 'unknown'}"
+        for tally in (
+            overall,
+            by_level[row.level],
+            by_format[row.format],
+            by_level_config[level_config],
+        ):
             tally.add(row, ids)
         got = ids[0] if ids else "none"
         correct = not ids if row.healthy else got in (row.accepted | {row.primary})
@@ -168,6 +179,7 @@ def compute(rows: list[Row], results: dict[str, Result]) -> Report:
         per_class=classes,
         per_level={k: v.as_dict() for k, v in sorted(by_level.items())},
         per_format={k: v.as_dict() for k, v in sorted(by_format.items())},
+        per_level_config={k: v.as_dict() for k, v in sorted(by_level_config.items())},
         confusion=[(p, g, n) for (p, g), n in confusion.most_common()],
         errors=errors,
     )
@@ -222,6 +234,7 @@ def print_report(report: Report, out: Callable[[str], None] = print) -> None:
         out(f"  {cls:28s} {v['n']:5d} {_pct(v['recall']):>7s}")
     _table("per richness level", report.per_level, out)
     _table("per format", report.per_format, out)
+    _table("per level and config mode", report.per_level_config, out)
     out("\nconfusion (primary -> top-1 got), misses only")
     for primary, got, n in report.confusion[:40]:
         out(f"  {n:4d}  {primary} -> {got}")

@@ -43,7 +43,8 @@ def corpus(tmp_path: Path) -> Path:
         w.writerow(["run_id", "level", "path", "format", "config", "primary", "accepted", "split",
                     "scenario", "seed", "verified_metric"])  # fmt: skip
         for run_id, level, path, fmt, primary, accepted, split in LABELS:
-            w.writerow([run_id, level, path, fmt, "absent", primary, accepted, split, "s", 0, ""])
+            config = "present" if run_id == "r1" else "absent"
+            w.writerow([run_id, level, path, fmt, config, primary, accepted, split, "s", 0, ""])
     return tmp_path
 
 
@@ -76,6 +77,12 @@ def test_per_class_level_and_format(corpus: Path) -> None:
     assert report.per_format["tensorboard"]["top1_accuracy"] == 1.0
     assert report.per_format["tensorboard"]["false_alarm_rate"] == 0.5
     assert report.per_format["csv"]["top3_recall"] == 0.5
+    assert report.per_level_config["full, config present"] == {
+        "faulty": 1, "top1_accuracy": 1.0, "top3_recall": 1.0, "healthy": 0,
+        "false_alarm_rate": None,
+    }  # fmt: skip
+    absent = report.per_level_config["full, config absent"]
+    assert (absent["faulty"], absent["top1_accuracy"], absent["false_alarm_rate"]) == (1, 0.0, 1.0)
 
 
 def test_confusion_and_errors(corpus: Path) -> None:
@@ -109,6 +116,7 @@ def test_json_and_printed_tables(corpus: Path) -> None:
     text = "\n".join(lines)
     assert " 25.0%" in text
     assert "dead_relu -> lr_too_low" in text
+    assert "full, config present" in text
 
 
 def test_product_diagnose_reports_instead_of_raising(tmp_path: Path) -> None:
