@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from nn_doctor import __version__
 from nn_doctor.report import curves
+from nn_doctor.report.reading import no_cause_message
 from nn_doctor.report.text import CHECKLIST, missing_phrase
 
 if TYPE_CHECKING:
@@ -382,7 +383,8 @@ def _run_section(ri: int, run: dict[str, Any], frame: RunFrame | None, plots: _P
         out.append('<div class="charts overview">' + "".join(figs) + "</div>")
     if not run["findings"]:
         out.append(
-            "<div class='healthy'><p><b>No cause stands out:</b> the log looks healthy for what it shows.</p><p>Worth checking anyway:</p><ul>"
+            f"<div class='healthy'><p><b>{_e(no_cause_message(run['reading']))}</b></p>"
+            "<p>Worth checking anyway:</p><ul>"
         )
         out += [f"<li>{_e(c)}</li>" for c in CHECKLIST]
         out.append("</ul></div>")

@@ -71,11 +71,46 @@ def trend(values: np.ndarray) -> str:
     return "flat"
 
 
+# A training loss that moved less than this share of its level between its first points and its
+# last tenth stayed where it started: "flat" over the later half cannot tell that from converged.
+STUCK_MOVE = 0.05
+STUCK_PREFIX = "barely moved"
+
+
+def moved(values: np.ndarray) -> float | None:
+    """Relative change of a loss from its first points (median of up to 10) to its last tenth.
+
+    Positive when it fell. None for a curve too short to tell or one that went non-finite.
+    """
+    if len(values) < 5 or not np.isfinite(values).all():
+        return None
+    start = float(np.median(values[: min(10, max(1, len(values) // 10))]))
+    end = float(np.median(values[-max(1, len(values) // 10) :]))
+    ref = max(abs(start), abs(end), 1e-12)
+    return (start - end) / ref
+
+
+def barely_moved(reading_: dict[str, Any]) -> bool:
+    """Whether a reading says the training loss stayed where it started."""
+    return str(reading_.get("text", "")).startswith(STUCK_PREFIX)
+
+
+def no_cause_message(reading_: dict[str, Any]) -> str:
+    """What to say when no rule fires: a loss that never moved is no healthy log."""
+    if barely_moved(reading_):
+        return (
+            "No single cause stands out, but the loss barely moved over the run: unless it "
+            "started converged (a resume, a fine-tune), the run did not learn."
+        )
+    return "No cause stands out: the log looks healthy for what it shows."
+
+
 def reading(frame: RunFrame) -> dict[str, Any]:
     """The train/validation reading of one run."""
-    train = (
-        trend(frame.series("train_loss").to_numpy(dtype=float)) if frame.has("train_loss") else None
+    train_values = (
+        frame.series("train_loss").to_numpy(dtype=float) if frame.has("train_loss") else None
     )
+    train = trend(train_values) if train_values is not None else None
     val = trend(frame.series("val_loss").to_numpy(dtype=float)) if frame.has("val_loss") else None
     if train and val:
         text = _TEXT.get((train, val), f"train {train}, validation {val}")
@@ -85,4 +120,10 @@ def reading(frame: RunFrame) -> dict[str, Any]:
         text = f"validation {val} (no training loss logged)"
     else:
         text = "no loss logged"
+    change = moved(train_values) if train_values is not None and train != "rising" else None
+    if change is not None and abs(change) < STUCK_MOVE:
+        text = (
+            f"{STUCK_PREFIX}: the training loss changed {change:.1%} between its first points and "
+            "its end (stuck from the start, or started converged)"
+        )
     return {"train": train, "val": val, "text": text}

@@ -364,17 +364,20 @@ def _finding(
     )
 
 
-def _healthy() -> RenderableType:
+def _healthy(reading: dict[str, Any]) -> RenderableType:
     from rich.console import Group
     from rich.panel import Panel
     from rich.text import Text
 
+    from nn_doctor.report.reading import barely_moved, no_cause_message
+
+    healthy = not barely_moved(reading)
     lines: list[RenderableType] = [
-        Text("No cause stands out: the log looks healthy for what it shows.", style="bold green"),
+        Text(no_cause_message(reading), style="bold green" if healthy else "bold yellow"),
         Text("Worth checking anyway:"),
     ]
     lines += [_t(("  - ", "dim"), c) for c in CHECKLIST]
-    return Panel(Group(*lines), border_style="green", padding=(0, 1))
+    return Panel(Group(*lines), border_style="green" if healthy else "yellow", padding=(0, 1))
 
 
 def _error(run: dict[str, Any]) -> RenderableType:
@@ -409,7 +412,7 @@ def _run_parts(run: dict[str, Any], frame: RunFrame | None, width: int) -> list[
     if chart is not None:
         parts.append(chart)
     if not run["findings"]:
-        parts.append(_healthy())
+        parts.append(_healthy(run["reading"]))
     for i, f in enumerate(run["findings"], 1):
         parts.append(_finding(i, f, run, frame, width))
     if run["inconclusive"]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from nn_doctor.report.reading import no_cause_message
+
 if TYPE_CHECKING:
     from nn_doctor.frame import RunFrame
 
@@ -118,7 +120,7 @@ def render_run(run: dict[str, Any], *, verbose: bool = False, frame: RunFrame | 
         lines.append(f"  warning: {w}")
     if not run["findings"]:
         lines.append("")
-        lines.append("  No cause stands out: the log looks healthy for what it shows.")
+        lines.append(f"  {no_cause_message(run['reading'])}")
         lines.append("  Worth checking anyway:")
         lines.extend(f"    - {c}" for c in CHECKLIST)
     for i, f in enumerate(run["findings"], 1):
