@@ -157,6 +157,21 @@ def test_healthy_run_says_so_and_still_plots(write_csv) -> None:  # type: ignore
     assert _data(page)["plots"]
 
 
+def test_a_run_that_never_learned_is_not_called_healthy(write_csv) -> None:  # type: ignore[no-untyped-def]
+    # a loss that stays within 1 % of its start: no rule may fire, but "healthy" would be wrong
+    import random
+
+    rng = random.Random(0)
+    flat = [2.0 + 0.01 * rng.gauss(0, 1) for _ in range(200)]
+    (d,) = diagnose(write_csv({"loss": flat}, name="flat.csv"))
+    page = render_html([d])
+    assert not d.findings
+    assert "class='stalled'" in page and "did not learn" in page
+    assert "looks healthy" not in page
+    (ok,) = diagnose(write_csv({"loss": [2.0 * 0.97**i + 0.1 for i in range(200)]}, name="ok.csv"))
+    assert "class='healthy'" in render_html([ok])
+
+
 def test_long_runs_are_downsampled_and_keep_their_spikes(write_csv) -> None:  # type: ignore[no-untyped-def]
     n = 60_000
     loss = [2.0 * math.exp(-i / 8000) + 0.1 + 0.001 * (i % 7) for i in range(n)]

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from nn_doctor import __version__
 from nn_doctor.report import curves
-from nn_doctor.report.reading import no_cause_message
+from nn_doctor.report.reading import barely_moved, no_cause_message
 from nn_doctor.report.text import CHECKLIST, missing_phrase
 
 if TYPE_CHECKING:
@@ -383,7 +383,8 @@ def _run_section(ri: int, run: dict[str, Any], frame: RunFrame | None, plots: _P
         out.append('<div class="charts overview">' + "".join(figs) + "</div>")
     if not run["findings"]:
         out.append(
-            f"<div class='healthy'><p><b>{_e(no_cause_message(run['reading']))}</b></p>"
+            f"<div class='{'stalled' if barely_moved(run['reading']) else 'healthy'}'>"
+            f"<p><b>{_e(no_cause_message(run['reading']))}</b></p>"
             "<p>Worth checking anyway:</p><ul>"
         )
         out += [f"<li>{_e(c)}</li>" for c in CHECKLIST]
@@ -690,6 +691,7 @@ ul.marks li { margin: 0.2rem 0; padding-left: 1.4em; text-indent: -1.4em; }
 .where { font-size: 0.85rem; margin-left: 0.4rem; }
 ol.remedies li { margin: 0.3rem 0; } .why { display: block; font-size: 0.9rem; }
 .healthy { border-left: 6px solid var(--ok); background: #eef8f1; padding: 0.5rem 1rem; border-radius: 6px; }
+.stalled { border-left: 6px solid var(--warning); background: #fdf5e6; padding: 0.5rem 1rem; border-radius: 6px; }
 .warn, .note { margin: 0.3rem 0; } .warn { color: var(--warning); }
 .unreadable { border: 1px solid var(--error); border-radius: 8px; padding: 1rem 1.25rem; }
 .err { color: var(--error); } .hint { color: var(--muted); } .more-n { color: var(--muted); font-size: 0.85rem; }
