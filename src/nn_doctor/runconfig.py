@@ -434,6 +434,8 @@ _EVAL_GROUPS = {"val", "valid", "validation", "eval", "evaluation", "test", "tes
 #: (Hydra), ``class_path`` (LightningCLI), ``weight_init: {type: kaiming}``,
 #: ``activation: {name: relu}`` (mmcv, timm-style configs). The group's name is the key.
 _CHOICE_FIELDS = {"_target_", "class_path", "class_name", "name", "type", "kind", "method"}
+#: TF1's keep probabilities (dropout's complement), read as dropout.
+_KEEP_KEYS = frozenset({"keep_prob", "keep_probability", "dropout_keep_prob", "keep_rate"})
 #: Prefixes that negate a flag: ``no_shuffle: true`` (argparse's store_true for an opt-out).
 _NEGATIONS = ("no_", "disable_", "dont_", "without_")
 #: Counts where a non-positive value is a sentinel, not a size: Lightning's ``max_epochs: -1``
@@ -598,13 +600,23 @@ def normalize_config(
             if not negated:
                 continue
             last = low = bare
+        # TF1's dropout argument is the probability of *keeping* a unit (tf.nn.dropout(x,
+        # keep_prob)): dropout is its complement, ranked after every dropout spelling
+        complement = canonical is None and last in _KEEP_KEYS
+        if complement:
+            canonical = "dropout"
         if canonical is None:
             continue
         groups = low.split(".")[:-1]
         if any(g.split("_")[0] in _EVAL_GROUPS for g in groups):
             continue  # eval.batch_size, val_dataloader.batch_size: not the training run's
         kind, aliases = KEYS[canonical]
-        r = aliases.index(low) if low in aliases else aliases.index(last) + (1 if "." in low else 0)
+        if complement:
+            r = len(aliases)
+        elif low in aliases:
+            r = aliases.index(low)
+        else:
+            r = aliases.index(last) + (1 if "." in low else 0)
         if any("sched" in g or "warmup" in g for g in groups):
             r += len(aliases)  # warmup.init_lr, scheduler.max_lr: after the optimizer's own rate
         if canonical == "depth" and isinstance(value, (list, tuple)):
@@ -617,6 +629,10 @@ def normalize_config(
             coerced = _coerce(kind, value)
             if canonical in _POSITIVE_COUNTS and coerced <= 0:
                 continue  # max_epochs: -1 is "until stopped", not a count
+            if complement:
+                if not 0.0 < coerced <= 1.0:
+                    raise ValueError("a keep probability lies in (0, 1]")
+                coerced = round(1.0 - coerced, 6)
             config[canonical] = canonical_value(canonical, not coerced if negated else coerced)
             rank[canonical] = r
             if canonical == "init":
@@ -670,28 +686,6 @@ def _derive(config: dict[str, Any], raw: Mapping[str, Any] | None = None) -> Non
         count = _label_count(raw)
         if count is not None:
             config["n_classes"] = count
-    if "dropout" not in config and raw is not None:
-        keep = _keep_probability(raw)
-        if keep is not None:
-            config["dropout"] = round(1.0 - keep, 6)
-
-
-#: TensorFlow 1's dropout argument: the probability of *keeping* a unit (tf.nn.dropout(x, keep_prob)).
-_KEEP_KEYS = frozenset({"keep_prob", "keep_probability", "dropout_keep_prob", "keep_rate"})
-
-
-def _keep_probability(raw: Mapping[str, Any]) -> float | None:
-    """A stated keep probability in (0, 1]: dropout is its complement (0.3 kept = 0.7 dropped)."""
-    for key, value in flatten(raw).items():
-        if snake_case(key.strip()).rsplit(".", 1)[-1] not in _KEEP_KEYS:
-            continue
-        try:
-            keep = float(value)
-        except (TypeError, ValueError):
-            continue
-        if 0.0 < keep <= 1.0:
-            return keep
-    return None
 
 
 def parse_set(items: list[str]) -> dict[str, Any]:
