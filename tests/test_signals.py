@@ -197,6 +197,12 @@ def test_direction(name: str, expected: bool | None) -> None:
         ("valloss", "val_loss"),
         ("tst_loss", "val_loss"),
         ("tst_acc", "val_acc"),
+        # cost, TensorFlow 1's word for the loss
+        ("cost", "train_loss"),
+        ("train_cost", "train_loss"),
+        ("val_cost", "val_loss"),
+        ("validation_cost", "val_loss"),
+        ("avg_cost", "train_loss"),
         # camelCase
         ("valLoss", "val_loss"),
         ("ValLoss", "val_loss"),

@@ -55,7 +55,9 @@ HIGHER_IS_BETTER = re.compile(
     r"(acc|accuracy|bleu|rouge|map|f1|precision|recall|auc|r2|iou|dice|score|meteor|chrf)",
     re.IGNORECASE,
 )
-LOWER_IS_BETTER = re.compile(r"(loss|wer|cer|mae|mse|rmse|perplexity|ppl|error|nll)", re.IGNORECASE)
+LOWER_IS_BETTER = re.compile(
+    r"(loss|cost|wer|cer|mae|mse|rmse|perplexity|ppl|error|nll)", re.IGNORECASE
+)
 
 # Exact aliases, lower-case. Order inside a list breaks ties when several are logged equally often.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -76,6 +78,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "batch/loss",
         "step/loss",
         "iter/loss",
+        "cost",  # TensorFlow 1 tutorials and Andrew Ng's courses: cost, train_cost, val_cost
     ),
     "val_loss": (
         "val_loss",
@@ -184,6 +187,8 @@ _ACC_BASES = {
     "acc1",
     "top1_acc",
 }
+# What a loss is called after its split is taken off (``cost`` is TensorFlow 1's word for it).
+_LOSS_BASES = {"loss", "losses", "total_loss", "cost"}
 _LAYER_RE = re.compile(r"^(" + "|".join(LAYER_FAMILIES) + r")/(.+)$")
 _HIST_STAT_RE = re.compile(r"^(?P<tag>.+):(?P<stat>mean|std|min|max|norm|zero_frac|count)$")
 # Lightning's grad_norm utility: ``grad_2.0_norm/fc1.weight`` and ``grad_2.0_norm_total``; before
@@ -399,7 +404,7 @@ def _split_and_base(name: str) -> tuple[str, str, bool] | None:
             break
     parts = [p for p in re.split(r"[/_\-. ]+", n) if p]
     kept = [p for p in parts if p not in _LOSS_QUALIFIERS]
-    if kept != parts and kept and kept[-1] in {"loss", "losses", *_ACC_BASES}:
+    if kept != parts and kept and kept[-1] in {*_LOSS_BASES, *_ACC_BASES}:
         per_epoch = per_epoch or "epoch" in parts
         parts = kept if len(kept) > 1 else ["train", *kept]  # avg_loss: the training loss
     if len(parts) < 2:
@@ -413,7 +418,7 @@ def _split_and_base(name: str) -> tuple[str, str, bool] | None:
             base_parts = base_parts[1:]
             per_epoch = True
         base = "_".join(base_parts)
-        if base in {"loss", "losses", "total_loss"}:
+        if base in _LOSS_BASES:
             return split, "loss", per_epoch
         if base in _ACC_BASES:
             return split, "acc", per_epoch
