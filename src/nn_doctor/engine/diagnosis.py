@@ -12,6 +12,7 @@ from nn_doctor.engine.evaluate import (
     RuleResult,
     evaluate_rule,
     fill,
+    reads_config,
 )
 from nn_doctor.engine.model import SEVERITY_RANK, Rule
 
@@ -164,6 +165,47 @@ def _finding(result: RuleResult, lang: str | None) -> Finding:
     )
 
 
+#: A quiet rule scoring this much, on evidence read from the curves, is named as a close fit when
+#: nothing fired on a run that did not learn (a run that learned needs no candidates).
+CLOSE_FIT = 0.3
+#: How many close fits a note names.
+CLOSE_FITS = 3
+
+
+def closest_fits(results: list[RuleResult], lang: str | None) -> list[str]:
+    """Notes naming the causes that came closest on a run that did not learn, none confirmed.
+
+    "The loss barely moved and no cause stands out" leaves a user with nothing to try; the
+    rules that scored highest without firing say where to look, and their missing signals what
+    to log to settle it. Only rules some curve spoke for count (a config fact alone is no fit),
+    and the note says they are below the report line: they are not findings (DECISIONS §6). On
+    the zoo, one of the three named is an accepted cause for 26 of the 45 such faulty runs.
+    """
+    fits = []
+    for result in results:
+        if result.verdict != "quiet" or result.score < CLOSE_FIT:
+            continue
+        curve = [
+            r
+            for r in result.items
+            if r.status == "matched" and r.item.weight > 0 and not reads_config(r.item)
+        ]
+        if curve:
+            fits.append((result, max(curve, key=lambda r: r.item.weight)))
+    fits.sort(key=lambda f: (-f[0].score, f[0].rule.id))
+    notes = []
+    for result, strongest in fits[:CLOSE_FITS]:
+        loc = result.rule.localized(lang)
+        says = _evidence_entry(strongest, loc.get("says") or {})["says"]
+        missing = [m["signal"] for m in _missing(result)][:3]
+        confirm = f"; to settle it, log or set {', '.join(missing)}" if missing else ""
+        notes.append(
+            f"close fit, not a finding: {result.rule.id} ({result.score:.2f}, below the report "
+            f"line): {says}{confirm}"
+        )
+    return notes
+
+
 def rank_key(f: Finding) -> tuple[float, int, str]:
     """Ranking: score (descending), then severity, then id — deterministic."""
     return (-f.score, SEVERITY_RANK.get(f.severity, 9), f.id)
@@ -180,7 +222,7 @@ def diagnose_frame(
     """Evaluate every rule on one run and build its ranked :class:`Diagnosis`."""
     from nn_doctor.engine.load import load_rules
     from nn_doctor.engine.notes import run_notes
-    from nn_doctor.report.reading import reading
+    from nn_doctor.report.reading import barely_moved, reading
 
     rules = load_rules() if rules is None else rules
     rng = frame.step_range
@@ -216,6 +258,8 @@ def diagnose_frame(
         _evaluate_all(diag, frame, rules, lang, threshold, weight)
     diag.findings.sort(key=rank_key)
     diag.notes.extend(run_notes(frame, frozenset(f.id for f in diag.findings)))
+    if not diag.findings and barely_moved(diag.reading):
+        diag.notes.extend(closest_fits(diag.results, lang))
     return diag
 
 

@@ -125,6 +125,11 @@ def _spec(name: str) -> Any:
     return spec
 
 
+def reads_config(item: EvidenceItem) -> bool:
+    """Whether ``item`` reads only the config (a stated fact, no curve behind it)."""
+    return item.check is not None and _spec(item.check).kind == "config"
+
+
 def _run_check(item: EvidenceItem, frame: RunFrame) -> ItemResult:
     """The item's check on this frame; one computation per distinct (check, signals, params).
 
