@@ -338,3 +338,36 @@ def test_the_evaluation_memo_changes_no_result(monkeypatch: pytest.MonkeyPatch) 
         plain = diagnose_frame(f, rules=rules)
         assert results(plain) == results(memo_diag)
         assert repr(plain.to_dict()) == repr(memo_diag.to_dict())
+
+
+def test_says_renders_infinity_as_a_symbol_not_a_word() -> None:
+    from nn_doctor.engine.evaluate import fill
+
+    # a ratio over a zero denominator: "infx as much" read as a word
+    assert fill("{r:.1f}x as much", {"r": math.inf}) == "∞x as much"
+    assert fill("{r:.2f}", {"r": -math.inf}) == "-∞"
+    assert fill("{r:.2f}", {"r": 1.5}) == "1.50"
+
+
+def test_a_frame_check_names_the_signal_it_measured_in_its_says() -> None:
+    # scales_within reports which of its signals was largest; the says must show it, not "?"
+    from tests.checks.conftest import make_frame
+
+    n = 40
+    f = make_frame(
+        {
+            "train_loss": [2.0 * math.exp(-i / 10) + 0.1 for i in range(n)],
+            "input_std": [1.0] * n,
+            "input_mean": [0.0] * n,
+            "target_std": [0.5] * n,
+            "target_mean": [3.0] * n,
+        }
+    )
+    d = diagnose_frame(f)
+    result = next(r for r in d.results if r.rule.id == "no_normalization")
+    item = next(i for i in result.items if i.item.id == "data_on_unit_scale")
+    assert item.status == "matched"
+    from nn_doctor.engine.diagnosis import _evidence_entry
+
+    says = _evidence_entry(item, {})["says"]
+    assert "target_mean 3" in says and "?" not in says

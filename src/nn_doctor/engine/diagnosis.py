@@ -107,7 +107,8 @@ def _evidence_entry(r: Any, lang_says: dict[str, str]) -> dict[str, Any]:
         values.setdefault("value", out.value)
         values["onset"] = out.step
         values["step"] = out.step
-    values["signal"] = r.signal
+    # a frame check names the signal it measured (scales_within's largest) in its measures
+    values["signal"] = r.signal or values.get("signal")
     template = lang_says.get(r.item.id, r.item.says)
     value = out.value if out is not None else None
     return {

@@ -68,7 +68,8 @@ class _Formatter(string.Formatter):
         if value is None:
             return "?"
         if isinstance(value, float) and not math.isfinite(value):
-            return str(value)
+            # "∞x as much", "slope ∞": Python's "inf" next to a unit reads as a word ("infx")
+            return "∞" if value > 0 else "-∞" if value < 0 else "nan"
         try:
             return super().format_field(value, format_spec)
         except (ValueError, TypeError):
