@@ -204,3 +204,31 @@ def test_a_wandb_chart_export_is_one_run_per_run_shown(tmp_path: Path) -> None:
     assert sunny.sources["train_loss"] == "train/loss" and sunny.signals == ["train_loss"]
     assert sunny.series("train_loss").to_dict() == {0: 2.3, 10: 1.1, 20: 0.6}
     assert rainy.series("train_loss").to_dict() == {0: 2.3, 20: 4.5}  # blank: not logged
+
+
+def test_a_run_column_makes_one_run_per_value(tmp_path: Path) -> None:
+    # a sweep concatenated with pandas: the epochs restart per run, rows interleave freely
+    p = tmp_path / "sweep.csv"
+    p.write_text(
+        "run,epoch,train_loss,val_loss\n"
+        "lr-0.01,0,2.3,2.2\nlr-1.0,0,2.3,2.2\nlr-0.01,1,1.1,1.2\nlr-1.0,1,9.0,9.5\n"
+        "lr-0.01,2,0.6,0.7\nlr-1.0,2,40.0,41.0\n"
+    )
+    runs = read_runs(p)
+    assert [f.run for f in runs] == [f"{p} (run lr-0.01)", f"{p} (run lr-1.0)"]
+    low, high = runs
+    assert low.series("train_loss").to_dict() == {0: 2.3, 1: 1.1, 2: 0.6}
+    assert high.series("val_loss").to_dict() == {0: 2.2, 1: 9.5, 2: 41.0}
+    assert not any(f.warnings for f in runs)  # no "step counter went back": not a resume
+
+
+def test_a_numeric_trial_column_splits_and_a_constant_one_does_not(tmp_path: Path) -> None:
+    p = tmp_path / "trials.csv"
+    p.write_text("trial,step,loss\n0,0,2.0\n0,1,1.0\n1,0,2.0\n1,1,3.0\n")
+    runs = read_runs(p)
+    assert [f.run for f in runs] == [f"{p} (trial 0)", f"{p} (trial 1)"]
+    assert runs[1].series("train_loss").to_dict() == {0: 2.0, 1: 3.0}
+    one = tmp_path / "one.csv"
+    one.write_text("run_id,step,loss\n7,0,2.0\n7,1,1.0\n")
+    f = _one(one)
+    assert f.run == str(one) and f.signals == ["train_loss"]  # the id is no metric

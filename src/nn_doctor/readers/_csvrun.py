@@ -58,13 +58,15 @@ def csv_runs(
     config_warnings: Sequence[str] = (),
     files: Sequence[Path] = (),
     split_runs: Callable[[Table], list[tuple[str, Table]]] | None = None,
+    text_columns: Sequence[str] = (),
 ) -> list[RawRun]:
     """Read a wide CSV log into one :class:`RawRun` per appended run (at least one).
 
     ``split_runs`` cuts a table into named runs side by side (a W&B chart export has a column
-    group per run): each is a run labelled ``file.csv (name)``.
+    group per run): each is a run labelled ``file.csv (name)``. ``text_columns`` (lower-case)
+    are non-numeric columns ``split_runs`` needs, kept as text (a run column).
     """
-    tables = read_file_tables(path)
+    tables = read_file_tables(path, text_columns=text_columns)
     if split_epoch_restart:
         tables = [part for t in tables for part in _split_at_epoch_restart(t)]
     named: list[str | None] = [None] * len(tables)
