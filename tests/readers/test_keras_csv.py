@@ -100,3 +100,13 @@ def test_repeated_epoch_zero_rows_start_no_new_run(tmp_path: Path) -> None:
     p.write_text(HEADER + _rows(range(1), 1.0) + _rows(range(4), 1.0) + _rows(range(2), 3.0))
     frames = read_runs(p)
     assert [f.n_steps for f in frames] == [4, 2]
+
+
+def test_a_run_column_names_the_runs_rather_than_epoch_restarts(tmp_path: Path) -> None:
+    # two CSVLogger histories concatenated with a run column, rows interleaved: the epoch
+    # counter restarts on every other row, the run column says which rows belong together
+    p = tmp_path / "history.csv"
+    p.write_text("epoch,loss,val_loss,run\n0,2.3,2.2,a\n0,2.3,2.2,b\n1,1.1,1.2,a\n1,5.0,6.0,b\n")
+    runs = read_runs(p)
+    assert [f.run for f in runs] == [f"{p} (run a)", f"{p} (run b)"]
+    assert runs[1].series("val_loss").to_dict() == {0: 2.2, 1: 6.0}

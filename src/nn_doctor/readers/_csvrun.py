@@ -46,6 +46,56 @@ def _split_at_epoch_restart(table: Table) -> list[Table]:
     return parts
 
 
+#: Columns naming the run a row belongs to, when one table holds several: a sweep or a seed
+#: study concatenated with pandas, Optuna's ``trials_dataframe``. Not ``name`` or ``model``:
+#: the first is a long table's metric column, the second as often a constant description.
+RUN_COLUMNS = ("run", "run_id", "run_name", "trial", "trial_id", "trial_number", "experiment",
+               "experiment_name", "exp", "exp_name")  # fmt: skip
+
+
+def _run_column(header: Sequence[str]) -> str | None:
+    """The first header field that names a run (lower-cased), if any."""
+    return next((f.strip().lower() for f in header if f.strip().lower() in RUN_COLUMNS), None)
+
+
+def _run_labels(table: Table, key: str) -> list[str] | None:
+    """Each row's run label from the run column ``key`` (text or numbers), or None."""
+    text = table.text.get(key)
+    if text is not None:
+        return ["" if v.lower() in ("", "nan", "none") else v for v in text.tolist()]
+    col = table.get(key)
+    if col is None:
+        return None
+    return [
+        "" if not ok or v != v else str(int(v)) if float(v).is_integer() else repr(float(v))
+        for v, ok in zip(col.values.tolist(), col.logged.tolist(), strict=True)
+    ]
+
+
+def _by_run_column(key: str) -> Callable[[Table], list[tuple[str, Table]]]:
+    """Cut a table into one per value of its run column (in order of first appearance)."""
+
+    def split(table: Table) -> list[tuple[str, Table]]:
+        labels = _run_labels(table, key)
+        if labels is None:
+            return [("", table)]
+        metrics = [c for c in table.columns if c.name.strip().lower() != key]
+        order = list(dict.fromkeys(labels))
+        if len(order) < 2:
+            return [("", Table(metrics, table.n_rows, table.header, table.ignored, table.warnings))]
+        parts = []
+        array = np.array(labels, dtype=object)
+        for label in order:
+            rows = np.flatnonzero(array == label)
+            cols = [Column(c.name, c.values[rows], c.logged[rows]) for c in metrics]
+            name = f"{key} {label}" if label else f"no {key}"
+            parts.append((name, Table(cols, len(rows), table.header, list(table.ignored),
+                                      list(table.warnings))))  # fmt: skip
+        return parts
+
+    return split
+
+
 def csv_runs(
     path: Path,
     fmt: str,
@@ -58,15 +108,18 @@ def csv_runs(
     config_warnings: Sequence[str] = (),
     files: Sequence[Path] = (),
     split_runs: Callable[[Table], list[tuple[str, Table]]] | None = None,
-    text_columns: Sequence[str] = (),
 ) -> list[RawRun]:
     """Read a wide CSV log into one :class:`RawRun` per appended run (at least one).
 
     ``split_runs`` cuts a table into named runs side by side (a W&B chart export has a column
-    group per run): each is a run labelled ``file.csv (name)``. ``text_columns`` (lower-case)
-    are non-numeric columns ``split_runs`` needs, kept as text (a run column).
+    group per run): each is a run labelled ``file.csv (name)``. Without it, a run column
+    (:data:`RUN_COLUMNS`) holding several values cuts the table, one run per value, and
+    takes the place of the epoch-restart split (it names what that split guesses).
     """
-    tables = read_file_tables(path, text_columns=text_columns)
+    tables = read_file_tables(path, text_columns=RUN_COLUMNS)
+    key = _run_column(tables[0].header) if tables and split_runs is None else None
+    if key is not None:
+        split_runs, split_epoch_restart = _by_run_column(key), False
     if split_epoch_restart:
         tables = [part for t in tables for part in _split_at_epoch_restart(t)]
     named: list[str | None] = [None] * len(tables)

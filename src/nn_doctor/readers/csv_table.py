@@ -5,17 +5,14 @@ The generic fallback for CSV files no specific reader claimed. Wide tables use a
 number. Long ("tidy") tables have a name column (``metric``, ``tag``, ``name`` or ``key``), a
 ``value`` column and an axis column. Blank cells are "not logged"; ``nan``/``inf`` are values;
 a stray word in a numeric column skips that cell only; text columns are listed as ignored.
-A wide table with a run column (``run``, ``run_id``, ``trial``, ``experiment``, …) holding
-several values is several runs, one per value, labelled ``file.csv (value)``.
+A wide table with a run column holding several values is one run per value (see
+:func:`._csvrun.csv_runs`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
-
-import numpy as np
 
 from nn_doctor.frame import RawRun
 from nn_doctor.readers._common import (
@@ -36,11 +33,6 @@ NAME = "csv"
 
 _SUFFIXES = {".csv", ".tsv"}
 NAME_COLUMNS = ("metric", "tag", "name", "key", "series")
-#: Columns naming the run a row belongs to, when one table holds several: a sweep or a seed
-#: study concatenated with pandas, Optuna's ``trials_dataframe``. Not ``name`` or ``model``:
-#: the first is a long table's metric column, the second as often a constant description.
-RUN_COLUMNS = ("run", "run_id", "run_name", "trial", "trial_id", "trial_number", "experiment",
-               "experiment_name", "exp", "exp_name")  # fmt: skip
 _NUMBERISH = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$|^\s*[-+]?(nan|inf)", re.I)
 
 
@@ -141,51 +133,10 @@ def _wandb_runs(table: Table) -> list[tuple[str, Table]]:
     ]
 
 
-def _run_labels(table: Table, key: str) -> list[str] | None:
-    """Each row's run label from the run column ``key`` (text or numbers), or None."""
-    text = table.text.get(key)
-    if text is not None:
-        return ["" if v.lower() in ("", "nan", "none") else v for v in text.tolist()]
-    col = table.get(key)
-    if col is None:
-        return None
-    return [
-        "" if not ok or v != v else str(int(v)) if float(v).is_integer() else repr(float(v))
-        for v, ok in zip(col.values.tolist(), col.logged.tolist(), strict=True)
-    ]
-
-
-def _by_run_column(key: str) -> Callable[[Table], list[tuple[str, Table]]]:
-    """Cut a table into one per value of its run column (in order of first appearance)."""
-
-    def split(table: Table) -> list[tuple[str, Table]]:
-        labels = _run_labels(table, key)
-        metrics = [c for c in table.columns if c.name.strip().lower() != key]
-        if labels is None:
-            return [("", table)]
-        order = list(dict.fromkeys(labels))
-        if len(order) < 2:
-            return [("", Table(metrics, table.n_rows, table.header, table.ignored, table.warnings))]
-        parts = []
-        array = np.array(labels, dtype=object)
-        for label in order:
-            rows = np.flatnonzero(array == label)
-            cols = [Column(c.name, c.values[rows], c.logged[rows]) for c in metrics]
-            name = f"{key} {label}" if label else f"no {key}"
-            parts.append((name, Table(cols, len(rows), table.header, list(table.ignored),
-                                      list(table.warnings))))  # fmt: skip
-        return parts
-
-    return split
-
-
 def _read_file(path: Path) -> list[RawRun]:
     fields = header_fields(first_line(path))
     if _is_wandb_export(fields):
         return csv_runs(path, NAME, split_runs=_wandb_runs)
-    key = next((f.strip().lower() for f in fields if f.strip().lower() in RUN_COLUMNS), None)
-    if key is not None and not _is_long(fields):
-        return csv_runs(path, NAME, split_runs=_by_run_column(key), text_columns=(key,))
     if _is_long(fields):
         tables = read_file_tables(path, text_columns=NAME_COLUMNS)
         if tables and any(n in tables[0].text for n in NAME_COLUMNS) and tables[0].get("value"):
