@@ -232,3 +232,7 @@ def test_a_numeric_trial_column_splits_and_a_constant_one_does_not(tmp_path: Pat
     one.write_text("run_id,step,loss\n7,0,2.0\n7,1,1.0\n")
     f = _one(one)
     assert f.run == str(one) and f.signals == ["train_loss"]  # the id is no metric
+    # a table keyed by run that logs no loss (a zoo's labels.csv, a sweep summary) is no sweep
+    labels = tmp_path / "labels.csv"
+    labels.write_text("run_id,level,seed\na,loss,0\nb,full,1\n")
+    assert len(read_runs(labels)) == 1

@@ -20,6 +20,7 @@ from nn_doctor.readers._common import empty_warning, raw_run
 from nn_doctor.readers._csvcore import Column, Table
 from nn_doctor.readers._csvlarge import read_file_tables
 from nn_doctor.readers._wide import EPOCH_NAMES, to_columns
+from nn_doctor.signals import canonical_name
 
 
 def _split_at_epoch_restart(table: Table) -> list[Table]:
@@ -54,7 +55,13 @@ RUN_COLUMNS = ("run", "run_id", "run_name", "trial", "trial_id", "trial_number",
 
 
 def _run_column(header: Sequence[str]) -> str | None:
-    """The first header field that names a run (lower-cased), if any."""
+    """The first header field that names a run (lower-cased), if the table logs a loss.
+
+    A table with no loss column is no training log (a ``labels.csv`` keyed by ``run_id``, a
+    sweep's summary): cutting it per run would only turn one unreadable table into many.
+    """
+    if not any(canonical_name(f).canonical in ("train_loss", "val_loss") for f in header):
+        return None
     return next((f.strip().lower() for f in header if f.strip().lower() in RUN_COLUMNS), None)
 
 
