@@ -12,6 +12,7 @@ from nn_doctor.engine.evaluate import (
     RuleResult,
     evaluate_rule,
     fill,
+    has_signal,
     reads_config,
 )
 from nn_doctor.engine.model import SEVERITY_RANK, Rule
@@ -173,7 +174,7 @@ CLOSE_FIT = 0.3
 CLOSE_FITS = 3
 
 
-def closest_fits(results: list[RuleResult], lang: str | None) -> list[str]:
+def closest_fits(results: list[RuleResult], frame: RunFrame, lang: str | None) -> list[str]:
     """Notes naming the causes that came closest on a run that did not learn, none confirmed.
 
     "The loss barely moved and no cause stands out" leaves a user with nothing to try; the
@@ -198,7 +199,12 @@ def closest_fits(results: list[RuleResult], lang: str | None) -> list[str]:
     for result, strongest in fits[:CLOSE_FITS]:
         loc = result.rule.localized(lang)
         says = _evidence_entry(strongest, loc.get("says") or {})["says"]
-        missing = [m["signal"] for m in _missing(result)][:3]
+        # what is absent, not what is logged but could not be read here
+        missing = [
+            m["signal"]
+            for m in _missing(result)
+            if m["signal"].startswith("config.") or not has_signal(frame, m["signal"])
+        ][:3]
         confirm = f"; to settle it, log or set {', '.join(missing)}" if missing else ""
         notes.append(
             f"close fit, not a finding: {result.rule.id} ({result.score:.2f}, below the report "
@@ -260,7 +266,7 @@ def diagnose_frame(
     diag.findings.sort(key=rank_key)
     diag.notes.extend(run_notes(frame, frozenset(f.id for f in diag.findings)))
     if not diag.findings and barely_moved(diag.reading):
-        diag.notes.extend(closest_fits(diag.results, lang))
+        diag.notes.extend(closest_fits(diag.results, frame, lang))
     return diag
 
 

@@ -232,7 +232,7 @@ def evaluate_rule(
 def _evaluate_rule(
     rule: Rule, frame: RunFrame, *, report_at: float, unknown_weight: float
 ) -> RuleResult:
-    missing_required = [s for s in rule.requires if not _has_signal(frame, s)]
+    missing_required = [s for s in rule.requires if not has_signal(frame, s)]
     results: dict[str, ItemResult] = {}
     for item in rule.evidence + rule.against:
         if item.precedes:
@@ -315,7 +315,8 @@ def _score(items: list[ItemResult], unknown_weight: float) -> float:
     return max(0.0, min(1.0, matched / denom)) if denom > 0 else 0.0
 
 
-def _has_signal(frame: RunFrame, pattern: str) -> bool:
+def has_signal(frame: RunFrame, pattern: str) -> bool:
+    """Whether ``frame`` logs ``pattern`` (a signal, or a layer family as ``family/*``)."""
     if pattern.endswith("/*"):
         return bool(frame.layers(pattern[:-2]))
     return frame.has(pattern)
