@@ -176,3 +176,18 @@ def test_a_json_array_cut_off_mid_record_is_read_up_to_there(tmp_path: Path) -> 
 def test_a_json_array_of_data_is_not_a_run(tmp_path: Path) -> None:
     (tmp_path / "train.json").write_text(json.dumps([{"text": "hi", "label": 1}] * 3))
     assert discover(tmp_path) == []
+
+
+def test_lines_that_name_their_run_are_one_run_per_value(tmp_path: Path) -> None:
+    # a sweep written to one file: each line carries its trial; the steps restart per trial
+    p = tmp_path / "sweep.jsonl"
+    lines = [
+        {"trial": t, "step": s, "loss": loss}
+        for t, losses in ((0, [2.0, 1.0]), (1, [2.0, 9.0]))
+        for s, loss in enumerate(losses)
+    ]
+    p.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    runs = read_runs(p)
+    assert [f.run for f in runs] == [f"{p} (trial 0)", f"{p} (trial 1)"]
+    assert runs[1].series("train_loss").to_dict() == {0: 2.0, 1: 9.0}
+    assert not any(f.warnings for f in runs) and "trial" not in runs[0].signals

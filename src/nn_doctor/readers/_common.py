@@ -39,6 +39,13 @@ MISSING_TOKENS = frozenset({"", "na", "n/a", "<na>", "null", "none", "#n/a"})
 PEEK_BYTES = 16384
 
 
+#: Columns naming the run a row belongs to, when one table holds several: a sweep or a seed
+#: study concatenated with pandas, Optuna's ``trials_dataframe``. Not ``name`` or ``model``:
+#: the first is a long table's metric column, the second as often a constant description.
+RUN_COLUMNS = ("run", "run_id", "run_name", "trial", "trial_id", "trial_number", "experiment",
+               "experiment_name", "exp", "exp_name")  # fmt: skip
+
+
 def peek(path: Path, size: int = PEEK_BYTES) -> str:
     """The first ``size`` bytes of a file as text ("" when unreadable); never raises."""
     try:

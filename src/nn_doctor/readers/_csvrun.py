@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from nn_doctor.frame import RawRun
-from nn_doctor.readers._common import empty_warning, raw_run
+from nn_doctor.readers._common import RUN_COLUMNS, empty_warning, raw_run
 from nn_doctor.readers._csvcore import Column, Table
 from nn_doctor.readers._csvlarge import read_file_tables
 from nn_doctor.readers._wide import EPOCH_NAMES, to_columns
@@ -45,13 +45,6 @@ def _split_at_epoch_restart(table: Table) -> list[Table]:
         cols = [Column(c.name, c.values[a:b], c.logged[a:b]) for c in table.columns]
         parts.append(Table(cols, b - a, table.header, list(table.ignored), list(table.warnings)))
     return parts
-
-
-#: Columns naming the run a row belongs to, when one table holds several: a sweep or a seed
-#: study concatenated with pandas, Optuna's ``trials_dataframe``. Not ``name`` or ``model``:
-#: the first is a long table's metric column, the second as often a constant description.
-RUN_COLUMNS = ("run", "run_id", "run_name", "trial", "trial_id", "trial_number", "experiment",
-               "experiment_name", "exp", "exp_name")  # fmt: skip
 
 
 def _run_column(header: Sequence[str]) -> str | None:

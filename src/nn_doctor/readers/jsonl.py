@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from nn_doctor.frame import RawRun
 from nn_doctor.readers._common import (
+    RUN_COLUMNS,
     claimed_files,
     empty_warning,
     first_line,
@@ -31,6 +32,7 @@ from nn_doctor.readers._common import (
 )
 from nn_doctor.readers._jsonrows import Rows, columns, parse_lines
 from nn_doctor.readers._wide import STEP_NAMES, WALL_NAMES, to_columns
+from nn_doctor.signals import canonical_name
 
 if TYPE_CHECKING:
     from nn_doctor.readers._csvcore import Column
@@ -43,6 +45,7 @@ _WANDB_HISTORY = "wandb-history.jsonl"
 # W&B files that are not the training history (system stats, summaries).
 _NOT_HISTORY = {"wandb-events.jsonl"}
 _STEP_KEYS = ("_step", *STEP_NAMES)
+_LOSSES = ("train_loss", "val_loss")
 # What the training framework logs beside W&B's own ``_step`` (which counts log calls, so a
 # train row and an eval row at one optimizer step get two): Hugging Face's WandbCallback adds
 # ``train/global_step`` to every call, Lightning's WandbLogger ``trainer/global_step``.
@@ -172,8 +175,37 @@ def _wandb_config(path: Path) -> tuple[dict[str, Any], list[str], list[str]]:
     return plain, sources, warnings
 
 
-def read_file(path: Path) -> RawRun:
-    """Read one JSON-lines log: pyarrow (if installed), else numpy, for flat numeric lines."""
+def _run_key(path: Path) -> str | None:
+    """The run key of a log whose lines name their run (a sweep written to one file), if any."""
+    first = _first_record(path)
+    if not first or not any(canonical_name(k).canonical in _LOSSES for k in first):
+        return None
+    return next((k for k in first if k.strip().lower() in RUN_COLUMNS), None)
+
+
+def _split_rows(rows: Rows, key: str) -> list[tuple[str, Rows]]:
+    """One :class:`Rows` per value of ``key`` (in order of first appearance), the key dropped."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows.rows:
+        value = row.get(key)
+        label = "" if value is None else str(value)
+        groups.setdefault(label, []).append({k: v for k, v in row.items() if k != key})
+    if len(groups) < 2:
+        return [("", Rows(list(next(iter(groups.values()), [])), rows.warnings, rows.nested,
+                          rows.nan_text))]  # fmt: skip
+    return [
+        (f"{key} {label}" if label else f"no {key}",
+         Rows(group, list(rows.warnings), rows.nested, rows.nan_text))
+        for label, group in groups.items()
+    ]  # fmt: skip
+
+
+def read_file(path: Path) -> list[RawRun]:
+    """Read one JSON-lines log: pyarrow (if installed), else numpy, for flat numeric lines.
+
+    Lines that name their run (``run``, ``trial``, … as a CSV's run column, see
+    :data:`._common.RUN_COLUMNS`) are one run per value, read through the Python parser.
+    """
     from nn_doctor.readers._jsonarrow import arrow_columns
     from nn_doctor.readers._jsonfast import flat_columns
 
@@ -181,17 +213,34 @@ def read_file(path: Path) -> RawRun:
     array = path.suffix.lower() == ".json" and bool(
         _ARRAY_HEAD.match(buf[:64].decode("utf-8", "replace"))
     )
-    flat = None if array else arrow_columns(buf) or flat_columns(buf)
-    warnings: list[str] = []
+    key = None if array else _run_key(path)
+    flat = None if array or key else arrow_columns(buf) or flat_columns(buf)
     if flat is not None:
-        cols, n_rows, first_keys = flat.columns, flat.n_rows, flat.first_keys
-        row_warnings, ignored = flat.warnings, flat.ignored
-    else:
-        text = buf.decode("utf-8", errors="replace").lstrip("\ufeff")
-        rows = _array_rows(text) if array else parse_lines(text)
-        cols, warnings, ignored = columns(rows)
-        n_rows, row_warnings = len(rows.rows), rows.warnings
-        first_keys = list(rows.rows[0]) if rows.rows else []
+        first_keys = flat.first_keys
+        return [_run(path, flat.columns, flat.n_rows, first_keys, flat.warnings, [], flat.ignored)]
+    text = buf.decode("utf-8", errors="replace").lstrip("\ufeff")
+    rows = _array_rows(text) if array else parse_lines(text)
+    first_keys = list(rows.rows[0]) if rows.rows else []
+    runs = []
+    for label, part in _split_rows(rows, key) if key else [("", rows)]:
+        cols, warnings, ignored = columns(part)
+        run = _run(path, cols, len(part.rows), first_keys, part.warnings, warnings, ignored)
+        if label:
+            run.run = f"{path} ({label})"
+        runs.append(run)
+    return runs
+
+
+def _run(
+    path: Path,
+    cols: Sequence[Column],
+    n_rows: int,
+    first_keys: list[str],
+    row_warnings: list[str],
+    warnings: list[str],
+    ignored: list[str],
+) -> RawRun:
+    """One run from its parsed columns, with W&B's config when the log is W&B's history."""
     wide = history_columns(cols, n_rows)
     config: dict[str, Any] = {}
     sources: list[str] = []
@@ -217,5 +266,5 @@ def read_file(path: Path) -> RawRun:
 def read(path: Path) -> list[RawRun]:
     """Read a JSON-lines file, or the training logs in a folder."""
     if path.is_dir():
-        return [read_file(f) for f in claimed_files(path, folder_files)]
-    return [read_file(path)]
+        return [run for f in claimed_files(path, folder_files) for run in read_file(f)]
+    return read_file(path)
