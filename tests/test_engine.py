@@ -371,3 +371,16 @@ def test_a_frame_check_names_the_signal_it_measured_in_its_says() -> None:
 
     says = _evidence_entry(item, {})["says"]
     assert "target_mean 3" in says and "?" not in says
+
+
+def test_inconclusive_names_what_is_absent_before_what_was_logged() -> None:
+    # a short flat loss: some rules' loss items cannot read it (unknown) while their other
+    # evidence needs signals or config the log lacks; the absent ones are what to add
+    from tests.checks.conftest import make_frame
+
+    d = diagnose_frame(make_frame({"train_loss": [2.3, 2.3, 2.29, 2.3, 2.3, 2.31, 2.3, 2.3]}))
+    assert d.inconclusive
+    for entry in d.inconclusive:
+        names = entry["missing_signals"]
+        absent = [n for n in names if n.startswith("config.") or n != "train_loss"]
+        assert names and (not absent or "train_loss" not in names), entry

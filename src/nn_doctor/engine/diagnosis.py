@@ -174,6 +174,18 @@ CLOSE_FIT = 0.3
 CLOSE_FITS = 3
 
 
+def _absent(signal: str, frame: RunFrame) -> bool:
+    """Whether ``signal`` (or a ``config.`` fact) is missing from the run, not merely unusable."""
+    return signal.startswith("config.") or not has_signal(frame, signal)
+
+
+def _absent_first(missing: list[dict[str, str]], frame: RunFrame) -> list[str]:
+    """The signals of ``missing`` the run lacks; all of them when it logs every one (then a
+    logged signal that could not be read here is the whole story)."""
+    names = [m["signal"] for m in missing]
+    return [n for n in names if _absent(n, frame)] or names
+
+
 def closest_fits(results: list[RuleResult], frame: RunFrame, lang: str | None) -> list[str]:
     """Notes naming the causes that came closest on a run that did not learn, none confirmed.
 
@@ -200,11 +212,7 @@ def closest_fits(results: list[RuleResult], frame: RunFrame, lang: str | None) -
         loc = result.rule.localized(lang)
         says = _evidence_entry(strongest, loc.get("says") or {})["says"]
         # what is absent, not what is logged but could not be read here
-        missing = [
-            m["signal"]
-            for m in _missing(result)
-            if m["signal"].startswith("config.") or not has_signal(frame, m["signal"])
-        ][:3]
+        missing = [m["signal"] for m in _missing(result) if _absent(m["signal"], frame)][:3]
         confirm = f"; to settle it, log or set {', '.join(missing)}" if missing else ""
         notes.append(
             f"close fit, not a finding: {result.rule.id} ({result.score:.2f}, below the report "
@@ -287,5 +295,5 @@ def _evaluate_all(
         elif result.verdict == "inconclusive" or (
             keys and all(r.status == "unknown" for r in keys)
         ):
-            missing = result.missing_required or [m["signal"] for m in _missing(result)]
+            missing = result.missing_required or _absent_first(_missing(result), frame)
             diag.inconclusive.append({"id": rule.id, "missing_signals": missing})
