@@ -197,6 +197,7 @@ def test_direction(name: str, expected: bool | None) -> None:
         ("valloss", "val_loss"),
         ("tst_loss", "val_loss"),
         ("tst_acc", "val_acc"),
+        ("va_loss", "val_loss"),
         # cost, TensorFlow 1's word for the loss
         ("cost", "train_loss"),
         ("train_cost", "train_loss"),

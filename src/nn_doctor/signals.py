@@ -161,7 +161,16 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "weight_norm/global",
         "weight_norm/total",
     ),
-    "epoch": ("epoch", "epochs", "train/epoch", "trainer/epoch"),
+    "epoch": (
+        "epoch",
+        "epochs",
+        "train/epoch",
+        "trainer/epoch",
+        "ep",
+        "epoch_num",
+        "epoch_number",
+        "epoch_idx",
+    ),
 }
 
 _SPLITS = {
@@ -176,6 +185,7 @@ _SPLITS = {
     "dev": "val",
     "test": "val",
     "tst": "val",  # trn/tst, as trn/dev
+    "va": "val",  # tr/va, as hand-written loops abbreviate them
 }
 _ACC_BASES = {
     "acc",

@@ -236,3 +236,12 @@ def test_a_numeric_trial_column_splits_and_a_constant_one_does_not(tmp_path: Pat
     labels = tmp_path / "labels.csv"
     labels.write_text("run_id,level,seed\na,loss,0\nb,full,1\n")
     assert len(read_runs(labels)) == 1
+
+
+@pytest.mark.parametrize("axis", ["ep", "epoch_num", "epoch_idx"])
+def test_an_epoch_column_spelled_short_is_the_axis(tmp_path: Path, axis: str) -> None:
+    p = tmp_path / "log.csv"
+    p.write_text(f"{axis},tr_loss,va_loss\n0,2.0,2.1\n1,1.0,1.2\n2,0.5,0.8\n")
+    f = _one(p)
+    assert f.axis == "epoch" and f.signals == ["train_loss", "val_loss"]
+    assert f.series("val_loss").to_dict() == {0: 2.1, 1: 1.2, 2: 0.8}

@@ -43,7 +43,7 @@ STEP_NAMES = (
     "n_iter",
     "it",
 )
-EPOCH_NAMES = ("epoch", "epochs")
+EPOCH_NAMES = ("epoch", "epochs", "ep", "epoch_num", "epoch_number", "epoch_idx")
 #: Columns that may hold a wall clock (seconds or milliseconds since 1970).
 WALL_NAMES = ("wall_time", "walltime", "wall time", "timestamp", "_timestamp", "time")
 
