@@ -175,10 +175,18 @@ def _wandb_config(path: Path) -> tuple[dict[str, Any], list[str], list[str]]:
     return plain, sources, warnings
 
 
-def _run_key(path: Path) -> str | None:
+def _run_key(buf: bytes) -> str | None:
     """The run key of a log whose lines name their run (a sweep written to one file), if any."""
-    first = _first_record(path)
-    if not first or not any(canonical_name(k).canonical in _LOSSES for k in first):
+    end = buf.find(b"\n")
+    try:
+        first = json.loads(
+            buf[: end if end >= 0 else len(buf)].decode("utf-8", "replace").lstrip("\ufeff")
+        )
+    except ValueError:
+        return None
+    if not isinstance(first, dict) or not any(
+        canonical_name(k).canonical in _LOSSES for k in first
+    ):
         return None
     return next((k for k in first if k.strip().lower() in RUN_COLUMNS), None)
 
@@ -213,7 +221,7 @@ def read_file(path: Path) -> list[RawRun]:
     array = path.suffix.lower() == ".json" and bool(
         _ARRAY_HEAD.match(buf[:64].decode("utf-8", "replace"))
     )
-    key = None if array else _run_key(path)
+    key = None if array else _run_key(buf)
     flat = None if array or key else arrow_columns(buf) or flat_columns(buf)
     if flat is not None:
         first_keys = flat.first_keys
